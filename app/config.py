@@ -1,0 +1,38 @@
+"""Settings: the only reader of the process environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Service configuration, read from `STRIDEPLAN_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="STRIDEPLAN_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///./strideplan.db",
+        description="SQLAlchemy URL; SQLite by default, postgresql+psycopg:// in production.",
+    )
+    rules_dir: Path = Field(default=PROJECT_ROOT / "rules", description="The shipped rule base.")
+    alembic_dir: Path = Field(default=PROJECT_ROOT / "alembic", description="Migration scripts.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL used in links that leave the API (calendar URLs, session URLs).",
+    )
+    log_level: str = "INFO"
+    log_json: bool = True
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    evaluation_threads: int = Field(default=4, ge=1, le=64)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,264 @@
+"""Rule sources (YAML texts) → a validated, compiled `RuleSet`.
+
+Nothing reaches the engine unless every file parses, matches the schema, and passes every check
+in `app.engine.validate`; otherwise `RuleSetRejected` lists every problem with file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.catalog.models import Catalog, CatalogFile
+from app.engine.canonical import Conjunction, pattern_conjunctions
+from app.engine.conditions import Condition, Pattern
+from app.engine.loader import MAX_FILE_BYTES, LoadedYaml, YamlRejected, load_yaml
+from app.engine.model import CGroup, CNode, CompiledRule, CPattern, LocatedCase, RuleSet
+from app.engine.problems import RuleProblem, RuleSetRejected
+from app.engine.schema import RuleFile
+from app.engine.validate import LocatedRule, validate
+
+CATALOG_FILE = "catalog.yaml"
+MANIFEST_FILE = "ruleset.yaml"
+MAX_FILES = 200
+
+
+class Manifest(BaseModel):
+    """`rules/ruleset.yaml`: the rule set's name and version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="custom", pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    version: str = Field(default="0", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}$")
+    description: str = ""
+
+
+def _pydantic_problems(
+    error: ValidationError, file: str, loaded: LoadedYaml, data: Any
+) -> list[RuleProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'"
+        elif item["type"] == "missing":
+            message = f"missing required key '{loc[-1]}'"
+        rule_id = None
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            try:
+                rule_id = str(data["rules"][loc[1]]["id"])
+            except (KeyError, IndexError, TypeError):
+                rule_id = None
+        path = ".".join(str(part) for part in loc)
+        problems.append(RuleProblem(file, loaded.line_of(loc), f"{path}: {message}", rule_id))
+    return problems
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(
+    model: type[M], text: str | bytes, file: str
+) -> tuple[M | None, LoadedYaml | None, list[RuleProblem]]:
+    try:
+        loaded = load_yaml(text, file)
+    except YamlRejected as exc:
+        return None, None, [exc.problem]
+    if not isinstance(loaded.data, dict):
+        return None, loaded, [RuleProblem(file, 1, "the file must hold a mapping at the top")]
+    try:
+        return model.model_validate(loaded.data), loaded, []
+    except ValidationError as exc:
+        return None, loaded, _pydantic_problems(exc, file, loaded, loaded.data)
+
+
+def _compile_node(condition: Condition, table: dict[Conjunction, int]) -> CNode:
+    if isinstance(condition, Pattern):
+        indexes = tuple(
+            table.setdefault(conj, len(table)) for conj in pattern_conjunctions(condition)
+        )
+        return CPattern(condition.fact, indexes, condition.tests)
+    return CGroup(condition.op, tuple(_compile_node(c, table) for c in condition.children))
+
+
+def compile_sources(
+    sources: Mapping[str, str | bytes], *, base_catalog: Catalog | None = None
+) -> RuleSet:
+    """Validate and compile rule sources keyed by file name (`catalog.yaml` for the catalog,
+    `ruleset.yaml` for the manifest, any other `*.yaml` for rules)."""
+    problems: list[RuleProblem] = []
+    if len(sources) > MAX_FILES:
+        raise RuleSetRejected([RuleProblem("(rule set)", None, f"more than {MAX_FILES} files")])
+    names = sorted(sources)
+    manifest = Manifest()
+    catalog = base_catalog
+    located: list[LocatedRule] = []
+    cases: list[LocatedCase] = []
+    for name in names:
+        base = name.rsplit("/", 1)[-1]
+        if base == MANIFEST_FILE:
+            parsed_manifest, _, found = _parse(Manifest, sources[name], name)
+            problems.extend(found)
+            manifest = parsed_manifest or manifest
+        elif base == CATALOG_FILE:
+            parsed_catalog, loaded, found = _parse(CatalogFile, sources[name], name)
+            problems.extend(found)
+            if parsed_catalog is not None and loaded is not None:
+                problems.extend(_catalog_problems(parsed_catalog, name, loaded))
+                catalog = Catalog(parsed_catalog.exercises)
+        else:
+            rule_file, loaded, found = _parse(RuleFile, sources[name], name)
+            problems.extend(found)
+            if rule_file is None or loaded is None:
+                continue
+            line_of = loaded.line_of
+            for index, rule in enumerate(rule_file.rules):
+                located.append(LocatedRule(rule, name, ("rules", index), line_of))
+            for index, case in enumerate(rule_file.cases):
+                cases.append(LocatedCase(case, name, line_of(("cases", index))))
+    if catalog is None and not any(n.rsplit("/", 1)[-1] == CATALOG_FILE for n in names):
+        problems.append(RuleProblem(CATALOG_FILE, None, "no exercise catalog in the rule set"))
+    if problems or catalog is None:
+        raise RuleSetRejected(problems)
+    strata, found = validate(located, catalog)
+    problems.extend(found)
+    problems.extend(_case_reference_problems(cases, located, catalog))
+    if problems:
+        raise RuleSetRejected(problems)
+    return _assemble(sources, manifest, catalog, located, strata, cases)
+
+
+def _assemble(
+    sources: Mapping[str, str | bytes],
+    manifest: Manifest,
+    catalog: Catalog,
+    located: list[LocatedRule],
+    strata: dict[str, int],
+    cases: list[LocatedCase],
+) -> RuleSet:
+    table: dict[Conjunction, int] = {}
+    ordered = sorted(located, key=lambda r: strata.get(r.rule.id, 0))
+    compiled: list[CompiledRule] = []
+    for item in ordered:
+        rule = item.rule
+        compiled.append(
+            CompiledRule(
+                id=rule.id,
+                title=rule.title,
+                why=rule.why,
+                domain=rule.domain,
+                priority=rule.priority,
+                source=tuple(rule.source),
+                consequences=tuple(then.consequence for then in rule.then),
+                when=_compile_node(rule.when, table),
+                file=item.file,
+                line=item.line,
+                stratum=strata.get(rule.id, 0),
+            )
+        )
+    levels = max((r.stratum for r in compiled), default=0) + 1
+    strata_rules = tuple(
+        tuple(i for i, r in enumerate(compiled) if r.stratum == level) for level in range(levels)
+    )
+    digest = hashlib.sha256()
+    for name in sorted(sources):
+        content = sources[name]
+        digest.update(name.encode() + b"\0")
+        digest.update(content.encode() if isinstance(content, str) else content)
+        digest.update(b"\0")
+    return RuleSet(
+        name=manifest.name,
+        version=manifest.version,
+        digest=digest.hexdigest(),
+        catalog=catalog,
+        rules=tuple(compiled),
+        conditions=tuple(table),
+        strata=strata_rules,
+        cases=tuple(cases),
+        files=tuple(sorted(sources)),
+    )
+
+
+def _catalog_problems(catalog: CatalogFile, file: str, loaded: LoadedYaml) -> list[RuleProblem]:
+    problems: list[RuleProblem] = []
+    ids: dict[str, int] = {}
+    for index, exercise in enumerate(catalog.exercises):
+        line = loaded.line_of(("exercises", index))
+        if exercise.id in ids:
+            problems.append(RuleProblem(file, line, f"duplicate exercise id '{exercise.id}'"))
+        ids[exercise.id] = index
+    for index, exercise in enumerate(catalog.exercises):
+        for link in ("progression", "regression"):
+            target = getattr(exercise, link)
+            if target is not None and target not in ids:
+                problems.append(
+                    RuleProblem(
+                        file,
+                        loaded.line_of(("exercises", index, link)),
+                        f"'{exercise.id}' {link} '{target}' is not in the catalog",
+                    )
+                )
+    return problems
+
+
+def _case_reference_problems(
+    cases: list[LocatedCase], rules: list[LocatedRule], catalog: Catalog
+) -> list[RuleProblem]:
+    known = {r.rule.id for r in rules}
+    problems: list[RuleProblem] = []
+    for located_case in cases:
+        expect = located_case.case.expect
+        for rule_id in (*expect.fires, *expect.not_fires):
+            if rule_id not in known:
+                problems.append(
+                    RuleProblem(
+                        located_case.file,
+                        located_case.line,
+                        f"case '{located_case.case.name}' names unknown rule '{rule_id}'",
+                    )
+                )
+        for exercise_id in (*expect.prescribes, *expect.not_prescribes):
+            if exercise_id not in catalog:
+                problems.append(
+                    RuleProblem(
+                        located_case.file,
+                        located_case.line,
+                        f"case '{located_case.case.name}' names unknown exercise '{exercise_id}'",
+                    )
+                )
+    return problems
+
+
+def read_sources(path: Path) -> dict[str, bytes]:
+    """Read a rule directory (every `*.yaml` below it) or one rule file as sources.
+
+    For a single file, the catalog and manifest beside it are included when present.
+    """
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
+        root = path
+    else:
+        files = [path]
+        root = path.parent
+        files.extend(
+            extra for extra in (root / CATALOG_FILE, root / MANIFEST_FILE)
+            if extra.is_file() and extra != path
+        )
+    if len(files) > MAX_FILES:
+        raise RuleSetRejected([RuleProblem(str(path), None, f"more than {MAX_FILES} files")])
+    return {str(p.relative_to(root)): _read_bounded(p) for p in files}
+
+
+def _read_bounded(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def load_ruleset(path: Path, *, base_catalog: Catalog | None = None) -> RuleSet:
+    """Read, validate and compile the rule set at `path` (a directory or one file)."""
+    return compile_sources(read_sources(path), base_catalog=base_catalog)

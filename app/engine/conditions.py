@@ -1,0 +1,215 @@
+"""The `when` language: conditions over facts, as typed values.
+
+A condition is a *pattern* (one fact and tests on its fields) or a group (`all`, `any`,
+`none`) of conditions. Field tests use an allow-listed set of operators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+
+from app.facts.schema import FACT_TYPES, Scalar
+
+OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists")
+GROUPS = ("all", "any", "none")
+MAX_GROUP_ITEMS = 50
+MAX_IN_VALUES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """One test on one field: `field op value` (for `in`/`not_in`, value is a tuple)."""
+
+    field: str
+    op: str
+    value: Scalar | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A fact of type `fact` whose fields pass every test."""
+
+    fact: str
+    tests: tuple[Test, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """`all`: every child holds; `any`: at least one; `none`: no child holds."""
+
+    op: str
+    children: tuple[Condition, ...]
+
+
+Condition = Pattern | Group
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) and value is not None
+
+
+def _parse_test(field: str, spec: Any) -> list[Test]:
+    if _is_scalar(spec):
+        return [Test(field, "eq", spec)]
+    if isinstance(spec, list):
+        return [_membership(field, "in", spec)]
+    if not isinstance(spec, dict) or not spec:
+        raise PydanticCustomError(
+            "condition_test",
+            "the test for '{field}' must be a value, a list of values, or operators such as "
+            "{{gte: 4}}",
+            {"field": field},
+        )
+    tests: list[Test] = []
+    for op, value in spec.items():
+        if op not in OPERATORS:
+            raise PydanticCustomError(
+                "condition_operator",
+                "unknown operator '{op}' on '{field}'; operators are: {ops}",
+                {"op": str(op), "field": field, "ops": ", ".join(OPERATORS)},
+            )
+        if op in ("in", "not_in"):
+            tests.append(_membership(field, op, value))
+        elif op == "exists":
+            if not isinstance(value, bool):
+                raise PydanticCustomError(
+                    "condition_value", "'exists' on '{field}' takes true or false", {"field": field}
+                )
+            tests.append(Test(field, op, value))
+        elif _is_scalar(value):
+            tests.append(Test(field, op, value))
+        else:
+            raise PydanticCustomError(
+                "condition_value",
+                "'{op}' on '{field}' needs a single value",
+                {"op": op, "field": field},
+            )
+    return tests
+
+
+def _membership(field: str, op: str, values: Any) -> Test:
+    if (
+        not isinstance(values, list)
+        or not values
+        or len(values) > MAX_IN_VALUES
+        or not all(_is_scalar(v) for v in values)
+    ):
+        raise PydanticCustomError(
+            "condition_value",
+            "'{op}' on '{field}' needs a list of 1 to {max} values",
+            {"op": op, "field": field, "max": MAX_IN_VALUES},
+        )
+    return Test(field, op, tuple(values))
+
+
+def parse_condition(data: Any) -> Condition:
+    """Turn the YAML form of a condition into typed values (structure only)."""
+    if isinstance(data, list):
+        data = {"all": data}
+    if not isinstance(data, dict):
+        raise PydanticCustomError(
+            "condition", "a condition is a mapping with 'fact:' or one of all/any/none"
+        )
+    groups = [key for key in GROUPS if key in data]
+    if groups:
+        if len(data) != 1:
+            raise PydanticCustomError(
+                "condition_group",
+                "a group has exactly one key (all, any or none); found: {keys}",
+                {"keys": ", ".join(map(str, data))},
+            )
+        children = data[groups[0]]
+        if not isinstance(children, list) or not 1 <= len(children) <= MAX_GROUP_ITEMS:
+            raise PydanticCustomError(
+                "condition_group",
+                "'{op}' takes a list of 1 to {max} conditions",
+                {"op": groups[0], "max": MAX_GROUP_ITEMS},
+            )
+        return Group(groups[0], tuple(parse_condition(child) for child in children))
+    fact = data.get("fact")
+    if fact not in FACT_TYPES:
+        raise PydanticCustomError(
+            "condition_fact",
+            "unknown fact type {fact!r}; fact types are: {types}",
+            {"fact": str(fact), "types": ", ".join(FACT_TYPES)},
+        )
+    fields = FACT_TYPES[fact]
+    tests: list[Test] = []
+    for field, spec in data.items():
+        if field == "fact":
+            continue
+        if field not in fields:
+            raise PydanticCustomError(
+                "condition_field",
+                "unknown field '{field}' for fact '{fact}'; fields are: {fields}",
+                {"field": str(field), "fact": fact, "fields": ", ".join(fields)},
+            )
+        tests.extend(_parse_test(field, spec))
+    return Pattern(fact, tuple(tests))
+
+
+def condition_depth(condition: Condition) -> int:
+    """Nesting depth of groups (a bare pattern is depth 0)."""
+    if isinstance(condition, Pattern):
+        return 0
+    return 1 + max(condition_depth(child) for child in condition.children)
+
+
+def patterns_of(condition: Condition) -> list[Pattern]:
+    """Every pattern in a condition, depth first."""
+    if isinstance(condition, Pattern):
+        return [condition]
+    return [p for child in condition.children for p in patterns_of(child)]
+
+
+def condition_json_schema() -> dict[str, Any]:
+    """A JSON Schema for conditions, one branch per fact type with its fields and values."""
+    value_ops: dict[str, Any] = {op: {} for op in ("eq", "ne", "lt", "lte", "gt", "gte")}
+    branches: list[dict[str, Any]] = []
+    for fact, fields in FACT_TYPES.items():
+        properties: dict[str, Any] = {"fact": {"const": fact}}
+        for name, spec in fields.items():
+            if spec.kind == "enum" and spec.values:
+                scalar: dict[str, Any] = {"enum": list(spec.values)}
+            elif spec.kind == "enum":
+                scalar = {"type": "string"}
+            elif spec.kind == "bool":
+                scalar = {"type": "boolean"}
+            else:
+                scalar = {"type": "integer" if spec.kind == "int" else "number"}
+                scalar |= {"minimum": spec.low, "maximum": spec.high}
+            ops = {key: scalar for key in value_ops} | {
+                "in": {"type": "array", "items": scalar, "minItems": 1},
+                "not_in": {"type": "array", "items": scalar, "minItems": 1},
+                "exists": {"type": "boolean"},
+            }
+            properties[name] = {
+                "description": spec.doc or spec.describe(),
+                "anyOf": [
+                    scalar,
+                    {"type": "array", "items": scalar, "minItems": 1},
+                    {"type": "object", "properties": ops, "additionalProperties": False},
+                ],
+            }
+        branches.append(
+            {
+                "type": "object",
+                "properties": properties,
+                "required": ["fact"],
+                "additionalProperties": False,
+            }
+        )
+    ref = {"$ref": "#/$defs/Condition"}
+    for group in GROUPS:
+        branches.append(
+            {
+                "type": "object",
+                "properties": {group: {"type": "array", "items": ref, "minItems": 1}},
+                "required": [group],
+                "additionalProperties": False,
+            }
+        )
+    return {"anyOf": branches}

@@ -1,0 +1,231 @@
+"""Decisions: what the fired rules mean for the plan, resolved by precedence.
+
+Each verb has one handler here (a fixed registry): the rules supply data, never code.
+Precedence is by domain (safety > injury > goal), then priority; ties go the conservative way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.evaluate import Evaluation, Fired
+from app.engine.verbs import (
+    PARAMETERS,
+    Avoid,
+    Cap,
+    Consequence,
+    Derive,
+    Gate,
+    GateCriterion,
+    Note,
+    Parameter,
+    Prescribe,
+    Refer,
+    SetParameter,
+    Substitute,
+    Target,
+)
+from app.facts.build import Fact
+
+# Which way is conservative for each parameter when rules of equal precedence disagree.
+_CONSERVATIVE_MAX = {
+    Parameter.activation_days,
+    Parameter.strength_min_days,
+    Parameter.deload_cut_pct,
+    Parameter.walk_run,
+    Parameter.activation_exercises,
+    Parameter.min_runs_per_week,
+}
+
+
+@dataclass(frozen=True, slots=True, eq=True)
+class Reason:
+    """Why something is in the plan: the rule and its plain-language explanation."""
+
+    rule: str
+    because: str
+
+    def __hash__(self) -> int:  # a rule has one explanation: its id identifies the reason
+        return hash(self.rule)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "because": self.because}
+
+
+@dataclass
+class Prescription:
+    exercise: str
+    phase: str
+    sets: int | None
+    reps: int | None
+    seconds: int | None
+    side: str | None
+    extra_sets: int
+    reasons: list[Reason]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A resolved value and the rule that set it."""
+
+    value: float
+    reason: Reason
+    rank: tuple[int, int]
+
+
+@dataclass
+class Decisions:
+    """Everything the scheduler needs from the rules."""
+
+    referrals: list[tuple[str, Reason]] = field(default_factory=list)
+    prescriptions: dict[str, dict[str, Prescription]] = field(default_factory=dict)
+    avoided_exercises: dict[str, list[Reason]] = field(default_factory=dict)
+    avoided_tags: dict[str, list[Reason]] = field(default_factory=dict)
+    substitutions: dict[str, tuple[str, Reason]] = field(default_factory=dict)
+    caps: dict[str, Ranked] = field(default_factory=dict)
+    gates: dict[str, dict[GateCriterion, Reason]] = field(default_factory=dict)
+    parameters: dict[Parameter, Ranked] = field(default_factory=dict)
+    notes: list[tuple[str, str, Reason]] = field(default_factory=list)
+    derived: list[tuple[str, str | None]] = field(default_factory=list)
+    targets: dict[int, dict[str, tuple[float | bool, Reason]]] = field(default_factory=dict)
+    fired: list[Fired] = field(default_factory=list)
+
+    def parameter(self, name: Parameter) -> float:
+        """A parameter's resolved value, or its default."""
+        ranked = self.parameters.get(name)
+        return ranked.value if ranked is not None else PARAMETERS[name][2]
+
+    def parameter_reason(self, name: Parameter) -> Reason | None:
+        ranked = self.parameters.get(name)
+        return ranked.reason if ranked is not None else None
+
+
+Handler = Callable[[Decisions, Any, Fired, Reason, Sequence[Fact]], None]
+_CAP_PHASES = ("activation", "strength", "running_form", "taper")
+
+
+def _current_km(facts: Sequence[Fact]) -> float:
+    for fact in facts:
+        if fact["t"] == "athlete":
+            value = fact.get("weekly_km", 0)
+            return float(value) if isinstance(value, int | float) else 0.0
+    return 0.0
+
+
+def _prescribe(d: Decisions, verb: Prescribe, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    side = fired.side(facts) if verb.side == "matched" else verb.side
+    by_exercise = d.prescriptions.setdefault(verb.phase, {})
+    existing = by_exercise.get(verb.exercise)
+    if existing is None:
+        by_exercise[verb.exercise] = Prescription(
+            verb.exercise, verb.phase, verb.sets, verb.reps, verb.seconds, side,
+            verb.extra_sets, [reason],
+        )
+        return
+    # Rules arrive in precedence order: the first dose stands; sides and extra sets accumulate.
+    if reason not in existing.reasons:
+        existing.reasons.append(reason)
+    if verb.extra_sets > existing.extra_sets:
+        existing.extra_sets = verb.extra_sets
+        existing.side = side
+    elif existing.side is None and side is not None:
+        existing.side = side
+
+
+def _avoid(d: Decisions, verb: Avoid, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    if verb.exercise is not None:
+        d.avoided_exercises.setdefault(verb.exercise, []).append(reason)
+    if verb.tag is not None:
+        d.avoided_tags.setdefault(verb.tag, []).append(reason)
+
+
+def _substitute(d: Decisions, verb: Substitute, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    d.substitutions.setdefault(verb.exercise, (verb.replacement, reason))
+
+
+def _rank(fired: Fired) -> tuple[int, int]:
+    return (fired.rule.domain.rank, -fired.rule.priority)
+
+
+def _cap(d: Decisions, verb: Cap, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    raw = verb.limit_km(_current_km(facts))
+    if raw is None:
+        return
+    limit = round(raw, 2)
+    phases = _CAP_PHASES if verb.phase == "all" else (verb.phase,)
+    for phase in phases:
+        current = d.caps.get(phase)
+        rank = _rank(fired)
+        if current is None or rank < current.rank or (rank == current.rank and limit < current.value):
+            d.caps[phase] = Ranked(limit, reason, rank)
+
+
+def _gate(d: Decisions, verb: Gate, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    d.gates.setdefault(verb.phase, {}).setdefault(verb.criterion, reason)
+
+
+def _refer(d: Decisions, verb: Refer, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    d.referrals.append((verb.reason, reason))
+
+
+def _derive(d: Decisions, verb: Derive, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    side = fired.side(facts) if verb.side == "matched" else verb.side
+    if (verb.name, side) not in d.derived:
+        d.derived.append((verb.name, side))
+
+
+def _note(d: Decisions, verb: Note, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    d.notes.append((verb.kind, verb.text, reason))
+
+
+def _set(d: Decisions, verb: SetParameter, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    current = d.parameters.get(verb.parameter)
+    rank = _rank(fired)
+    if current is None or rank < current.rank:
+        d.parameters[verb.parameter] = Ranked(verb.value, reason, rank)
+    elif rank == current.rank:
+        prefer_max = verb.parameter in _CONSERVATIVE_MAX
+        better = verb.value > current.value if prefer_max else verb.value < current.value
+        if better:
+            d.parameters[verb.parameter] = Ranked(verb.value, reason, rank)
+
+
+def _target(d: Decisions, verb: Target, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+    """Targets belong to the goal(s) the rule matched; the first rule (by precedence) wins."""
+    goal_ordinals = [
+        sum(1 for f in facts[:index] if f["t"] == "goal")
+        for index in fired.matched
+        if facts[index]["t"] == "goal"
+    ]
+    for ordinal in goal_ordinals:
+        goal_targets = d.targets.setdefault(ordinal, {})
+        for name in type(verb).model_fields:
+            value = getattr(verb, name)
+            if value is not None:
+                goal_targets.setdefault(name, (value, reason))
+
+
+HANDLERS: dict[type[Consequence], Handler] = {
+    Prescribe: _prescribe,
+    Avoid: _avoid,
+    Substitute: _substitute,
+    Cap: _cap,
+    Gate: _gate,
+    Refer: _refer,
+    Derive: _derive,
+    Note: _note,
+    Target: _target,
+    SetParameter: _set,
+}
+
+
+def decide(evaluation: Evaluation) -> Decisions:
+    """Apply every fired rule's consequences, in precedence order."""
+    decisions = Decisions(fired=list(evaluation.fired))
+    for fired in evaluation.fired:
+        reason = Reason(fired.rule.id, fired.rule.why)
+        for consequence in fired.rule.consequences:
+            HANDLERS[type(consequence)](decisions, consequence, fired, reason, evaluation.facts)
+    return decisions

@@ -1,0 +1,101 @@
+"""A compiled rule set: what the evaluator runs, immutable and shareable between threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from app.catalog.models import Catalog
+from app.engine.canonical import Conjunction, conjunction_json
+from app.engine.conditions import Test
+from app.engine.schema import Case, Domain
+from app.engine.verbs import Consequence
+
+
+@dataclass(frozen=True, slots=True)
+class CPattern:
+    """A compiled pattern: it holds for a fact when any of its engine conditions matched it."""
+
+    fact: str
+    conditions: tuple[int, ...]
+    tests: tuple[Test, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CGroup:
+    op: str  # all | any | none
+    children: tuple[CNode, ...]
+
+
+CNode = CPattern | CGroup
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A coach rule, ready to evaluate, with where it came from."""
+
+    id: str
+    title: str
+    why: str
+    domain: Domain
+    priority: int
+    source: tuple[str, ...]
+    consequences: tuple[Consequence, ...]
+    when: CNode
+    file: str
+    line: int | None
+    stratum: int
+
+    @property
+    def precedence(self) -> tuple[int, int, str]:
+        """Sort key: safety before injury before goal, then higher priority, then id."""
+        return (self.domain.rank, -self.priority, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedCase:
+    """A test case with the file and line it came from."""
+
+    case: Case
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A validated, compiled rule base and its exercise catalog."""
+
+    name: str
+    version: str
+    digest: str
+    catalog: Catalog
+    rules: tuple[CompiledRule, ...]
+    conditions: tuple[Conjunction, ...]
+    strata: tuple[tuple[int, ...], ...]
+    cases: tuple[LocatedCase, ...]
+    files: tuple[str, ...]
+
+    @cached_property
+    def engine_name(self) -> str:
+        """The name the engine knows this rule set by (unique per content)."""
+        return f"sp_{self.digest[:24]}"
+
+    @cached_property
+    def rules_by_id(self) -> dict[str, CompiledRule]:
+        return {rule.id: rule for rule in self.rules}
+
+    def engine_definition(self) -> dict[str, Any]:
+        """durable_rules JSON: one rule per distinct condition, plus a catch-all."""
+        definition: dict[str, Any] = {
+            f"c{index}": {"all": [{f"c{index}": conjunction_json(conj)}], "run": "match"}
+            for index, conj in enumerate(self.conditions)
+        }
+        # Every fact has `t`: with this low-priority rule no batch is ever unhandled, so the
+        # engine never defers actions to a background thread (engine-notes.md).
+        definition["catch_all"] = {
+            "all": [{"m": {"$ex": {"t": 1}}}],
+            "pri": 1_000_000,
+            "run": "ignore",
+        }
+        return definition

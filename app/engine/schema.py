@@ -1,0 +1,117 @@
+"""The rule-file format (YAML), defined once here and exported as JSON Schema.
+
+A rule file holds one topic: its rules and the test cases that pin what they do.
+See `rules/README.md` for the coach's guide.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    WithJsonSchema,
+)
+
+from app.engine.conditions import Condition, condition_json_schema, parse_condition
+from app.engine.verbs import ThenItem
+
+RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
+MAX_RULES_PER_FILE = 2500
+MAX_CASES_PER_FILE = 200
+
+
+class Domain(StrEnum):
+    """Precedence of rules, highest first: safety beats injury beats goal."""
+
+    safety = "safety"
+    injury = "injury"
+    goal = "goal"
+
+    @property
+    def rank(self) -> int:
+        return {"safety": 0, "injury": 1, "goal": 2}[self.value]
+
+
+RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
+
+
+def _one_line(value: object) -> object:
+    """Folded YAML text keeps a trailing newline and may wrap: store it as one clean line."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+Prose = Annotated[str, BeforeValidator(_one_line)]
+
+When = Annotated[
+    Condition,
+    BeforeValidator(parse_condition),
+    PlainSerializer(lambda _: None),
+    WithJsonSchema({"$ref": "#/$defs/Condition"}),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Rule(_Model):
+    """One coach-authored rule: when the facts match, the consequences apply, for a reason."""
+
+    id: RuleId = Field(description="Unique, stable id, e.g. 'pht.avoid_deep_flexion'.")
+    title: Annotated[Prose, Field(min_length=3, max_length=120)]
+    why: Annotated[Prose, Field(min_length=10, max_length=600)] = Field(
+        description="Plain language, shown to runners and coaches with every decision."
+    )
+    domain: Annotated[Domain, Strict(False)] = Domain.injury
+    priority: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=50, description="Within a domain, higher wins."
+    )
+    source: Annotated[list[Annotated[str, Field(min_length=1, max_length=300)]],
+                      Field(max_length=12)] = []
+    when: When
+    then: Annotated[list[ThenItem], Field(min_length=1, max_length=30)]
+
+
+class Expect(_Model):
+    """What the decisions for a case must include and exclude."""
+
+    fires: list[RuleId] = []
+    not_fires: list[RuleId] = []
+    prescribes: list[str] = []
+    not_prescribes: list[str] = []
+    status: Literal["ok", "goal_at_risk", "referral_required"] | None = None
+
+
+class Case(_Model):
+    """A partial intake (merged over a healthy default runner) and its expected outcome."""
+
+    name: Annotated[str, Field(min_length=3, max_length=160)]
+    intake: dict[str, Any] = {}
+    start_date: date | None = None
+    expect: Expect
+
+
+class RuleFile(_Model):
+    """One topic of the rule base."""
+
+    version: Literal[1] = 1
+    topic: Annotated[str, Field(min_length=3, max_length=120)]
+    description: str = ""
+    rules: Annotated[list[Rule], Field(max_length=MAX_RULES_PER_FILE)] = []
+    cases: Annotated[list[Case], Field(max_length=MAX_CASES_PER_FILE)] = []
+
+
+def rule_file_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a rule file, for editors (written to `rules/schema.json`)."""
+    schema = RuleFile.model_json_schema(mode="validation")
+    schema.setdefault("$defs", {})["Condition"] = condition_json_schema()
+    schema["title"] = "StridePlan rule file"
+    return schema

@@ -1,0 +1,287 @@
+"""Checks on a rule set before the engine sees it, each naming file, line and rule.
+
+Structure is checked by the pydantic schema; this module checks meaning: values each field can
+take, conditions no valid intake can meet, unknown exercises and tags, duplicate ids,
+contradictory caps, derive cycles, and the engine's limits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from app.catalog.models import Catalog
+from app.engine.canonical import (
+    MAX_EXPANSION,
+    Conjunction,
+    canonical_text,
+    expansion_size,
+    pattern_conjunctions,
+)
+from app.engine.conditions import Condition, Pattern, condition_depth, patterns_of
+from app.engine.limits import MAX_RULES_TOTAL, MAX_WHEN_DEPTH, engine_limit_breaches
+from app.engine.problems import RuleProblem
+from app.engine.schema import Rule
+from app.engine.verbs import Avoid, Cap, Derive, Prescribe, SetParameter, Substitute
+from app.facts.schema import FACT_TYPES
+from app.intake.vocabulary import RESTRICTION_TAGS
+
+LineOf = Callable[[tuple[str | int, ...]], int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedRule:
+    """A parsed rule and how to find the line of any part of it."""
+
+    rule: Rule
+    file: str
+    path: tuple[str | int, ...]
+    line_of: LineOf
+
+    @property
+    def line(self) -> int | None:
+        return self.line_of(self.path)
+
+    def problem(self, message: str, *sub: str | int) -> RuleProblem:
+        return RuleProblem(self.file, self.line_of((*self.path, *sub)), message, self.rule.id)
+
+
+def derived_names(rules: list[LocatedRule]) -> dict[str, list[LocatedRule]]:
+    """Which rules derive each derived-fact name."""
+    names: dict[str, list[LocatedRule]] = defaultdict(list)
+    for located in rules:
+        for item in located.rule.then:
+            if isinstance(item.consequence, Derive):
+                names[item.consequence.name].append(located)
+    return names
+
+
+def referenced_names(condition: Condition) -> set[str]:
+    """Derived-fact names a condition tests for."""
+    names: set[str] = set()
+    for pattern in patterns_of(condition):
+        if pattern.fact != "derived":
+            continue
+        for test in pattern.tests:
+            if test.field == "name" and test.op in ("eq", "in"):
+                values = test.value if isinstance(test.value, tuple) else (test.value,)
+                names.update(str(v) for v in values)
+    return names
+
+
+def _satisfiable(conjunction: Conjunction) -> bool:
+    """Whether one fact could meet every term of a conjunction."""
+    by_field: dict[str, list[tuple[str, object]]] = defaultdict(list)
+    for field, op, value in conjunction:
+        by_field[field].append((op, value))
+    for terms in by_field.values():
+        ops = {op for op, _ in terms}
+        if "nex" in ops and len(terms) > 1:
+            return False
+        equal = {repr(v) for op, v in terms if op == "eq"}
+        if len(equal) > 1:
+            return False
+        not_equal = {repr(v) for op, v in terms if op == "ne"}
+        if equal & not_equal:
+            return False
+        low, high = -math.inf, math.inf
+        low_open = high_open = False
+        for op, value in terms:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            if op in ("gt", "gte") and (value > low or (value == low and op == "gt")):
+                low, low_open = value, op == "gt"
+            if op in ("lt", "lte") and (value < high or (value == high and op == "lt")):
+                high, high_open = value, op == "lt"
+        if low > high or (low == high and (low_open or high_open)):
+            return False
+    return True
+
+
+def _pattern_problems(
+    located: LocatedRule, pattern: Pattern, derived: dict[str, list[LocatedRule]]
+) -> Iterator[RuleProblem]:
+    fields = FACT_TYPES[pattern.fact]
+    for test in pattern.tests:
+        spec = fields[test.field]
+        values = test.value if isinstance(test.value, tuple) else (test.value,)
+        if test.op in ("lt", "lte", "gt", "gte") and spec.kind not in ("int", "number"):
+            yield located.problem(
+                f"'{test.op}' compares numbers, but '{pattern.fact}.{test.field}' is "
+                f"{spec.describe()}",
+                "when",
+            )
+            continue
+        if test.op == "exists":
+            continue
+        if pattern.fact == "derived" and test.field == "name":
+            for value in values:
+                if value not in derived:
+                    yield located.problem(
+                        f"no rule derives '{value}', so this condition can never be met",
+                        "when",
+                    )
+            continue
+        for value in values:
+            if test.op in ("lt", "lte", "gt", "gte"):
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    yield located.problem(
+                        f"'{test.op}' on '{test.field}' needs a number, got {value!r}", "when"
+                    )
+            elif not spec.accepts(value):
+                yield located.problem(
+                    f"'{pattern.fact}.{test.field}' is never {value!r}: it is {spec.describe()}",
+                    "when",
+                )
+    if expansion_size(pattern) > MAX_EXPANSION:
+        yield located.problem(
+            f"a pattern expands to more than {MAX_EXPANSION} alternatives; split the rule", "when"
+        )
+    elif not any(_satisfiable(c) for c in pattern_conjunctions(pattern)):
+        yield located.problem(
+            f"unreachable: no '{pattern.fact}' fact can meet all of these tests at once", "when"
+        )
+
+
+def _consequence_problems(located: LocatedRule, catalog: Catalog) -> Iterator[RuleProblem]:
+    known_tags = catalog.tags | {t for tags in RESTRICTION_TAGS.values() for t in tags}
+    for position, item in enumerate(located.rule.then):
+        verb = item.consequence
+        where = ("then", position)
+        exercises: list[str] = []
+        if isinstance(verb, Prescribe | Substitute):
+            exercises.append(verb.exercise)
+        if isinstance(verb, Substitute):
+            exercises.append(verb.replacement)
+        if isinstance(verb, Avoid) and verb.exercise:
+            exercises.append(verb.exercise)
+        for exercise_id in exercises:
+            if exercise_id not in catalog:
+                yield located.problem(f"unknown exercise '{exercise_id}' (not in the catalog)", *where)
+        if isinstance(verb, Prescribe) and verb.exercise in catalog:
+            phases = catalog[verb.exercise].phases
+            if verb.phase not in phases:
+                yield located.problem(
+                    f"'{verb.exercise}' belongs to {', '.join(phases)}, not to {verb.phase}", *where
+                )
+        if isinstance(verb, Avoid) and verb.tag and verb.tag not in known_tags:
+            yield located.problem(
+                f"unknown contraindication tag '{verb.tag}'; tags are: {', '.join(sorted(known_tags))}",
+                *where,
+            )
+
+
+def _strata(
+    rules: list[LocatedRule], derived: dict[str, list[LocatedRule]]
+) -> tuple[dict[str, int], list[RuleProblem]]:
+    """Stratum of each rule: one above every rule that derives a name it tests. A cycle is an
+    error (a rule cannot depend, even through others, on what it derives)."""
+    depends = {r.rule.id: referenced_names(r.rule.when) for r in rules}
+    stratum: dict[str, int] = {}
+    problems: list[RuleProblem] = []
+    by_id = {r.rule.id: r for r in rules}
+
+    def visit(rule_id: str, stack: list[str]) -> int:
+        if rule_id in stratum:
+            return stratum[rule_id]
+        if rule_id in stack:
+            cycle = [*stack[stack.index(rule_id) :], rule_id]
+            located = by_id[rule_id]
+            problems.append(
+                located.problem("derive cycle: " + " → ".join(cycle) + " (rules that derive "
+                                "facts cannot depend on them, even indirectly)", "when")
+            )
+            stratum[rule_id] = 0
+            return 0
+        level = 0
+        for name in sorted(depends[rule_id]):
+            for producer in derived.get(name, []):
+                level = max(level, visit(producer.rule.id, [*stack, rule_id]) + 1)
+        stratum[rule_id] = level
+        return level
+
+    for located in rules:
+        visit(located.rule.id, [])
+    return stratum, problems
+
+
+def _contradictions(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
+    """Two caps (or two settings) for the same case and precedence that disagree."""
+    seen: dict[tuple[str, str, int, str], tuple[float, LocatedRule]] = {}
+    for located in rules:
+        rule = located.rule
+        case = canonical_text(rule.when)
+        for item in rule.then:
+            verb = item.consequence
+            if isinstance(verb, Cap):
+                key = (case, rule.domain.value, rule.priority, f"cap:{verb.phase}")
+                value = verb.km if verb.km is not None else -(verb.percent_of_current or 0)
+            elif isinstance(verb, SetParameter):
+                key = (case, rule.domain.value, rule.priority, f"set:{verb.parameter.value}")
+                value = verb.value
+            else:
+                continue
+            if key in seen and seen[key][0] != value:
+                other = seen[key][1]
+                what = key[3].replace(":", " ")
+                yield located.problem(
+                    f"contradicts rule '{other.rule.id}' ({other.file}:{other.line}): both give "
+                    f"{what} for the same case with the same domain and priority but different "
+                    "values; change a priority or merge them",
+                    "then",
+                )
+            seen.setdefault(key, (value, located))
+
+
+def validate(rules: list[LocatedRule], catalog: Catalog) -> tuple[dict[str, int], list[RuleProblem]]:
+    """Every problem in the rules, and each rule's stratum (meaningful when there are none)."""
+    problems: list[RuleProblem] = []
+    if len(rules) > MAX_RULES_TOTAL:
+        first = rules[MAX_RULES_TOTAL]
+        problems.append(first.problem(f"more than {MAX_RULES_TOTAL} rules in one rule set"))
+        return {}, problems
+    first_seen: dict[str, LocatedRule] = {}
+    for located in rules:
+        earlier = first_seen.setdefault(located.rule.id, located)
+        if earlier is not located:
+            problems.append(
+                located.problem(f"duplicate rule id (first defined at {earlier.file}:{earlier.line})")
+            )
+    derived = derived_names(rules)
+    for located in rules:
+        depth = condition_depth(located.rule.when)
+        if depth > MAX_WHEN_DEPTH:
+            problems.append(
+                located.problem(
+                    f"conditions nested {depth} levels deep; the limit is {MAX_WHEN_DEPTH}", "when"
+                )
+            )
+            continue
+        for pattern in patterns_of(located.rule.when):
+            problems.extend(_pattern_problems(located, pattern, derived))
+        problems.extend(_consequence_problems(located, catalog))
+    strata, cycle_problems = _strata(
+        [r for r in rules if first_seen[r.rule.id] is r], derived
+    )
+    problems.extend(cycle_problems)
+    problems.extend(_contradictions(rules))
+    if not problems:
+        problems.extend(_limit_problems(rules))
+    return strata, problems
+
+
+def _limit_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
+    owner: dict[Conjunction, LocatedRule] = {}
+    for located in rules:
+        for pattern in patterns_of(located.rule.when):
+            for conjunction in pattern_conjunctions(pattern):
+                owner.setdefault(conjunction, located)
+    for breach in engine_limit_breaches(list(owner)):
+        located = owner.get(breach.conjunction) or next(
+            (r for c, r in owner.items() if c[: len(breach.conjunction)] == breach.conjunction),
+            rules[0],
+        )
+        yield located.problem(breach.message, "when")
+

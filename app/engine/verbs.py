@@ -1,0 +1,263 @@
+"""The fixed vocabulary of consequences a rule may have (`then:`), as data.
+
+A rule can only say *what* should happen, with one of these verbs; the code that acts on each
+verb is chosen from `app.engine.decisions`, never named by a rule.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+TrainingPhase = Literal["activation", "strength", "running_form"]
+CapPhase = Literal["all", "activation", "strength", "running_form", "taper"]
+SideChoice = Literal["left", "right", "both", "matched"]
+Text = Annotated[
+    str,
+    BeforeValidator(lambda v: " ".join(v.split()) if isinstance(v, str) else v),
+    Field(min_length=3, max_length=600),
+]
+
+
+class Parameter(StrEnum):
+    """Scheduling parameters a rule may `set` (each with bounds and a default)."""
+
+    activation_days = "activation_days"
+    strength_min_days = "strength_min_days"
+    strength_sessions_per_week = "strength_sessions_per_week"
+    progression_limit_pct = "progression_limit_pct"
+    deload_every_weeks = "deload_every_weeks"
+    deload_cut_pct = "deload_cut_pct"
+    long_run_share_pct = "long_run_share_pct"
+    walk_run = "walk_run"
+    pain_limit = "pain_limit"
+    activation_exercises = "activation_exercises"
+    min_runs_per_week = "min_runs_per_week"
+
+
+# name: (lowest, highest, default, what it means)
+PARAMETERS: dict[Parameter, tuple[float, float, float, str]] = {
+    Parameter.activation_days: (28, 84, 28, "days of daily activation before strength"),
+    Parameter.strength_min_days: (21, 112, 42, "minimum days of strength before form work"),
+    Parameter.strength_sessions_per_week: (2, 3, 2, "strength sessions a week"),
+    Parameter.progression_limit_pct: (0, 10, 10, "largest week-on-week increase, percent"),
+    Parameter.deload_every_weeks: (2, 4, 4, "a lighter week every N weeks"),
+    Parameter.deload_cut_pct: (20, 40, 25, "how much lighter a deload week is, percent"),
+    Parameter.long_run_share_pct: (25, 50, 35, "the long run's share of the week, percent"),
+    Parameter.walk_run: (0, 1, 0, "1: start running with walk-run intervals"),
+    Parameter.pain_limit: (2, 3, 3, "highest acceptable pain during running, 0-10"),
+    Parameter.activation_exercises: (4, 6, 5, "exercises in each activation set"),
+    Parameter.min_runs_per_week: (0, 7, 0, "spread the week over at least this many runs"),
+}
+
+
+class GateCriterion(StrEnum):
+    """Criteria a runner must meet before a phase starts (domain.md, section 2.2)."""
+
+    pain_running_max_2 = "pain_running_max_2"
+    pain_running_max_3 = "pain_running_max_3"
+    no_morning_flare = "no_morning_flare"
+    walk_30_min_pain_free = "walk_30_min_pain_free"
+    single_leg_squat_no_valgus = "single_leg_squat_no_valgus"
+    single_leg_bridge_20 = "single_leg_bridge_20"
+    side_plank_60s = "side_plank_60s"
+    heel_raises_25 = "heel_raises_25"
+    hop_test_pain_free = "hop_test_pain_free"
+    level_pelvis_single_leg = "level_pelvis_single_leg"
+
+
+class _Verb(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Prescribe(_Verb):
+    """Put an exercise from the catalog into a phase, optionally with its own dose."""
+
+    exercise: Identifier
+    phase: TrainingPhase
+    sets: Annotated[int, Field(ge=1, le=10)] | None = None
+    reps: Annotated[int, Field(ge=1, le=100)] | None = None
+    seconds: Annotated[int, Field(ge=5, le=600)] | None = None
+    side: SideChoice | None = None
+    extra_sets: Annotated[int, Field(ge=0, le=5)] = 0
+
+    @model_validator(mode="after")
+    def _dose(self) -> Self:
+        if self.reps is not None and self.seconds is not None:
+            raise ValueError("give reps or seconds, not both")
+        if self.extra_sets and self.side in (None, "both"):
+            raise ValueError("extra_sets need a side: left, right or matched")
+        return self
+
+
+class Avoid(_Verb):
+    """Keep an exercise, or every exercise with a contraindication tag, out of the plan."""
+
+    exercise: Identifier | None = None
+    tag: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if (self.exercise is None) == (self.tag is None):
+            raise ValueError("avoid takes exactly one of 'exercise' or 'tag'")
+        return self
+
+
+class Substitute(_Verb):
+    """Use `with` wherever `exercise` would appear."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    exercise: Identifier
+    replacement: Identifier = Field(alias="with")
+
+
+class Cap(_Verb):
+    """A ceiling on weekly running distance during a phase."""
+
+    phase: CapPhase
+    km: Annotated[float, Field(ge=0, le=250)] | None = None
+    percent_of_current: Annotated[float, Field(ge=0, le=150)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if (self.km is None) == (self.percent_of_current is None):
+            raise ValueError("cap takes exactly one of 'km' or 'percent_of_current'")
+        return self
+
+    def limit_km(self, current_km: float) -> float | None:
+        """The cap in km for an athlete running `current_km` a week now (None when it is a
+        percentage of nothing: a runner starting from zero follows the walk-run progression)."""
+        if self.km is not None:
+            return self.km
+        if current_km <= 0:
+            return None
+        return current_km * (self.percent_of_current or 0) / 100
+
+
+class Gate(_Verb):
+    """A criterion to meet before `phase` may start."""
+
+    phase: Literal["strength", "running_form"]
+    criterion: Annotated[GateCriterion, Strict(False)]
+
+
+class Refer(_Verb):
+    """Stop: no plan, refer the runner to a clinician for this reason."""
+
+    reason: Text
+
+
+class Derive(_Verb):
+    """Assert a new fact (`fact: derived`) that later rules can match."""
+
+    name: Identifier
+    side: SideChoice | None = None
+
+
+class Target(_Verb):
+    """What the matched goal needs: peak weekly volume, long run, taper, relay practice.
+
+    Distances are in km or in percent of the race distance (the goal's own distance when the
+    runner gave one, else the standard distance of its type).
+    """
+
+    peak_km: Annotated[float, Field(gt=0, le=250)] | None = None
+    peak_percent_of_race: Annotated[float, Field(gt=0, le=400)] | None = None
+    long_run_km: Annotated[float, Field(gt=0, le=80)] | None = None
+    long_run_percent_of_race: Annotated[float, Field(gt=0, le=150)] | None = None
+    taper_weeks: Annotated[int, Field(ge=0, le=3)] | None = None
+    back_to_back: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_each(self) -> Self:
+        if self.peak_km is not None and self.peak_percent_of_race is not None:
+            raise ValueError("give peak_km or peak_percent_of_race, not both")
+        if self.long_run_km is not None and self.long_run_percent_of_race is not None:
+            raise ValueError("give long_run_km or long_run_percent_of_race, not both")
+        if all(getattr(self, name) is None for name in type(self).model_fields):
+            raise ValueError("target needs at least one of its fields")
+        return self
+
+
+class Note(_Verb):
+    """A plain-language note on the plan or on every session of one kind."""
+
+    text: Text
+    kind: Literal["plan", "activation", "strength", "run", "drills", "race"] = "plan"
+
+
+class SetParameter(_Verb):
+    """Set a scheduling parameter (bounded)."""
+
+    parameter: Annotated[Parameter, Strict(False)]
+    value: float
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        low, high, _, _ = PARAMETERS[self.parameter]
+        if not low <= self.value <= high:
+            raise ValueError(f"{self.parameter.value} must be between {low:g} and {high:g}")
+        return self
+
+
+class ThenItem(BaseModel):
+    """One consequence: a mapping with exactly one verb."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    prescribe: Prescribe | None = None
+    avoid: Avoid | None = None
+    substitute: Substitute | None = None
+    cap: Cap | None = None
+    gate: Gate | None = None
+    refer: Refer | None = None
+    derive: Derive | None = None
+    note: Note | None = None
+    target: Target | None = None
+    set_: SetParameter | None = Field(default=None, alias="set")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "each 'then' item has exactly one verb: prescribe, avoid, substitute, cap, "
+                "gate, refer, derive, note, target or set"
+            )
+        return self
+
+    @property
+    def consequence(self) -> Consequence:
+        """The one verb this item holds."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is not None:
+                return value  # type: ignore[no-any-return]
+        raise AssertionError("validated to hold one verb")  # pragma: no cover
+
+
+Consequence = (
+    Prescribe | Avoid | Substitute | Cap | Gate | Refer | Derive | Note | Target | SetParameter
+)
+
+VERB_NAMES: dict[type[_Verb], str] = {
+    Prescribe: "prescribe",
+    Avoid: "avoid",
+    Substitute: "substitute",
+    Cap: "cap",
+    Gate: "gate",
+    Refer: "refer",
+    Derive: "derive",
+    Note: "note",
+    Target: "target",
+    SetParameter: "set",
+}
+
+
+def verb_name(consequence: Consequence) -> str:
+    """The YAML verb of a consequence."""
+    return VERB_NAMES[type(consequence)]

@@ -1,0 +1,161 @@
+"""Plan → iCalendar (RFC 5545 / 7986), deterministic: the same plan gives the same bytes.
+
+See ../shared/ical.md: UIDs from session identity, DTSTAMP from the revision time, all-day
+sessions as VALUE=DATE with an exclusive DTEND, timed events with a matching VTIMEZONE, and no
+METHOD.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, vDuration, vText
+
+from app.export.vtimezone import vtimezone
+from app.plan.models import ExerciseOut, Plan, SessionOut
+
+PRODID = "-//StridePlan//Training plan//EN"
+REFRESH = timedelta(hours=4)
+CATEGORY = {
+    "activation": "Activation",
+    "strength": "Strength",
+    "run": "Run",
+    "drills": "Drills",
+    "race": "Race",
+    "rest": "Rest",
+}
+COLOR = "seagreen"
+RACE_PACE_MIN_PER_KM = 7.0
+MAX_EVENT_HOURS = 36
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStamp:
+    """What the calendar needs to know about a session's history."""
+
+    sequence: int
+    last_modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarOptions:
+    stamp: datetime  # the revision time: DTSTAMP of every event
+    host: str = "strideplan"
+    base_url: str = ""
+    name: str | None = None
+    history: Mapping[str, SessionStamp] = field(default_factory=dict)
+    alarm_minutes: int | None = None
+
+
+def _dose(entry: ExerciseOut) -> str:
+    if entry.reps is not None:
+        amount = f"{entry.sets} × {entry.reps}"
+    elif entry.seconds is not None:
+        amount = f"{entry.sets} × {entry.seconds} s"
+    elif entry.distance_m is not None:
+        amount = f"{entry.sets} × {entry.distance_m} m"
+    else:
+        amount = f"{entry.sets} sets"
+    side = f" ({entry.side})" if entry.side and entry.side != "both" else (
+        " (each side)" if entry.side == "both" else "")
+    return f"- {entry.name}{side}: {amount}" + (f", {entry.load}" if entry.load else "")
+
+
+def description(session: SessionOut, units: str) -> str:
+    """Plain structured lines: distance, intervals, drills, exercises, notes and why."""
+    lines = [session.title]
+    if session.distance is not None:
+        lines.append(f"Distance: {session.distance:g} {units}")
+    for interval in session.intervals:
+        walk = f" / {interval.walk_minutes:g} min walk" if interval.walk_minutes else ""
+        lines.append(f"Intervals: {interval.repeats} × ({interval.run_minutes:g} min run{walk})")
+    if session.drills:
+        lines.append("Drills before the run:")
+        lines.extend(_dose(e) for e in session.drills)
+    blocks: dict[str, list[ExerciseOut]] = {}
+    for entry in session.exercises:
+        blocks.setdefault(entry.block or "main", []).append(entry)
+    titles = {"morning": "Morning", "evening": "Evening", "warm_up": "Warm-up", "main": "Exercises"}
+    for block, entries in blocks.items():
+        lines.append(f"{titles[block]}:")
+        lines.extend(_dose(e) for e in entries)
+    if session.notes:
+        lines.append("Notes:")
+        lines.extend(f"- {note}" for note in session.notes)
+    if session.why:
+        lines.append("Why:")
+        lines.extend(f"- {why.because} [{why.rule}]" for why in session.why)
+    return "\n".join(lines)
+
+
+def _timed(session: SessionOut, zone: ZoneInfo, units: str) -> tuple[datetime, datetime] | None:
+    if session.start_time is None:
+        return None
+    start = datetime.combine(session.date, session.start_time, tzinfo=zone)
+    minutes = session.duration_minutes or 60
+    if session.kind == "race" and session.distance:
+        km = session.distance * (1.609344 if units == "mi" else 1.0)
+        minutes = round(km * RACE_PACE_MIN_PER_KM)
+    minutes = max(15, min(minutes, MAX_EVENT_HOURS * 60))
+    return start, start + timedelta(minutes=minutes)
+
+
+def _event(session: SessionOut, plan: Plan, zone: ZoneInfo, options: CalendarOptions) -> Event:
+    history = options.history.get(session.id)
+    event = Event.new(
+        uid=f"{session.id}@{options.host}",
+        stamp=options.stamp,
+        summary=session.title,
+        description=description(session, plan.units),
+        categories=[CATEGORY[session.kind]],
+        sequence=history.sequence if history else 0,
+        last_modified=history.last_modified if history else options.stamp,
+    )
+    timed = _timed(session, zone, plan.units)
+    if timed is None:
+        event.add("dtstart", session.date)
+        event.add("dtend", session.date + timedelta(days=1))
+        event.add("transp", "TRANSPARENT")
+    else:
+        event.add("dtstart", timed[0])
+        event.add("dtend", timed[1])
+        event.add("transp", "OPAQUE")
+    if options.base_url:
+        event.add("url", f"{options.base_url}/v1/plans/{plan.id}#session-{session.id}")
+    if options.alarm_minutes is not None and session.kind != "rest":
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", vText(session.title))
+        alarm.add("trigger", -timedelta(minutes=options.alarm_minutes))
+        event.add_component(alarm)
+    return event
+
+
+def to_ical(plan: Plan, options: CalendarOptions) -> bytes:
+    """The plan as an iCalendar feed (CRLF lines folded at 75 octets, UTF-8)."""
+    name = options.name or f"StridePlan · {plan.athlete.name}"
+    calendar = Calendar.new(
+        prodid=PRODID,
+        name=name,
+        uid=f"{plan.id}@{options.host}",
+        color=COLOR,
+        refresh_interval=REFRESH,
+    )
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    zone = ZoneInfo(plan.athlete.timezone)
+    events = [_event(s, plan, zone, options) for s in plan.sessions]
+    if any(isinstance(e.get("dtstart").dt, datetime) for e in events):
+        first = min(s.date for s in plan.sessions)
+        last = max(s.date for s in plan.sessions)
+        calendar.add_component(vtimezone(plan.athlete.timezone, first, last))
+    for event in events:
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def revision_stamp(day: date) -> datetime:
+    """A deterministic DTSTAMP for plans that are not stored (midnight UTC of `day`)."""
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)

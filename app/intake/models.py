@@ -1,0 +1,155 @@
+"""The intake contract: what a runner tells us, validated strictly.
+
+Every model forbids unknown fields; scalar fields are strict (no "5" for 5); enums, dates and
+times accept their JSON string forms only. Checks that involve several fields live in
+`app.intake.checks` so that each problem can name its exact field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Annotated, Any
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic_core import PydanticCustomError
+
+from app.intake.vocabulary import (
+    Condition,
+    Finding,
+    GoalType,
+    Priority,
+    RedFlag,
+    Restriction,
+    Side,
+    TeamFormat,
+    Trend,
+    Units,
+    Weekday,
+)
+
+MAX_SYMPTOMS = 20
+MAX_FINDINGS = 40
+MAX_GOALS = 10
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TIMEZONES = frozenset(available_timezones())
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept only `YYYY-MM-DD` strings (or dates), never numbers or datetimes."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise PydanticCustomError("date_format", "Input should be a date in the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise PydanticCustomError("date_value", "Input is not a valid calendar date") from exc
+
+
+def _clock_time(value: Any) -> Any:
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not _TIME_RE.match(value):
+        raise PydanticCustomError("time_format", "Input should be a time in the form HH:MM (24 h)")
+    return time.fromisoformat(value)
+
+
+def _known_timezone(value: str) -> str:
+    if value not in _TIMEZONES:
+        raise PydanticCustomError(
+            "timezone", "Unknown IANA time zone; use a name such as 'America/New_York'"
+        )
+    return value
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    if len(set(values)) != len(values):
+        raise PydanticCustomError("unique", "Values must not repeat")
+    return values
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+# Enums arrive as JSON strings: validate them by value, not by instance.
+UnitsField = Annotated[Units, Strict(False)]
+SideField = Annotated[Side, Strict(False)]
+WeekdayField = Annotated[Weekday, Strict(False)]
+Weekdays = Annotated[list[WeekdayField], Field(max_length=7), AfterValidator(_unique)]
+Pain = Annotated[int, Field(ge=0, le=10, description="0 = no pain, 10 = worst imaginable")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class AthleteIn(_Strict):
+    name: Name
+    timezone: Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+    units: UnitsField = Units.km
+
+
+class RunningIn(_Strict):
+    weekly_distance: Annotated[float, Field(ge=0, le=400, allow_inf_nan=False)]
+    longest_run: Annotated[float, Field(ge=0, le=160, allow_inf_nan=False)]
+    runs_per_week: Annotated[int, Field(ge=0, le=7)]
+
+
+class AvailabilityIn(_Strict):
+    run_days: Annotated[Weekdays, Field(min_length=1)]
+    long_run_day: WeekdayField
+    strength_days: Weekdays | None = None
+    session_time: ClockTime | None = None
+
+
+class SymptomIn(_Strict):
+    condition: Annotated[Condition, Strict(False)]
+    side: SideField | None = None
+    pain_rest: Pain
+    pain_running: Pain
+    weeks: Annotated[int, Field(ge=0, le=520)] | None = None
+    trend: Annotated[Trend, Strict(False)] | None = None
+
+
+class FindingIn(_Strict):
+    name: Annotated[Finding, Strict(False)]
+    side: SideField | None = None
+    grade: Annotated[int, Field(ge=0, le=5, description="Manual muscle test, 0-5")] | None = None
+    value: Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)] | None = None
+
+
+class GoalIn(_Strict):
+    name: Name
+    date: IsoDate
+    type: Annotated[GoalType, Strict(False)]
+    distance: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] | None = None
+    team_format: Annotated[TeamFormat, Strict(False)] | None = None
+    legs: Annotated[int, Field(ge=1, le=36)] | None = None
+    start_time: ClockTime | None = None
+    priority: Annotated[Priority, Strict(False)] = Priority.A
+
+
+class Intake(_Strict):
+    """Everything a plan is generated from (DESIGN.md, "Intake")."""
+
+    athlete: AthleteIn
+    start_date: IsoDate | None = None
+    running: RunningIn
+    availability: AvailabilityIn
+    symptoms: Annotated[list[SymptomIn], Field(max_length=MAX_SYMPTOMS)] = []
+    findings: Annotated[list[FindingIn], Field(max_length=MAX_FINDINGS)] = []
+    restrictions: Annotated[
+        list[Annotated[Restriction, Strict(False)]],
+        Field(max_length=len(Restriction)),
+        AfterValidator(_unique),
+    ] = []
+    red_flags: Annotated[
+        list[Annotated[RedFlag, Strict(False)]],
+        Field(max_length=len(RedFlag)),
+        AfterValidator(_unique),
+    ] = []
+    goals: Annotated[list[GoalIn], Field(max_length=MAX_GOALS)] = []

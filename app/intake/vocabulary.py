@@ -1,0 +1,127 @@
+"""The intake vocabulary (DESIGN.md, "The public contract (v1)").
+
+Values are part of the public contract: add new ones freely, never rename.
+Unknown values are rejected with a 422, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Units(StrEnum):
+    km = "km"
+    mi = "mi"
+
+
+class Side(StrEnum):
+    left = "left"
+    right = "right"
+    both = "both"
+
+
+class Weekday(StrEnum):
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+    @property
+    def index(self) -> int:
+        """Monday is 0, as in `date.weekday()`."""
+        return list(Weekday).index(self)
+
+
+class Trend(StrEnum):
+    improving = "improving"
+    stable = "stable"
+    worsening = "worsening"
+
+
+class Condition(StrEnum):
+    proximal_hamstring_tendinopathy = "proximal_hamstring_tendinopathy"
+    it_band_syndrome = "it_band_syndrome"
+    patellofemoral_pain = "patellofemoral_pain"
+    achilles_tendinopathy = "achilles_tendinopathy"
+    plantar_fasciitis = "plantar_fasciitis"
+    medial_tibial_stress_syndrome = "medial_tibial_stress_syndrome"
+    low_back_pain = "low_back_pain"
+    sciatic_irritation = "sciatic_irritation"
+    hip_pain = "hip_pain"
+    knee_pain = "knee_pain"
+    ankle_pain = "ankle_pain"
+
+
+class Finding(StrEnum):
+    trendelenburg = "trendelenburg"
+    knee_valgus = "knee_valgus"
+    anterior_pelvic_tilt = "anterior_pelvic_tilt"
+    lumbar_hyperlordosis = "lumbar_hyperlordosis"
+    quad_dominance = "quad_dominance"
+    hamstring_dominance = "hamstring_dominance"
+    weak_glute_med = "weak_glute_med"
+    weak_glute_max = "weak_glute_max"
+    leg_crossing_midline = "leg_crossing_midline"
+    pelvic_rotation = "pelvic_rotation"
+    backward_lean = "backward_lean"
+    low_cadence = "low_cadence"
+    limited_ankle_dorsiflexion = "limited_ankle_dorsiflexion"
+
+
+class Restriction(StrEnum):
+    no_squat = "no_squat"
+    no_lunge = "no_lunge"
+    no_deep_hip_flexion = "no_deep_hip_flexion"
+    no_jumping = "no_jumping"
+    no_kneeling = "no_kneeling"
+    no_weights = "no_weights"
+
+
+class RedFlag(StrEnum):
+    saddle_numbness = "saddle_numbness"
+    bladder_or_bowel_change = "bladder_or_bowel_change"
+    progressive_weakness = "progressive_weakness"
+    night_pain = "night_pain"
+    unexplained_weight_loss = "unexplained_weight_loss"
+    fever = "fever"
+    focal_bone_pain = "focal_bone_pain"
+    pain_at_rest_severe = "pain_at_rest_severe"
+    recent_trauma = "recent_trauma"
+    groin_pain_on_hopping = "groin_pain_on_hopping"
+    calf_swelling_or_redness = "calf_swelling_or_redness"
+    menstrual_change = "menstrual_change"
+
+
+class GoalType(StrEnum):
+    five_k = "5k"
+    ten_k = "10k"
+    half = "half"
+    marathon = "marathon"
+    ultra = "ultra"
+    relay = "relay"
+
+
+class TeamFormat(StrEnum):
+    regular = "regular"
+    ultra = "ultra"
+
+
+class Priority(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+# Which exercise contraindication tags each restriction rules out. The safety check uses this
+# table directly, so a restriction holds even if a rule set forgets to mention it.
+RESTRICTION_TAGS: dict[Restriction, frozenset[str]] = {
+    Restriction.no_squat: frozenset({"squat"}),
+    Restriction.no_lunge: frozenset({"lunge"}),
+    Restriction.no_deep_hip_flexion: frozenset({"deep_hip_flexion"}),
+    Restriction.no_jumping: frozenset({"jumping"}),
+    Restriction.no_kneeling: frozenset({"kneeling"}),
+    Restriction.no_weights: frozenset({"external_load"}),
+}

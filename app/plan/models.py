@@ -1,0 +1,198 @@
+"""The Plan contract (DESIGN.md, "Plan"): what every plan endpoint returns.
+
+Field names here are the public contract; add fields freely, never rename these.
+Distances are in the athlete's units (`units`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["ok", "goal_at_risk", "referral_required"]
+PhaseName = Literal["activation", "strength", "running_form", "taper"]
+SessionKind = Literal["activation", "strength", "run", "drills", "rest", "race"]
+SideOut = Literal["left", "right", "both"]
+
+DISCLAIMER = (
+    "StridePlan is a training aid, not medical advice. It does not diagnose or treat injury. "
+    "Stop and see a clinician if pain rises above 5/10, lasts into the next day, or you notice "
+    "any warning sign such as numbness, night pain or swelling."
+)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Why(_Out):
+    """Why a session (or a setting) is in the plan: the rule and its reason."""
+
+    rule: str
+    because: str
+
+
+class ExerciseOut(_Out):
+    id: str
+    name: str
+    sets: int
+    reps: int | None = None
+    seconds: int | None = None
+    distance_m: int | None = None
+    side: SideOut | None = None
+    load: str | None = None
+    tempo: str | None = None
+    block: Literal["morning", "evening", "warm_up", "main"] | None = None
+
+
+class ExerciseInfo(_Out):
+    """How to do an exercise that appears in the plan (listed once, referred to by id)."""
+
+    id: str
+    name: str
+    kind: Literal["activation", "strength", "drill"]
+    targets: list[str]
+    equipment: list[str] = []
+    cues: list[str]
+
+
+class Interval(_Out):
+    """A walk-run block: `repeats` × (run `run_minutes`, walk `walk_minutes`)."""
+
+    repeats: int
+    run_minutes: float
+    walk_minutes: float
+
+
+class SessionOut(_Out):
+    id: str
+    date: date
+    kind: SessionKind
+    title: str
+    phase: PhaseName
+    distance: float | None = None
+    start_time: time | None = None
+    duration_minutes: int | None = None
+    exercises: list[ExerciseOut] = []
+    drills: list[ExerciseOut] = []
+    intervals: list[Interval] = []
+    notes: list[str] = []
+    why: list[Why] = []
+
+
+class GateCriterionOut(_Out):
+    id: str
+    description: str
+    met: bool | None = None
+    why: Why | None = None
+
+
+class GateOut(_Out):
+    """What must be true before a phase starts, and when it is projected to be."""
+
+    criteria: list[GateCriterionOut]
+    projected: date
+    status: Literal["projected", "met", "pending"]
+
+
+class PhaseOut(_Out):
+    name: PhaseName
+    start: date
+    end: date
+    gate: GateOut | None = None
+    goal: str | None = None
+
+
+class WeekOut(_Out):
+    start: date
+    planned_distance: float
+    cap: float
+    deload: bool
+    race_distance: float = 0
+    phase: PhaseName
+    walk_run: bool = False
+    why: list[Why] = []
+
+
+class Warning(_Out):
+    code: str
+    message: str
+
+
+class Referral(_Out):
+    reasons: list[str]
+    message: str
+    why: list[Why] = []
+
+
+class Alternative(_Out):
+    code: str
+    message: str
+
+
+class Feasibility(_Out):
+    """Whether a goal can be reached safely under the caps, with the numbers."""
+
+    goal: str
+    date: date
+    priority: Literal["A", "B", "C"]
+    needed_peak: float
+    reachable_peak: float
+    needed_long_run: float
+    reachable_long_run: float
+    weeks_short: int
+    at_risk: bool
+    alternatives: list[Alternative] = []
+
+
+class RulesetRef(_Out):
+    name: str
+    version: str
+    digest: str | None = None
+
+
+class Decision(_Out):
+    """A rule that fired, with the facts that made it fire."""
+
+    rule: str
+    title: str
+    because: str
+    matched: list[str] = []
+
+
+class NearMissOut(_Out):
+    rule: str
+    title: str
+    missing: str
+
+
+class AthleteOut(_Out):
+    name: str
+    timezone: str
+    units: Literal["km", "mi"]
+
+
+class Plan(_Out):
+    """A dated, explained training plan."""
+
+    id: str
+    revision: int = 1
+    status: Status
+    ruleset: RulesetRef
+    athlete: AthleteOut
+    units: Literal["km", "mi"]
+    start: date
+    end: date
+    phases: list[PhaseOut] = []
+    weeks: list[WeekOut] = []
+    sessions: list[SessionOut] = []
+    warnings: list[Warning] = []
+    referral: Referral | None = None
+    feasibility: list[Feasibility] = []
+    notes: list[str] = []
+    exercises: list[ExerciseInfo] = []
+    decisions: list[Decision] = []
+    near_misses: list[NearMissOut] | None = None
+    disclaimer: str = Field(default=DISCLAIMER)

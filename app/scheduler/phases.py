@@ -1,0 +1,87 @@
+"""Phase boundaries: activation → strength → running form → taper, with time minimums."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cached_property
+from datetime import date, timedelta
+
+from app.scheduler.settings import (
+    MIN_FORM_DAYS,
+    MIN_STRENGTH_DAYS,
+    NO_GOAL_HORIZON_WEEKS,
+    ScheduleSettings,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseSpan:
+    name: str
+    start: date
+    end: date
+    goal: int | None = None  # the goal a taper leads into
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class TaperGoal:
+    """A goal that gets a taper: its index, date and taper length in weeks."""
+
+    index: int
+    day: date
+    weeks: int
+
+
+@dataclass(frozen=True)
+class PhasePlan:
+    spans: list[PhaseSpan]
+    end: date
+    compressed: bool  # the strength phase had to be shortened to fit before the first race
+
+    def phase_on(self, day: date) -> PhaseSpan:
+        """The phase a day falls in (the last one for days past the end)."""
+        index = bisect_right(self._starts, day) - 1
+        return self.spans[max(index, 0)]
+
+    @cached_property
+    def _starts(self) -> list[date]:
+        return [span.start for span in self.spans]
+
+
+def plan_phases(
+    start: date, last_goal: date | None, tapers: list[TaperGoal], settings: ScheduleSettings
+) -> PhasePlan:
+    """Lay out the phases from `start` to the last goal (or a default horizon)."""
+    activation_end = start + timedelta(days=settings.activation_days - 1)
+    strength_days = settings.strength_min_days
+    first_taper = min((t.day - timedelta(days=7 * t.weeks) for t in tapers), default=None)
+    compressed = False
+    if first_taper is not None:
+        room = (first_taper - activation_end).days - MIN_FORM_DAYS
+        if room < strength_days:
+            compressed = True
+            strength_days = max(MIN_STRENGTH_DAYS, room)
+    strength_end = activation_end + timedelta(days=strength_days)
+    form_start = strength_end + timedelta(days=1)
+    end = last_goal or (start + timedelta(weeks=NO_GOAL_HORIZON_WEEKS, days=-1))
+    end = max(end, form_start + timedelta(days=MIN_FORM_DAYS - 1))
+    spans = [
+        PhaseSpan("activation", start, activation_end),
+        PhaseSpan("strength", activation_end + timedelta(days=1), strength_end),
+    ]
+    cursor = form_start
+    for taper in sorted(tapers, key=lambda t: t.day):
+        taper_start = max(
+            taper.day - timedelta(days=7 * taper.weeks - 1), cursor + timedelta(days=MIN_FORM_DAYS)
+        )
+        if taper_start > taper.day or taper.weeks == 0:
+            continue
+        spans.append(PhaseSpan("running_form", cursor, taper_start - timedelta(days=1)))
+        spans.append(PhaseSpan("taper", taper_start, taper.day, goal=taper.index))
+        cursor = taper.day + timedelta(days=1)
+    if cursor <= end:
+        spans.append(PhaseSpan("running_form", cursor, end))
+    return PhasePlan(spans, end, compressed)

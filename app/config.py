@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Base URL used in links that leave the API (calendar URLs, session URLs).",
     )
+    calendar_host: str = Field(
+        default="strideplan.app",
+        description="Domain part of calendar UIDs (<session-id>@<host>); never change it once "
+        "athletes have subscribed, or their calendars will duplicate events.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)

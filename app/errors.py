@@ -22,7 +22,10 @@ class StridePlanError(Exception):
 
     def body(self) -> dict[str, Any]:
         """Return the JSON body the API sends for this error."""
-        return {"error": self.code, "detail": self.detail if self.detail is not None else self.message}
+        return {
+            "error": self.code,
+            "detail": self.detail if self.detail is not None else self.message,
+        }
 
 
 class InvalidInput(StridePlanError):

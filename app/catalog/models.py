@@ -72,9 +72,7 @@ class Catalog:
 
     def __init__(self, exercises: list[Exercise]) -> None:
         self.exercises: dict[str, Exercise] = {e.id: e for e in exercises}
-        self.tags: frozenset[str] = frozenset(
-            tag for e in exercises for tag in e.contraindications
-        )
+        self.tags: frozenset[str] = frozenset(tag for e in exercises for tag in e.contraindications)
 
     def __contains__(self, exercise_id: object) -> bool:
         return exercise_id in self.exercises
@@ -93,9 +91,7 @@ class Catalog:
             exercise = self.exercises.get(current)
             if exercise is None:
                 return None
-            if current not in blocked and not blocked_tags.intersection(
-                exercise.contraindications
-            ):
+            if current not in blocked and not blocked_tags.intersection(exercise.contraindications):
                 return current
             current = exercise.regression
         return None

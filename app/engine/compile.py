@@ -246,7 +246,8 @@ def read_sources(path: Path) -> dict[str, bytes]:
         files = [path]
         root = path.parent
         files.extend(
-            extra for extra in (root / CATALOG_FILE, root / MANIFEST_FILE)
+            extra
+            for extra in (root / CATALOG_FILE, root / MANIFEST_FILE)
             if extra.is_file() and extra != path
         )
     if len(files) > MAX_FILES:

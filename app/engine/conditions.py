@@ -181,7 +181,7 @@ def condition_json_schema() -> dict[str, Any]:
             else:
                 scalar = {"type": "integer" if spec.kind == "int" else "number"}
                 scalar |= {"minimum": spec.low, "maximum": spec.high}
-            ops = {key: scalar for key in value_ops} | {
+            ops = dict.fromkeys(value_ops, scalar) | {
                 "in": {"type": "array", "items": scalar, "minItems": 1},
                 "not_in": {"type": "array", "items": scalar, "minItems": 1},
                 "exists": {"type": "boolean"},

@@ -102,7 +102,24 @@ class Decisions:
         return ranked.reason if ranked is not None else None
 
 
-Handler = Callable[[Decisions, Any, Fired, Reason, Sequence[Fact]], None]
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One fired rule as its consequences see it: the rule, its reason and the facts."""
+
+    fired: Fired
+    reason: Reason
+    facts: Sequence[Fact]
+
+    def side(self, choice: str | None) -> str | None:
+        """Resolve a verb's side: `matched` takes the side of the fact that matched."""
+        return self.fired.side(self.facts) if choice == "matched" else choice
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (self.fired.rule.domain.rank, -self.fired.rule.priority)
+
+
+Handler = Callable[[Decisions, Any, Firing], None]
 _CAP_PHASES = ("activation", "strength", "running_form", "taper")
 
 
@@ -114,14 +131,20 @@ def _current_km(facts: Sequence[Fact]) -> float:
     return 0.0
 
 
-def _prescribe(d: Decisions, verb: Prescribe, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
-    side = fired.side(facts) if verb.side == "matched" else verb.side
+def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
+    side, reason = f.side(verb.side), f.reason
     by_exercise = d.prescriptions.setdefault(verb.phase, {})
     existing = by_exercise.get(verb.exercise)
     if existing is None:
         by_exercise[verb.exercise] = Prescription(
-            verb.exercise, verb.phase, verb.sets, verb.reps, verb.seconds, side,
-            verb.extra_sets, [reason],
+            verb.exercise,
+            verb.phase,
+            verb.sets,
+            verb.reps,
+            verb.seconds,
+            side,
+            verb.extra_sets,
+            [reason],
         )
         return
     # Rules arrive in precedence order: the first dose stands; sides and extra sets accumulate.
@@ -134,69 +157,70 @@ def _prescribe(d: Decisions, verb: Prescribe, fired: Fired, reason: Reason, fact
         existing.side = side
 
 
-def _avoid(d: Decisions, verb: Avoid, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+def _avoid(d: Decisions, verb: Avoid, f: Firing) -> None:
     if verb.exercise is not None:
-        d.avoided_exercises.setdefault(verb.exercise, []).append(reason)
+        d.avoided_exercises.setdefault(verb.exercise, []).append(f.reason)
     if verb.tag is not None:
-        d.avoided_tags.setdefault(verb.tag, []).append(reason)
+        d.avoided_tags.setdefault(verb.tag, []).append(f.reason)
 
 
-def _substitute(d: Decisions, verb: Substitute, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
-    d.substitutions.setdefault(verb.exercise, (verb.replacement, reason))
+def _substitute(d: Decisions, verb: Substitute, f: Firing) -> None:
+    d.substitutions.setdefault(verb.exercise, (verb.replacement, f.reason))
 
 
-def _rank(fired: Fired) -> tuple[int, int]:
-    return (fired.rule.domain.rank, -fired.rule.priority)
-
-
-def _cap(d: Decisions, verb: Cap, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
-    raw = verb.limit_km(_current_km(facts))
+def _cap(d: Decisions, verb: Cap, f: Firing) -> None:
+    raw = verb.limit_km(_current_km(f.facts))
     if raw is None:
         return
     limit = round(raw, 2)
     phases = _CAP_PHASES if verb.phase == "all" else (verb.phase,)
     for phase in phases:
         current = d.caps.get(phase)
-        rank = _rank(fired)
-        if current is None or rank < current.rank or (rank == current.rank and limit < current.value):
-            d.caps[phase] = Ranked(limit, reason, rank)
+        rank = f.rank
+        if (
+            current is None
+            or rank < current.rank
+            or (rank == current.rank and limit < current.value)
+        ):
+            d.caps[phase] = Ranked(limit, f.reason, rank)
 
 
-def _gate(d: Decisions, verb: Gate, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
-    d.gates.setdefault(verb.phase, {}).setdefault(verb.criterion, reason)
+def _gate(d: Decisions, verb: Gate, f: Firing) -> None:
+    d.gates.setdefault(verb.phase, {}).setdefault(verb.criterion, f.reason)
 
 
-def _refer(d: Decisions, verb: Refer, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
-    d.referrals.append((verb.reason, reason))
+def _refer(d: Decisions, verb: Refer, f: Firing) -> None:
+    d.referrals.append((verb.reason, f.reason))
 
 
-def _derive(d: Decisions, verb: Derive, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
-    side = fired.side(facts) if verb.side == "matched" else verb.side
+def _derive(d: Decisions, verb: Derive, f: Firing) -> None:
+    side = f.side(verb.side)
     if (verb.name, side) not in d.derived:
         d.derived.append((verb.name, side))
 
 
-def _note(d: Decisions, verb: Note, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
-    d.notes.append((verb.kind, verb.text, reason))
+def _note(d: Decisions, verb: Note, f: Firing) -> None:
+    d.notes.append((verb.kind, verb.text, f.reason))
 
 
-def _set(d: Decisions, verb: SetParameter, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+def _set(d: Decisions, verb: SetParameter, f: Firing) -> None:
     current = d.parameters.get(verb.parameter)
-    rank = _rank(fired)
+    rank = f.rank
     if current is None or rank < current.rank:
-        d.parameters[verb.parameter] = Ranked(verb.value, reason, rank)
+        d.parameters[verb.parameter] = Ranked(verb.value, f.reason, rank)
     elif rank == current.rank:
         prefer_max = verb.parameter in _CONSERVATIVE_MAX
         better = verb.value > current.value if prefer_max else verb.value < current.value
         if better:
-            d.parameters[verb.parameter] = Ranked(verb.value, reason, rank)
+            d.parameters[verb.parameter] = Ranked(verb.value, f.reason, rank)
 
 
-def _target(d: Decisions, verb: Target, fired: Fired, reason: Reason, facts: Sequence[Fact]) -> None:
+def _target(d: Decisions, verb: Target, f: Firing) -> None:
     """Targets belong to the goal(s) the rule matched; the first rule (by precedence) wins."""
+    facts = f.facts
     goal_ordinals = [
-        sum(1 for f in facts[:index] if f["t"] == "goal")
-        for index in fired.matched
+        sum(1 for fact in facts[:index] if fact["t"] == "goal")
+        for index in f.fired.matched
         if facts[index]["t"] == "goal"
     ]
     for ordinal in goal_ordinals:
@@ -204,7 +228,7 @@ def _target(d: Decisions, verb: Target, fired: Fired, reason: Reason, facts: Seq
         for name in type(verb).model_fields:
             value = getattr(verb, name)
             if value is not None:
-                goal_targets.setdefault(name, (value, reason))
+                goal_targets.setdefault(name, (value, f.reason))
 
 
 HANDLERS: dict[type[Consequence], Handler] = {
@@ -225,7 +249,7 @@ def decide(evaluation: Evaluation) -> Decisions:
     """Apply every fired rule's consequences, in precedence order."""
     decisions = Decisions(fired=list(evaluation.fired))
     for fired in evaluation.fired:
-        reason = Reason(fired.rule.id, fired.rule.why)
+        firing = Firing(fired, Reason(fired.rule.id, fired.rule.why), evaluation.facts)
         for consequence in fired.rule.consequences:
-            HANDLERS[type(consequence)](decisions, consequence, fired, reason, evaluation.facts)
+            HANDLERS[type(consequence)](decisions, consequence, firing)
     return decisions

@@ -48,8 +48,6 @@ def _one_line(value: object) -> object:
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
-Prose = Annotated[str, BeforeValidator(_one_line)]
-
 When = Annotated[
     Condition,
     BeforeValidator(parse_condition),
@@ -66,16 +64,17 @@ class Rule(_Model):
     """One coach-authored rule: when the facts match, the consequences apply, for a reason."""
 
     id: RuleId = Field(description="Unique, stable id, e.g. 'pht.avoid_deep_flexion'.")
-    title: Annotated[Prose, Field(min_length=3, max_length=120)]
-    why: Annotated[Prose, Field(min_length=10, max_length=600)] = Field(
+    title: Annotated[str, BeforeValidator(_one_line), Field(min_length=3, max_length=120)]
+    why: Annotated[str, BeforeValidator(_one_line), Field(min_length=10, max_length=600)] = Field(
         description="Plain language, shown to runners and coaches with every decision."
     )
     domain: Annotated[Domain, Strict(False)] = Domain.injury
     priority: Annotated[int, Field(ge=0, le=100)] = Field(
         default=50, description="Within a domain, higher wins."
     )
-    source: Annotated[list[Annotated[str, Field(min_length=1, max_length=300)]],
-                      Field(max_length=12)] = []
+    source: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=12)
+    ] = []
     when: When
     then: Annotated[list[ThenItem], Field(min_length=1, max_length=30)]
 

@@ -25,7 +25,7 @@ from app.engine.limits import MAX_RULES_TOTAL, MAX_WHEN_DEPTH, engine_limit_brea
 from app.engine.problems import RuleProblem
 from app.engine.schema import Rule
 from app.engine.verbs import Avoid, Cap, Derive, Prescribe, SetParameter, Substitute
-from app.facts.schema import FACT_TYPES
+from app.facts.schema import FACT_TYPES, Scalar
 from app.intake.vocabulary import RESTRICTION_TAGS
 
 LineOf = Callable[[tuple[str | int, ...]], int | None]
@@ -73,7 +73,7 @@ def referenced_names(condition: Condition) -> set[str]:
 
 def _satisfiable(conjunction: Conjunction) -> bool:
     """Whether one fact could meet every term of a conjunction."""
-    by_field: dict[str, list[tuple[str, object]]] = defaultdict(list)
+    by_field: dict[str, list[tuple[str, Scalar]]] = defaultdict(list)
     for field, op, value in conjunction:
         by_field[field].append((op, value))
     for terms in by_field.values():
@@ -159,7 +159,9 @@ def _consequence_problems(located: LocatedRule, catalog: Catalog) -> Iterator[Ru
             exercises.append(verb.exercise)
         for exercise_id in exercises:
             if exercise_id not in catalog:
-                yield located.problem(f"unknown exercise '{exercise_id}' (not in the catalog)", *where)
+                yield located.problem(
+                    f"unknown exercise '{exercise_id}' (not in the catalog)", *where
+                )
         if isinstance(verb, Prescribe) and verb.exercise in catalog:
             phases = catalog[verb.exercise].phases
             if verb.phase not in phases:
@@ -168,7 +170,8 @@ def _consequence_problems(located: LocatedRule, catalog: Catalog) -> Iterator[Ru
                 )
         if isinstance(verb, Avoid) and verb.tag and verb.tag not in known_tags:
             yield located.problem(
-                f"unknown contraindication tag '{verb.tag}'; tags are: {', '.join(sorted(known_tags))}",
+                f"unknown contraindication tag '{verb.tag}'; tags are: "
+                + ", ".join(sorted(known_tags)),
                 *where,
             )
 
@@ -190,8 +193,11 @@ def _strata(
             cycle = [*stack[stack.index(rule_id) :], rule_id]
             located = by_id[rule_id]
             problems.append(
-                located.problem("derive cycle: " + " → ".join(cycle) + " (rules that derive "
-                                "facts cannot depend on them, even indirectly)", "when")
+                located.problem(
+                    "derive cycle: " + " → ".join(cycle) + " (rules that derive "
+                    "facts cannot depend on them, even indirectly)",
+                    "when",
+                )
             )
             stratum[rule_id] = 0
             return 0
@@ -235,7 +241,9 @@ def _contradictions(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
             seen.setdefault(key, (value, located))
 
 
-def validate(rules: list[LocatedRule], catalog: Catalog) -> tuple[dict[str, int], list[RuleProblem]]:
+def validate(
+    rules: list[LocatedRule], catalog: Catalog
+) -> tuple[dict[str, int], list[RuleProblem]]:
     """Every problem in the rules, and each rule's stratum (meaningful when there are none)."""
     problems: list[RuleProblem] = []
     if len(rules) > MAX_RULES_TOTAL:
@@ -247,7 +255,9 @@ def validate(rules: list[LocatedRule], catalog: Catalog) -> tuple[dict[str, int]
         earlier = first_seen.setdefault(located.rule.id, located)
         if earlier is not located:
             problems.append(
-                located.problem(f"duplicate rule id (first defined at {earlier.file}:{earlier.line})")
+                located.problem(
+                    f"duplicate rule id (first defined at {earlier.file}:{earlier.line})"
+                )
             )
     derived = derived_names(rules)
     for located in rules:
@@ -262,9 +272,7 @@ def validate(rules: list[LocatedRule], catalog: Catalog) -> tuple[dict[str, int]
         for pattern in patterns_of(located.rule.when):
             problems.extend(_pattern_problems(located, pattern, derived))
         problems.extend(_consequence_problems(located, catalog))
-    strata, cycle_problems = _strata(
-        [r for r in rules if first_seen[r.rule.id] is r], derived
-    )
+    strata, cycle_problems = _strata([r for r in rules if first_seen[r.rule.id] is r], derived)
     problems.extend(cycle_problems)
     problems.extend(_contradictions(rules))
     if not problems:
@@ -284,4 +292,3 @@ def _limit_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
             rules[0],
         )
         yield located.problem(breach.message, "when")
-

@@ -59,8 +59,11 @@ def _dose(entry: ExerciseOut) -> str:
         amount = f"{entry.sets} × {entry.distance_m} m"
     else:
         amount = f"{entry.sets} sets"
-    side = f" ({entry.side})" if entry.side and entry.side != "both" else (
-        " (each side)" if entry.side == "both" else "")
+    side = (
+        f" ({entry.side})"
+        if entry.side and entry.side != "both"
+        else (" (each side)" if entry.side == "both" else "")
+    )
     return f"- {entry.name}{side}: {amount}" + (f", {entry.load}" if entry.load else "")
 
 
@@ -153,7 +156,8 @@ def to_ical(plan: Plan, options: CalendarOptions) -> bytes:
         calendar.add_component(vtimezone(plan.athlete.timezone, first, last))
     for event in events:
         calendar.add_component(event)
-    return calendar.to_ical()
+    body: bytes = calendar.to_ical()
+    return body
 
 
 def revision_stamp(day: date) -> datetime:

@@ -30,8 +30,16 @@ class Onset:
     def rule_key(self) -> tuple[object, ...]:
         month_days = calendar.monthrange(self.local.year, self.local.month)[1]
         nth = -1 if self.local.day + 7 > month_days else (self.local.day - 1) // 7 + 1
-        return (self.daylight, self.offset_from, self.offset_to, self.local.month, nth,
-                self.local.weekday(), self.local.time(), self.name)
+        return (
+            self.daylight,
+            self.offset_from,
+            self.offset_to,
+            self.local.month,
+            nth,
+            self.local.weekday(),
+            self.local.time(),
+            self.name,
+        )
 
 
 def _offset(zone: ZoneInfo, instant: datetime) -> timedelta:
@@ -67,7 +75,9 @@ def onsets(zone: ZoneInfo, first: date, last: date) -> list[Onset]:
     return result
 
 
-def _observance(onset: Onset, rrule: dict[str, object] | None) -> TimezoneStandard | TimezoneDaylight:
+def _observance(
+    onset: Onset, rrule: dict[str, object] | None
+) -> TimezoneStandard | TimezoneDaylight:
     component = TimezoneDaylight() if onset.daylight else TimezoneStandard()
     component.add("dtstart", onset.local)
     component.add("tzoffsetfrom", onset.offset_from)

@@ -47,9 +47,7 @@ def cross_field_problems(intake: Intake, start: date) -> list[Problem]:
         )
     if running.weekly_distance > 0 and running.runs_per_week == 0:
         problems.append(
-            Problem(
-                ("running", "runs_per_week"), "must be at least 1 when running now", "running"
-            )
+            Problem(("running", "runs_per_week"), "must be at least 1 when running now", "running")
         )
     if running.longest_run > running.weekly_distance * 1.5 and running.weekly_distance > 0:
         problems.append(

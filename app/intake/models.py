@@ -12,7 +12,15 @@ from datetime import date, time
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+)
 from pydantic_core import PydanticCustomError
 
 from app.intake.vocabulary import (
@@ -73,7 +81,11 @@ def _unique(values: list[Any]) -> list[Any]:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json"),
+]
 # Enums arrive as JSON strings: validate them by value, not by instance.
 UnitsField = Annotated[Units, Strict(False)]
 SideField = Annotated[Side, Strict(False)]
@@ -81,6 +93,7 @@ WeekdayField = Annotated[Weekday, Strict(False)]
 Weekdays = Annotated[list[WeekdayField], Field(max_length=7), AfterValidator(_unique)]
 Pain = Annotated[int, Field(ge=0, le=10, description="0 = no pain, 10 = worst imaginable")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+TimezoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
 
 
 class _Strict(BaseModel):
@@ -89,7 +102,7 @@ class _Strict(BaseModel):
 
 class AthleteIn(_Strict):
     name: Name
-    timezone: Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+    timezone: TimezoneName
     units: UnitsField = Units.km
 
 

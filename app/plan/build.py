@@ -59,13 +59,19 @@ def _decisions_out(evaluation: Evaluation) -> list[dict[str, Any]]:
     ]
 
 
-def _header(intake: Intake, ruleset: RuleSet, options: BuildOptions, evaluation: Evaluation) -> dict[str, Any]:
+def _header(
+    intake: Intake, ruleset: RuleSet, options: BuildOptions, evaluation: Evaluation
+) -> dict[str, Any]:
     assert intake.start_date is not None
     plan_id = options.plan_id or str(uuid.uuid5(PLAN_NAMESPACE, options.lineage))
     header: dict[str, Any] = {
         "id": plan_id,
         "revision": options.revision,
-        "ruleset": {"name": ruleset.name, "version": ruleset.version, "digest": ruleset.digest[:16]},
+        "ruleset": {
+            "name": ruleset.name,
+            "version": ruleset.version,
+            "digest": ruleset.digest[:16],
+        },
         "athlete": {
             "name": intake.athlete.name,
             "timezone": intake.athlete.timezone,
@@ -93,12 +99,16 @@ def _referral(header: dict[str, Any], decisions: Decisions) -> dict[str, Any]:
         "referral": {
             "reasons": reasons,
             "message": REFERRAL_MESSAGE,
-            "why": [r.as_dict() for r in dict.fromkeys(reason for _, reason in decisions.referrals)],
+            "why": [
+                r.as_dict() for r in dict.fromkeys(reason for _, reason in decisions.referrals)
+            ],
         },
     }
 
 
-def _phases_out(phase_plan: PhasePlan, decisions: Decisions, goals: list[GoalPlan]) -> list[dict[str, Any]]:
+def _phases_out(
+    phase_plan: PhasePlan, decisions: Decisions, goals: list[GoalPlan]
+) -> list[dict[str, Any]]:
     result = []
     for span in phase_plan.spans:
         phase: dict[str, Any] = {"name": span.name, "start": span.start, "end": span.end}
@@ -134,73 +144,102 @@ def _weeks_out(weeks: list[WeekLoad]) -> list[dict[str, Any]]:
     ]
 
 
-def _feasibility(goals: list[GoalPlan], weeks: list[WeekLoad], settings: ScheduleSettings,
-                 compressed: bool, units: str) -> list[dict[str, Any]]:
+def _feasibility(
+    goals: list[GoalPlan],
+    weeks: list[WeekLoad],
+    settings: ScheduleSettings,
+    compressed: bool,
+    units: str,
+) -> list[dict[str, Any]]:
     result = []
     for goal in goals:
         if goal.goal.priority.value == "C" or (not goal.needed_peak and not goal.needed_long_run):
             continue
         before = [w for w in weeks if w.start <= goal.day]
         reachable_peak = max((w.planned for w in before), default=0.0)
-        reachable_long = max((r.distance for w in before for r in w.runs if r.day < goal.day),
-                             default=0.0)
-        short = max(weeks_short(reachable_peak, goal.needed_peak, settings.progression_limit),
-                    weeks_short(reachable_long, goal.needed_long_run, settings.progression_limit))
-        at_risk = compressed or reachable_peak < goal.needed_peak * 0.95 or (
-            reachable_long < goal.needed_long_run * 0.9
+        reachable_long = max(
+            (r.distance for w in before for r in w.runs if r.day < goal.day), default=0.0
+        )
+        short = max(
+            weeks_short(reachable_peak, goal.needed_peak, settings.progression_limit),
+            weeks_short(reachable_long, goal.needed_long_run, settings.progression_limit),
+        )
+        at_risk = (
+            compressed
+            or reachable_peak < goal.needed_peak * 0.95
+            or (reachable_long < goal.needed_long_run * 0.9)
         )
         alternatives = []
         if at_risk:
             alternatives = _alternatives(goal, short, units)
-        result.append({
-            "goal": goal.goal.name,
-            "date": goal.day,
-            "priority": goal.goal.priority.value,
-            "needed_peak": goal.needed_peak,
-            "reachable_peak": round(reachable_peak, 1),
-            "needed_long_run": goal.needed_long_run,
-            "reachable_long_run": round(reachable_long, 1),
-            "weeks_short": short if at_risk else 0,
-            "at_risk": at_risk,
-            "alternatives": alternatives,
-        })
+        result.append(
+            {
+                "goal": goal.goal.name,
+                "date": goal.day,
+                "priority": goal.goal.priority.value,
+                "needed_peak": goal.needed_peak,
+                "reachable_peak": round(reachable_peak, 1),
+                "needed_long_run": goal.needed_long_run,
+                "reachable_long_run": round(reachable_long, 1),
+                "weeks_short": short if at_risk else 0,
+                "at_risk": at_risk,
+                "alternatives": alternatives,
+            }
+        )
     return result
 
 
 def _alternatives(goal: GoalPlan, short: int, units: str) -> list[dict[str, str]]:
     result = []
-    if goal.goal.type.value == "relay" and goal.goal.team_format and goal.goal.team_format.value == "ultra":
+    if (
+        goal.goal.type.value == "relay"
+        and goal.goal.team_format
+        and goal.goal.team_format.value == "ultra"
+    ):
         per_runner = round(goal.race_distance / 2, 1)
-        result.append({
-            "code": "regular_team",
-            "message": f"Run on a regular team instead: about {per_runner:g} {units} over 3 legs "
-                       "with 4-6 hours between them.",
-        })
+        result.append(
+            {
+                "code": "regular_team",
+                "message": f"Run on a regular team instead: about {per_runner:g} {units} over "
+                "3 legs with 4-6 hours between them.",
+            }
+        )
     if short:
-        result.append({
-            "code": "later_race",
-            "message": f"Choose a race at least {short} weeks later so the build can stay within "
-                       "the safe limits.",
-        })
+        result.append(
+            {
+                "code": "later_race",
+                "message": f"Choose a race at least {short} weeks later so the build can stay "
+                "within the safe limits.",
+            }
+        )
     if goal.goal.type.value == "marathon":
-        result.append({"code": "shorter_race",
-                       "message": "Run the half marathon that many marathons offer on the same day."})
-    result.append({
-        "code": "run_walk",
-        "message": "Run-walk the race (for example 4 minutes running, 1 minute walking) to finish "
-                   "within what your training reaches.",
-    })
+        result.append(
+            {
+                "code": "shorter_race",
+                "message": "Run the half marathon that many marathons offer on the same day.",
+            }
+        )
+    result.append(
+        {
+            "code": "run_walk",
+            "message": "Run-walk the race (for example 4 minutes running, 1 minute walking) to "
+            "finish within what your training reaches.",
+        }
+    )
     return result
 
 
 def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOptions()) -> Plan:
     """Generate the plan for a finalised intake (its start date set). Pure and deterministic."""
     if intake.start_date is None:
-        raise InvalidInput("the intake has no start date", detail=[
-            {"loc": ["start_date"], "msg": "required", "type": "missing"}])
-    start, units = intake.start_date, intake.athlete.units
-    evaluation = evaluate(ruleset, intake_facts(intake, start, options.check_ins),
-                          explain=options.explain)
+        raise InvalidInput(
+            "the intake has no start date",
+            detail=[{"loc": ["start_date"], "msg": "required", "type": "missing"}],
+        )
+    start, _units = intake.start_date, intake.athlete.units
+    evaluation = evaluate(
+        ruleset, intake_facts(intake, start, options.check_ins), explain=options.explain
+    )
     decisions = decide(evaluation)
     header = _header(intake, ruleset, options, evaluation)
     blocked_ids, blocked_tags = blocked(decisions, [])
@@ -217,7 +256,9 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
     return plan
 
 
-def _schedule(intake: Intake, ruleset: RuleSet, decisions: Decisions, header: dict[str, Any]) -> dict[str, Any]:
+def _schedule(
+    intake: Intake, ruleset: RuleSet, decisions: Decisions, header: dict[str, Any]
+) -> dict[str, Any]:
     assert intake.start_date is not None
     start, units = intake.start_date, intake.athlete.units
     settings = ScheduleSettings.from_decisions(decisions)
@@ -226,40 +267,69 @@ def _schedule(intake: Intake, ruleset: RuleSet, decisions: Decisions, header: di
     last_goal = max((g.day for g in goals), default=None)
     phase_plan = plan_phases(start, last_goal, tapers, settings)
     availability = intake.availability
-    long_day = availability.long_run_day.index
+    long_day = availability.long_run_day.number
     runs_wanted = max(intake.running.runs_per_week, settings.min_runs_per_week)
     if intake.running.weekly_distance == 0:
         runs_wanted = max(runs_wanted, 3)
-    run_weekdays = choose_run_days([d.index for d in availability.run_days], long_day, runs_wanted)
-    preferred = [d.index for d in availability.strength_days] if availability.strength_days else None
-    strength_weekdays, dropped = choose_strength_days(preferred, long_day, settings.strength_per_week)
+    run_weekdays = choose_run_days([d.number for d in availability.run_days], long_day, runs_wanted)
+    preferred = (
+        [d.number for d in availability.strength_days] if availability.strength_days else None
+    )
+    strength_weekdays, dropped = choose_strength_days(
+        preferred, long_day, settings.strength_per_week
+    )
     pace = 1 / _units_from_km(1.0, units) / EASY_PACE_MIN_PER_KM  # units per minute
     caps = {
         phase: (floor1(_units_from_km(ranked.value, units)), ranked.reason)
         for phase, ranked in decisions.caps.items()
     }
-    weeks = LoadPlanner(LoadInputs(
-        start=start, phase_plan=phase_plan, settings=settings, caps=caps,
-        baseline=intake.running.weekly_distance, longest_run=intake.running.longest_run,
-        run_weekdays=run_weekdays, long_run_weekday=long_day, goals=goals,
-        units_per_minute=pace, min_run=floor1(_units_from_km(2.0, units)),
-    )).plan()
+    weeks = LoadPlanner(
+        LoadInputs(
+            start=start,
+            phase_plan=phase_plan,
+            settings=settings,
+            caps=caps,
+            baseline=intake.running.weekly_distance,
+            longest_run=intake.running.longest_run,
+            run_weekdays=run_weekdays,
+            long_run_weekday=long_day,
+            goals=goals,
+            units_per_minute=pace,
+            min_run=floor1(_units_from_km(2.0, units)),
+        )
+    ).plan()
     exercises = choose_exercises(decisions, ruleset.catalog, list(intake.restrictions))
     notes_by_kind: dict[str, list[tuple[str, Reason]]] = {}
     for kind, text, reason in decisions.notes:
         notes_by_kind.setdefault(kind, []).append((text, reason))
-    sessions = SessionBuilder(SessionContext(
-        lineage=header["id"], catalog=ruleset.catalog, phase_plan=phase_plan, exercises=exercises,
-        weeks=weeks, goals=goals, strength_weekdays=strength_weekdays,
-        activation_count=settings.activation_exercises, session_time=availability.session_time,
-        units=units.value, units_per_minute=pace, notes_by_kind=notes_by_kind,
-    )).build(start, phase_plan.end)
+    sessions = SessionBuilder(
+        SessionContext(
+            lineage=header["id"],
+            catalog=ruleset.catalog,
+            phase_plan=phase_plan,
+            exercises=exercises,
+            weeks=weeks,
+            goals=goals,
+            strength_weekdays=strength_weekdays,
+            activation_count=settings.activation_exercises,
+            session_time=availability.session_time,
+            units=units.value,
+            units_per_minute=pace,
+            notes_by_kind=notes_by_kind,
+        )
+    ).build(start, phase_plan.end)
     feasibility = _feasibility(goals, weeks, settings, phase_plan.compressed, units.value)
     used = dict.fromkeys(e.id for s in sessions for e in [*s["exercises"], *s["drills"]])
     catalog = ruleset.catalog
     exercise_info = [
-        {"id": i, "name": catalog[i].name, "kind": catalog[i].kind, "targets": catalog[i].targets,
-         "equipment": catalog[i].equipment, "cues": catalog[i].cues}
+        {
+            "id": i,
+            "name": catalog[i].name,
+            "kind": catalog[i].kind,
+            "targets": catalog[i].targets,
+            "equipment": catalog[i].equipment,
+            "cues": catalog[i].cues,
+        }
         for i in used
     ]
     warnings = _warnings(dropped, feasibility, phase_plan, len(strength_weekdays))
@@ -278,29 +348,46 @@ def _schedule(intake: Intake, ruleset: RuleSet, decisions: Decisions, header: di
     }
 
 
-def _warnings(dropped: list[int], feasibility: list[dict[str, Any]], phase_plan: PhasePlan,
-              strength_count: int) -> list[dict[str, str]]:
+def _warnings(
+    dropped: list[int],
+    feasibility: list[dict[str, Any]],
+    phase_plan: PhasePlan,
+    strength_count: int,
+) -> list[dict[str, str]]:
     names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     warnings = []
     if dropped:
-        warnings.append({
-            "code": "strength_day_moved",
-            "message": "Strength is not scheduled on " + ", ".join(names[d] for d in dropped)
-                       + ": it is within 48 hours before the long run.",
-        })
+        warnings.append(
+            {
+                "code": "strength_day_moved",
+                "message": "Strength is not scheduled on "
+                + ", ".join(names[d] for d in dropped)
+                + ": it is within 48 hours before the long run.",
+            }
+        )
     if strength_count < 2:
-        warnings.append({"code": "strength_days_short",
-                         "message": "Fewer than two safe strength days a week are available."})
+        warnings.append(
+            {
+                "code": "strength_days_short",
+                "message": "Fewer than two safe strength days a week are available.",
+            }
+        )
     if phase_plan.compressed:
-        warnings.append({"code": "phases_compressed",
-                         "message": "The first race comes before the full strength phase fits; "
-                                    "strength was shortened to its minimum."})
+        warnings.append(
+            {
+                "code": "phases_compressed",
+                "message": "The first race comes before the full strength phase fits; "
+                "strength was shortened to its minimum.",
+            }
+        )
     for item in feasibility:
         if item["at_risk"]:
-            warnings.append({
-                "code": "goal_at_risk",
-                "message": f"{item['goal']}: peak {item['reachable_peak']:g} of "
-                           f"{item['needed_peak']:g} needed, long run {item['reachable_long_run']:g} "
-                           f"of {item['needed_long_run']:g}; about {item['weeks_short']} weeks short.",
-            })
+            warnings.append(
+                {
+                    "code": "goal_at_risk",
+                    "message": f"{item['goal']}: peak {item['reachable_peak']:g} of "
+                    f"{item['needed_peak']:g} needed, long run {item['reachable_long_run']:g} "
+                    f"of {item['needed_long_run']:g}; about {item['weeks_short']} weeks short.",
+                }
+            )
     return warnings

@@ -4,6 +4,7 @@ restriction still cannot produce an unsafe plan."""
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from datetime import date, timedelta
 from app.catalog.models import Catalog
 from app.intake.models import Intake
 from app.intake.vocabulary import RESTRICTION_TAGS
-from app.plan.models import Plan, SessionOut
+from app.plan.models import Plan
 from app.scheduler.settings import MIN_ACTIVATION_DAYS
 
 PROGRESSION_LIMIT = 0.10
@@ -35,11 +36,11 @@ def _red_flags(plan: Plan, intake: Intake) -> Iterator[Violation]:
     if not intake.red_flags:
         return
     if plan.status != "referral_required":
-        yield Violation("red_flag_not_referred", f"red flags {intake.red_flags} but status {plan.status}")
+        yield Violation(
+            "red_flag_not_referred", f"red flags {intake.red_flags} but status {plan.status}"
+        )
     for session in plan.sessions:
-        if session.kind in ("run", "race", "strength") or any(
-            e.load for e in session.exercises
-        ):
+        if session.kind in ("run", "race", "strength") or any(e.load for e in session.exercises):
             yield Violation("red_flag_training", f"{session.date} {session.kind} despite red flags")
 
 
@@ -74,7 +75,9 @@ def _weeks(plan: Plan, intake: Intake) -> Iterator[Violation]:
     history: list[float] = []
     for week in plan.weeks:
         if week.planned_distance > week.cap + EPSILON:
-            yield Violation("cap", f"week {week.start} plans {week.planned_distance} over cap {week.cap}")
+            yield Violation(
+                "cap", f"week {week.start} plans {week.planned_distance} over cap {week.cap}"
+            )
         if not week.walk_run:
             if not history and week.planned_distance > intake.running.weekly_distance + EPSILON:
                 yield Violation("progression", f"first week {week.start} above current volume")
@@ -90,7 +93,8 @@ def _weeks(plan: Plan, intake: Intake) -> Iterator[Violation]:
                 if week.planned_distance > limit:
                     yield Violation(
                         "progression_two_weeks",
-                        f"week {week.start}: {week.planned_distance} > {limit:.1f} (+30% in 2 weeks)",
+                        f"week {week.start}: {week.planned_distance} > {limit:.1f} "
+                        "(+30% in 2 weeks)",
                     )
         history.append(week.planned_distance)
 
@@ -117,18 +121,26 @@ def _runs(plan: Plan, intake: Intake) -> Iterator[Violation]:
 
 def _strength(plan: Plan, intake: Intake) -> Iterator[Violation]:
     strength = sorted({s.date for s in plan.sessions if s.kind == "strength"})
-    for earlier, later in zip(strength, strength[1:], strict=False):
+    for earlier, later in itertools.pairwise(strength):
         if (later - earlier).days < 2:
             yield Violation("strength_consecutive", f"strength on {earlier} and {later}")
-    long_day = intake.availability.long_run_day.index
-    long_run_days = {s.date for s in plan.sessions if s.kind == "run" and s.date.weekday() == long_day}
+    long_day = intake.availability.long_run_day.number
+    long_run_days = {
+        s.date for s in plan.sessions if s.kind == "run" and s.date.weekday() == long_day
+    }
     for day in strength:
         if day in long_run_days or day + timedelta(days=1) in long_run_days:
-            yield Violation("strength_before_long_run", f"strength on {day} within 48 h of a long run")
+            yield Violation(
+                "strength_before_long_run", f"strength on {day} within 48 h of a long run"
+            )
 
 
 def _contraindications(
-    plan: Plan, intake: Intake, catalog: Catalog, avoided_ids: frozenset[str], avoided_tags: frozenset[str]
+    plan: Plan,
+    intake: Intake,
+    catalog: Catalog,
+    avoided_ids: frozenset[str],
+    avoided_tags: frozenset[str],
 ) -> Iterator[Violation]:
     tags = set(avoided_tags)
     for restriction in intake.restrictions:
@@ -137,13 +149,16 @@ def _contraindications(
         for entry in [*session.exercises, *session.drills]:
             exercise = catalog.exercises.get(entry.id)
             if exercise is None:
-                yield Violation("unknown_exercise", f"{session.date}: {entry.id} not in the catalog")
+                yield Violation(
+                    "unknown_exercise", f"{session.date}: {entry.id} not in the catalog"
+                )
                 continue
             bad = tags.intersection(exercise.contraindications)
             if bad or entry.id in avoided_ids:
                 yield Violation(
                     "contraindicated",
-                    f"{session.date}: {entry.id} is ruled out ({', '.join(sorted(bad)) or 'avoided'})",
+                    f"{session.date}: {entry.id} is ruled out "
+                    f"({', '.join(sorted(bad)) or 'avoided'})",
                 )
 
 

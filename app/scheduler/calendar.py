@@ -77,9 +77,7 @@ def _non_adjacent(pool: list[int], count: int, fixed: list[int] | None = None) -
         usable = [d for d in candidates if all(circular_gap(d, c) >= 2 for c in chosen)]
         if not usable:
             break
-        best = max(
-            usable, key=lambda d: (min((circular_gap(d, c) for c in chosen), default=7), -d)
-        )
+        best = max(usable, key=lambda d: (min((circular_gap(d, c) for c in chosen), default=7), -d))
         chosen.append(best)
         candidates.remove(best)
     return sorted(chosen)

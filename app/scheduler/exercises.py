@@ -41,19 +41,24 @@ class Chosen:
         weak = p.side if p.side in ("left", "right") else None
         if not e.unilateral:
             entries = [{**base, "side": None}]
-            if weak and p.extra_sets and e.progression in catalog:
+            if weak and p.extra_sets and e.progression and e.progression in catalog:
                 single = catalog[e.progression]
                 if single.unilateral:
                     entries.append(
-                        {**base, "id": single.id, "name": single.name, "side": weak,
-                         "sets": p.extra_sets, "reps": single.dose.reps,
-                         "seconds": single.dose.seconds}
+                        {
+                            **base,
+                            "id": single.id,
+                            "name": single.name,
+                            "side": weak,
+                            "sets": p.extra_sets,
+                            "reps": single.dose.reps,
+                            "seconds": single.dose.seconds,
+                        }
                     )
             return entries
         if weak and p.extra_sets:
             other = "right" if weak == "left" else "left"
-            return [{**base, "side": weak, "sets": sets + p.extra_sets},
-                    {**base, "side": other}]
+            return [{**base, "side": weak, "sets": sets + p.extra_sets}, {**base, "side": other}]
         return [{**base, "side": weak or "both"}]
 
 
@@ -68,7 +73,9 @@ class PhaseExercises:
         return list(getattr(self, phase))
 
 
-def blocked(decisions: Decisions, restrictions: list[Restriction]) -> tuple[frozenset[str], frozenset[str]]:
+def blocked(
+    decisions: Decisions, restrictions: list[Restriction]
+) -> tuple[frozenset[str], frozenset[str]]:
     """Exercises and contraindication tags ruled out (restrictions apply even without rules)."""
     tags = set(decisions.avoided_tags)
     for restriction in restrictions:
@@ -105,8 +112,11 @@ def choose_exercises(
                 existing.core = existing.core or core
                 continue
             chosen[final] = Chosen(
-                catalog[final], prescription, reasons,
-                replaced=wanted if final != wanted else None, core=core,
+                catalog[final],
+                prescription,
+                reasons,
+                replaced=wanted if final != wanted else None,
+                core=core,
             )
             if final != wanted:
                 result.notes.append(

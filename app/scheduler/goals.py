@@ -69,7 +69,9 @@ def goal_plans(goals: list[GoalIn], decisions: Decisions, units: Units) -> list[
         targets = decisions.targets.get(index, {})
         race_km = race_distance_km(goal, units)
 
-        def value(name: str, targets: dict[str, tuple[float | bool, Reason]] = targets) -> float | None:
+        def value(
+            name: str, targets: dict[str, tuple[float | bool, Reason]] = targets
+        ) -> float | None:
             entry = targets.get(name)
             return None if entry is None else float(entry[0])
 
@@ -80,7 +82,9 @@ def goal_plans(goals: list[GoalIn], decisions: Decisions, units: Units) -> list[
         if long_km is None and (pct := value("long_run_percent_of_race")) is not None:
             long_km = race_km * pct / 100
         legs = goal.legs or (
-            DEFAULT_LEGS[goal.team_format or TeamFormat.regular] if goal.type == GoalType.relay else 1
+            DEFAULT_LEGS[goal.team_format or TeamFormat.regular]
+            if goal.type == GoalType.relay
+            else 1
         )
         reasons = tuple(dict.fromkeys(entry[1] for entry in targets.values()))
         plans.append(

@@ -46,7 +46,8 @@ POLICY = {
     ),
     "deload": Reason(
         "plan.deload",
-        "Every few weeks a lighter week (about a quarter less) lets tissues catch up with training.",
+        "Every few weeks a lighter week (about a quarter less) lets tissues catch up with "
+        "training.",
     ),
     "taper": Reason(
         "plan.taper",
@@ -116,7 +117,7 @@ class LoadPlanner:
         self.block_peak = inputs.baseline
 
     def plan(self) -> list[WeekLoad]:
-        weeks = []
+        weeks: list[WeekLoad] = []
         week_start = monday_of(self.i.start)
         while week_start <= self.i.phase_plan.end:
             weeks.append(self._week(len(weeks), week_start))
@@ -128,19 +129,22 @@ class LoadPlanner:
         first = max(week_start, self.i.start)
         last = min(week_start + timedelta(days=6), self.i.phase_plan.end)
         phase = self.i.phase_plan.phase_on(first).name
-        phases = {self.i.phase_plan.phase_on(first + timedelta(days=k)).name
-                  for k in range((last - first).days + 1)}
+        phases = {
+            self.i.phase_plan.phase_on(first + timedelta(days=k)).name
+            for k in range((last - first).days + 1)
+        }
         races = [g for g in self.i.goals if first <= g.day <= last]
         run_days = self._run_days(first, last, races)
-        week = WeekLoad(week_start, phase, 0.0, 0.0, False, False,
-                        round(sum(g.race_distance for g in races), 1))
+        week = WeekLoad(
+            week_start, phase, 0.0, 0.0, False, False, round(sum(g.race_distance for g in races), 1)
+        )
         taper = self._taper_factor(week_start)
         if self.stage < len(WALK_RUN_STAGES):
             self._walk_run_week(week, run_days, phases)
         elif taper is not None:
             factor, reason = taper
             week.cap = floor1(self.block_peak * factor)
-            self._fill(week, run_days, week.cap, index)
+            self._fill(week, run_days, week.cap)
             week.reasons.append(reason)
         else:
             self._build_week(week, index, run_days, phases, races)
@@ -171,7 +175,7 @@ class LoadPlanner:
                 cap, reason = self.i.caps[phase]
         return cap, reason
 
-    def _ceiling(self, index: int) -> float:
+    def _ceiling(self) -> float:
         if not self.history:
             return self.i.baseline
         recent = max(self.history[-2:])
@@ -189,17 +193,24 @@ class LoadPlanner:
         return index > 0 and (index + 1) % every == 0
 
     def _build_week(
-        self, week: WeekLoad, index: int, run_days: list[date], phases: set[str], races: list[GoalPlan]
+        self,
+        week: WeekLoad,
+        index: int,
+        run_days: list[date],
+        phases: set[str],
+        races: list[GoalPlan],
     ) -> None:
         rule_cap, cap_reason = self._rule_cap(phases)
-        ceiling = self._ceiling(index)
+        ceiling = self._ceiling()
         week.cap = floor1(min(rule_cap, ceiling))
         if cap_reason is not None and rule_cap <= ceiling:
             week.reasons.append(cap_reason)
         else:
             week.reasons.append(POLICY["progression"])
         goal = self._next_goal(week.start)
-        target = goal.needed_peak if goal and goal.needed_peak else self.i.baseline * BUILD_WITHOUT_GOAL
+        target = (
+            goal.needed_peak if goal and goal.needed_peak else self.i.baseline * BUILD_WITHOUT_GOAL
+        )
         target = max(target, self.history[-1] if self.history else self.i.baseline)
         planned = min(week.cap, target)
         if self._is_deload(index) and not races:
@@ -209,7 +220,7 @@ class LoadPlanner:
             week.reasons.append(POLICY["deload"])
         if any(g.goal.priority == Priority.B for g in races):
             planned *= B_RACE_WEEK
-        self._fill(week, run_days, planned, index)
+        self._fill(week, run_days, planned)
 
     def _taper_factor(self, week_start: date) -> tuple[float, Reason] | None:
         for goal in self.i.goals:
@@ -254,7 +265,7 @@ class LoadPlanner:
             self.runs.popleft()
         return max((d for when, d in self.runs if when < day), default=0.0) * SINGLE_RUN_LIMIT
 
-    def _fill(self, week: WeekLoad, run_days: list[date], planned: float, index: int) -> None:
+    def _fill(self, week: WeekLoad, run_days: list[date], planned: float) -> None:
         """Split a week's distance into runs, respecting the single-run limit."""
         count = len(run_days)
         if count == 0 or planned <= 0:
@@ -264,8 +275,9 @@ class LoadPlanner:
         days = _keep_long_day(run_days, worthwhile, self.i.long_run_weekday)
         long_day = next((d for d in days if d.weekday() == self.i.long_run_weekday), days[-1])
         share = 1.0 if len(days) == 1 else max(self.i.settings.long_run_share, 1 / len(days))
-        targets = {d: planned * (share if d == long_day else (1 - share) / (len(days) - 1))
-                   for d in days}
+        targets = {
+            d: planned * (share if d == long_day else (1 - share) / (len(days) - 1)) for d in days
+        }
         double_goal = self._double_goal(week.start)
         spill = 0.0
         clipped = False

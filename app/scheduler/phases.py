@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 
 from app.scheduler.settings import (
     MIN_FORM_DAYS,

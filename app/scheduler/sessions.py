@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date, time
+from functools import lru_cache
 from typing import Any
 
 from app.catalog.models import Catalog
 from app.engine.decisions import Reason
+from app.plan.models import ExerciseOut, Why
 from app.scheduler.calendar import days, monday_of
 from app.scheduler.exercises import Chosen, PhaseExercises, rotation
 from app.scheduler.goals import GoalPlan
 from app.scheduler.load import RunSpec, WeekLoad
-from app.plan.models import ExerciseOut, SessionOut, Why
 from app.scheduler.phases import PhasePlan
 
 SESSION_NAMESPACE = uuid.UUID("5b1e1f0e-8c55-4d1c-9a53-6f2b1c7d2e10")
@@ -187,16 +187,29 @@ class SessionBuilder:
         entries = _entries(morning, "morning", self.ctx.catalog, halve=True)
         entries += _entries(evening, "evening", self.ctx.catalog, halve=True)
         minutes = _minutes(entries, rest_seconds=15)
-        session = self._base(f"activation:{day.isoformat()}", day, "activation", "activation",
-                             f"Activation · {minutes} min")
+        session = self._base(
+            f"activation:{day.isoformat()}",
+            day,
+            "activation",
+            "activation",
+            f"Activation · {minutes} min",
+        )
         notes, note_reasons = self._notes("activation")
         session.update(
             exercises=entries,
             duration_minutes=minutes,
-            notes=["Two short sets: the morning block and the evening block. Stop a set when "
-                   "form slips; perfect reps matter more than many.", *notes],
-            why=_why([PHASE_REASONS["activation"], *[r for c in morning + evening for r in c.reasons],
-                      *note_reasons]),
+            notes=[
+                "Two short sets: the morning block and the evening block. Stop a set when "
+                "form slips; perfect reps matter more than many.",
+                *notes,
+            ],
+            why=_why(
+                [
+                    PHASE_REASONS["activation"],
+                    *[r for c in morning + evening for r in c.reasons],
+                    *note_reasons,
+                ]
+            ),
         )
         return session
 
@@ -210,21 +223,32 @@ class SessionBuilder:
         items = self.ctx.exercises.strength
         main = rotation(items, MAX_STRENGTH_EXERCISES, index // 7)
         warm = rotation(self.ctx.exercises.activation, WARM_UP_EXERCISES, index)
-        entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(main, "main", self.ctx.catalog)
+        entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
+            main, "main", self.ctx.catalog
+        )
         names = ", ".join(c.exercise.name.lower() for c in main[:2]) or "hip strength"
-        session = self._base(self._key("strength", day), day, "strength", phase, f"Strength · {names}")
+        session = self._base(
+            self._key("strength", day), day, "strength", phase, f"Strength · {names}"
+        )
         notes, note_reasons = self._notes("strength")
         if phase == "running_form":
-            notes = ["Maintenance: keep the loads, drop a set if legs are heavy before a run.", *notes]
+            notes = [
+                "Maintenance: keep the loads, drop a set if legs are heavy before a run.",
+                *notes,
+            ]
         session.update(
             exercises=entries,
             duration_minutes=_minutes(entries, rest_seconds=60),
             notes=notes,
-            why=_why([PHASE_REASONS["strength"], *[r for c in main for r in c.reasons], *note_reasons]),
+            why=_why(
+                [PHASE_REASONS["strength"], *[r for c in main for r in c.reasons], *note_reasons]
+            ),
         )
         return session
 
-    def _run(self, day: date, phase: str, run: RunSpec, order: int, of: int, index: int) -> dict[str, Any]:
+    def _run(
+        self, day: date, phase: str, run: RunSpec, order: int, of: int, index: int
+    ) -> dict[str, Any]:
         units = self.ctx.units
         week = self.week_of[monday_of(day)]
         if run.role == "walk_run":
@@ -242,8 +266,10 @@ class SessionBuilder:
         session = self._base(self._key(kind_key, day), day, "run", phase, title)
         notes, note_reasons = self._notes("run")
         if run.role == "double":
-            notes = ["Run twice today, 8-12 hours apart, to rehearse running again on tired legs.",
-                     *notes]
+            notes = [
+                "Run twice today, 8-12 hours apart, to rehearse running again on tired legs.",
+                *notes,
+            ]
         if run.run_walk:
             notes = ["Run 4 minutes, walk 1 minute, throughout.", *notes]
         drills: list[ExerciseOut] = []
@@ -254,8 +280,11 @@ class SessionBuilder:
             notes = ["Jog 5-10 minutes easy, then the drills, then the run.", *notes]
         warm: list[ExerciseOut] = []
         if phase == "strength" and order == 0:
-            warm = _entries(rotation(self.ctx.exercises.activation, WARM_UP_EXERCISES, index),
-                            "warm_up", self.ctx.catalog)
+            warm = _entries(
+                rotation(self.ctx.exercises.activation, WARM_UP_EXERCISES, index),
+                "warm_up",
+                self.ctx.catalog,
+            )
         session.update(
             distance=run.distance,
             duration_minutes=max(10, round(run.distance / self.ctx.units_per_minute)),
@@ -265,8 +294,9 @@ class SessionBuilder:
             exercises=warm,
             drills=drills,
             notes=notes,
-            why=_why([*week.reasons, *note_reasons]
-                     + ([PHASE_REASONS["running_form"]] if drills else [])),
+            why=_why(
+                [*week.reasons, *note_reasons] + ([PHASE_REASONS["running_form"]] if drills else [])
+            ),
         )
         return session
 
@@ -275,8 +305,11 @@ class SessionBuilder:
         session = self._base(f"race:{goal.index}:{goal.goal.name}", day, "race", phase, title)
         notes, note_reasons = self._notes("race")
         if goal.legs > 1:
-            notes = [f"{goal.legs} legs of about {_fmt(round(goal.leg_distance, 1), self.ctx.units)}"
-                     " each; eat and rehydrate between legs.", *notes]
+            notes = [
+                f"{goal.legs} legs of about {_fmt(round(goal.leg_distance, 1), self.ctx.units)}"
+                " each; eat and rehydrate between legs.",
+                *notes,
+            ]
         session.update(
             distance=goal.race_distance,
             start_time=goal.goal.start_time,
@@ -287,6 +320,7 @@ class SessionBuilder:
 
     def _rest(self, day: date, phase: str) -> dict[str, Any]:
         session = self._base(f"rest:{day.isoformat()}", day, "rest", phase, "Rest day")
-        session.update(start_time=None, notes=["Rest, or an easy walk."],
-                       why=_why([PHASE_REASONS["rest"]]))
+        session.update(
+            start_time=None, notes=["Rest, or an easy walk."], why=_why([PHASE_REASONS["rest"]])
+        )
         return session

@@ -1,0 +1,80 @@
+"""Request dependencies, as `Annotated` aliases: the database session (the request is the
+transaction), the caller, the tenant scope, the rule set and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.engine.model import RuleSet
+from app.services.organizations import Caller, authenticate
+from app.storage.scope import Tenant
+
+
+@dataclass
+class Services:
+    """What the app holds for its lifetime (set up in the lifespan)."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    ruleset: RuleSet
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_db(services: ServicesDep) -> Iterator[Session]:
+    """One session per request: committed if the request succeeds, rolled back otherwise."""
+    with services.sessions() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+DbDep = Annotated[Session, Depends(get_db)]
+
+
+def get_caller(
+    db: DbDep,
+    authorization: Annotated[str | None, Header(description="Bearer <api key>")] = None,
+) -> Caller:
+    return authenticate(db, authorization)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_tenant(db: DbDep, caller: CallerDep) -> Tenant:
+    return Tenant(db, caller.organization_id)
+
+
+TenantDep = Annotated[Tenant, Depends(get_tenant)]
+
+
+def get_ruleset(services: ServicesDep) -> RuleSet:
+    return services.ruleset
+
+
+RuleSetDep = Annotated[RuleSet, Depends(get_ruleset)]
+
+
+def today_in(timezone: str) -> date:
+    """Today's date where the athlete lives (default start dates depend on it)."""
+    return datetime.now(UTC).astimezone(ZoneInfo(timezone)).date()

@@ -1,0 +1,66 @@
+"""The one error renderer: every error leaves as `{"error": code, "detail": ...}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from app.api.schemas import ErrorBody
+from app.errors import StridePlanError
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic errors without the echoed input (it may be large or secret)."""
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+
+
+def error_response(status: int, code: str, detail: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+
+    async def domain(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StridePlanError)
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    async def validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(422, "invalid_input", _clean(list(exc.errors())))
+
+    async def http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": code, "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    app.add_exception_handler(StridePlanError, domain)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(HTTPException, http)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the error statuses a route can return."""
+    text = {
+        401: "Missing or invalid API key",
+        404: "Not found (or owned by another organisation)",
+        413: "Request body too large",
+        422: "Invalid input; `detail` names each bad field",
+        503: "Not ready",
+    }
+    return {s: {"model": ErrorBody, "description": text.get(s, "Error")} for s in statuses}

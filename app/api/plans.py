@@ -1,0 +1,78 @@
+"""Plan endpoints: stateless preview, stored plans as JSON and as iCalendar."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep, today_in
+from app.api.errors import responses
+from app.intake.checks import finalize
+from app.intake.models import Intake
+from app.plan.build import BuildOptions, build_plan
+from app.plan.models import Plan
+from app.services.plans import calendar_bytes
+from app.storage.tables import PlanRecord
+
+router = APIRouter(prefix="/v1", tags=["plans"])
+
+JSON = "application/json"
+CALENDAR = "text/calendar; charset=utf-8"
+
+
+def plan_response(
+    plan: Plan, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A plan as JSON (absent values left out), serialised in one step."""
+    return Response(
+        plan.model_dump_json(exclude_none=True),
+        status_code=status_code,
+        media_type=JSON,
+        headers=headers,
+    )
+
+
+@router.post(
+    "/plans/preview",
+    response_model=Plan,
+    responses=responses(401, 413, 422),
+    summary="Generate a plan without storing anything",
+)
+def preview_plan(
+    intake: Intake,
+    _caller: CallerDep,
+    ruleset: RuleSetDep,
+    explain: Annotated[bool, Query(description="Also list rules one condition short")] = False,
+) -> Response:
+    """Intake in, plan out; stateless. `start_date` defaults to next Monday where the athlete
+    lives."""
+    finalized = finalize(intake, today_in(intake.athlete.timezone), loc_prefix=("body",))
+    return plan_response(build_plan(finalized, ruleset, BuildOptions(explain=explain)))
+
+
+@router.get(
+    "/plans/{plan_id}.ics",
+    responses={
+        **responses(401, 404),
+        200: {"content": {"text/calendar": {}}, "description": "iCalendar"},
+    },
+    response_class=Response,
+    summary="A stored plan as iCalendar",
+)
+def get_plan_calendar(plan_id: str, tenant: TenantDep, services: ServicesDep) -> Response:
+    record = tenant.get(PlanRecord, plan_id, what="plan")
+    settings = services.settings
+    body = calendar_bytes(tenant, record, settings.calendar_host, settings.public_base_url)
+    return Response(body, media_type=CALENDAR, headers={"Cache-Control": "private"})
+
+
+@router.get(
+    "/plans/{plan_id}",
+    response_model=Plan,
+    responses=responses(401, 404),
+    summary="A stored plan (its current revision)",
+)
+def get_plan(plan_id: str, tenant: TenantDep) -> Response:
+    record = tenant.get(PlanRecord, plan_id, what="plan")
+    return plan_response(Plan.model_validate(record.document))

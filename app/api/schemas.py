@@ -1,0 +1,60 @@
+"""Request and response bodies of the API that are not part of the core contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.intake.models import IsoDate, Name, TimezoneName, UnitsField
+from app.intake.vocabulary import Units
+
+
+class ErrorBody(BaseModel):
+    """Every error: a stable code and the details (for 422s, one entry per bad field)."""
+
+    error: str = Field(examples=["invalid_input"])
+    detail: Any = Field(
+        examples=[[{"loc": ["body", "goals", 0, "date"], "msg": "...", "type": "goal_date"}]]
+    )
+
+
+class AthleteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Name
+    timezone: TimezoneName = "UTC"
+    units: UnitsField = Units.km
+    external_ref: Annotated[str, Field(max_length=100)] | None = None
+
+
+class AthleteOut(BaseModel):
+    id: str
+    name: str
+    timezone: str
+    units: str
+    external_ref: str | None = None
+    created_at: datetime
+
+
+class IntakeOut(BaseModel):
+    id: str
+    athlete_id: str
+    version: int
+    created_at: datetime
+    intake: dict[str, Any]
+
+
+class PlanCreate(BaseModel):
+    """Generate a plan from the athlete's latest intake (or the one named)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    intake_id: Annotated[str, Field(max_length=36)] | None = None
+    start_date: IsoDate | None = None
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = {}

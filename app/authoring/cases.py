@@ -1,0 +1,94 @@
+"""Run the test cases embedded in rule files: a partial intake, what must and must not happen."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.engine.decisions import decide
+from app.engine.evaluate import evaluate
+from app.engine.model import LocatedCase, RuleSet
+from app.errors import StridePlanError
+from app.facts.build import intake_facts
+from app.intake.checks import finalize
+from app.intake.models import Intake
+from app.plan.build import build_plan
+
+CASE_START = date(2026, 1, 5)
+CASE_BASE: dict[str, Any] = {
+    "athlete": {"name": "Case runner", "timezone": "UTC", "units": "km"},
+    "running": {"weekly_distance": 20, "longest_run": 8, "runs_per_week": 3},
+    "availability": {"run_days": ["tue", "thu", "sun"], "long_run_day": "sun"},
+}
+
+
+@dataclass
+class CaseResult:
+    file: str
+    line: int | None
+    name: str
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Overlay a partial intake on the default runner: mappings merge, everything else replaces."""
+    result = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def case_intake(located: LocatedCase) -> Intake:
+    """The full intake a case describes (raises ValidationError / InvalidInput if invalid)."""
+    data = merge(CASE_BASE, located.case.intake)
+    data.setdefault("start_date", (located.case.start_date or CASE_START).isoformat())
+    return finalize(Intake.model_validate(data), CASE_START)
+
+
+def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
+    """Evaluate one case and compare with what it expects."""
+    result = CaseResult(located.file, located.line, located.case.name)
+    try:
+        intake = case_intake(located)
+    except ValidationError as exc:
+        result.failures.append(f"the case's intake is invalid: {exc.errors(include_url=False)}")
+        return result
+    except StridePlanError as exc:
+        result.failures.append(f"the case's intake is invalid: {exc.detail}")
+        return result
+    assert intake.start_date is not None
+    evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date))
+    fired = evaluation.fired_ids()
+    expect = located.case.expect
+    result.failures += [f"expected rule {r} to fire" for r in expect.fires if r not in fired]
+    result.failures += [f"expected rule {r} not to fire" for r in expect.not_fires if r in fired]
+    prescribed = {e for phase in decide(evaluation).prescriptions.values() for e in phase}
+    result.failures += [
+        f"expected {e} to be prescribed" for e in expect.prescribes if e not in prescribed
+    ]
+    result.failures += [
+        f"expected {e} not to be prescribed" for e in expect.not_prescribes if e in prescribed
+    ]
+    if expect.status is not None:
+        try:
+            status = build_plan(intake, ruleset).status
+        except StridePlanError as exc:
+            result.failures.append(f"plan generation failed: {exc.message}: {exc.detail}")
+        else:
+            if status != expect.status:
+                result.failures.append(f"expected status {expect.status}, got {status}")
+    return result

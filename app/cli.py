@@ -1,0 +1,205 @@
+"""The `strideplan` command: serve, database, organisations, plans and rule authoring."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import track
+
+from app.config import get_settings
+
+cli = typer.Typer(
+    help="StridePlan: training plans for injured and imbalanced runners.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
+org_cli = typer.Typer(help="Organisations and API keys.", no_args_is_help=True)
+rules_cli = typer.Typer(help="Check and test rule files.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(org_cli, name="org")
+cli.add_typer(rules_cli, name="rules")
+err = Console(stderr=True)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (docs at /docs)."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Apply database migrations (creates the SQLite file if needed)."""
+    from app.storage.migrations import upgrade
+
+    settings = get_settings()
+    upgrade(settings.alembic_dir, settings.database_url, revision)
+    err.print(f"database at {revision}")
+
+
+@org_cli.command("create")
+def org_create(name: Annotated[str, typer.Argument(help="The organisation's name.")]) -> None:
+    """Create an organisation; prints its id and first API key (shown only this once)."""
+    from app.services.organizations import create_organization
+    from app.storage.db import make_engine, make_sessionmaker
+
+    if not 1 <= len(name) <= 100:
+        err.print("[red]the name must be 1-100 characters[/red]")
+        raise typer.Exit(2)
+    engine = make_engine(get_settings().database_url)
+    with make_sessionmaker(engine)() as db, db.begin():
+        organization, key = create_organization(db, name)
+        organization_id = organization.id
+    engine.dispose()
+    print(json.dumps({"organization_id": organization_id, "api_key": key}))
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+@cli.command()
+def plan(
+    intake_file: Annotated[
+        Path, typer.Argument(help="Intake JSON file.", exists=True, dir_okay=False)
+    ],
+    ics: Annotated[
+        Path | None, typer.Option("--ics", help="Also write the plan as iCalendar.")
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option(help="List rules one condition short of firing.")
+    ] = False,
+    today: Annotated[
+        str | None, typer.Option(help="Today's date (YYYY-MM-DD) for the default start.")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="Rule directory (default: the shipped rules).")
+    ] = None,
+) -> None:
+    """Print the plan for an intake as JSON (no database needed)."""
+    from app.api.deps import today_in
+    from app.engine.compile import load_ruleset
+    from app.errors import StridePlanError
+    from app.export.ical import CalendarOptions, revision_stamp, to_ical
+    from app.intake.checks import finalize
+    from app.intake.models import Intake
+    from app.plan.build import BuildOptions, build_plan
+
+    try:
+        intake = Intake.model_validate_json(intake_file.read_bytes())
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            err.print(f"{'.'.join(map(str, error['loc']))}: {error['msg']}")
+        raise _fail(f"{intake_file}: invalid intake", 2) from None
+    try:
+        ruleset = load_ruleset(rules or get_settings().rules_dir)
+        day = date.fromisoformat(today) if today else today_in(intake.athlete.timezone)
+        result = build_plan(finalize(intake, day), ruleset, BuildOptions(explain=explain))
+    except StridePlanError as exc:
+        err.print(json.dumps(exc.body(), indent=2, default=str))
+        raise _fail(exc.message, 2) from None
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    print(result.model_dump_json(indent=2, exclude_none=True))
+    if ics is not None:
+        settings = get_settings()
+        ics.write_bytes(
+            to_ical(
+                result,
+                CalendarOptions(stamp=revision_stamp(result.start), host=settings.calendar_host),
+            )
+        )
+        err.print(f"calendar written to {ics}")
+
+
+@rules_cli.command("check")
+def rules_check(
+    path: Annotated[Path | None, typer.Argument(help="Rule directory or file.")] = None,
+) -> None:
+    """Validate and compile a rule set; every problem is printed with file and line."""
+    from app.engine.compile import load_ruleset
+    from app.engine.problems import RuleSetRejected
+
+    target = path or get_settings().rules_dir
+    try:
+        ruleset = load_ruleset(target)
+    except RuleSetRejected as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        raise _fail(f"{len(exc.problems)} problem(s) in {target}") from None
+    err.print(
+        f"[green]ok[/green]: {len(ruleset.rules)} rules in {len(ruleset.files)} files, "
+        f"{len(ruleset.conditions)} engine conditions, {len(ruleset.strata)} strata, "
+        f"{len(ruleset.catalog.exercises)} exercises"
+    )
+
+
+@rules_cli.command("test")
+def rules_test(
+    path: Annotated[Path | None, typer.Argument(help="Rule directory or file.")] = None,
+) -> None:
+    """Run every case in the rule files; exits non-zero if any fails."""
+    from app.authoring.cases import run_case
+    from app.engine.compile import load_ruleset
+    from app.engine.problems import RuleSetRejected
+
+    target = path or get_settings().rules_dir
+    try:
+        ruleset = load_ruleset(target)
+    except RuleSetRejected as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        raise _fail(f"{len(exc.problems)} problem(s) in {target}") from None
+    results = [
+        run_case(ruleset, case)
+        for case in track(ruleset.cases, description="running cases", console=err, transient=True)
+    ]
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        err.print(f"[red]FAIL[/red] {result.where()} {result.name}", highlight=False)
+        for failure in result.failures:
+            err.print(f"     {failure}", markup=False, highlight=False)
+    passed = len(results) - len(failed)
+    colour = "red" if failed else "green"
+    err.print(f"[{colour}]{passed} passed, {len(failed)} failed[/{colour}] ({len(results)} cases)")
+    if failed:
+        raise typer.Exit(1)
+
+
+@rules_cli.command("schema")
+def rules_schema() -> None:
+    """Print the JSON Schema of rule files (for editors)."""
+    from app.engine.schema import rule_file_json_schema
+
+    json.dump(rule_file_json_schema(), sys.stdout, indent=2, sort_keys=True)
+    print()
+
+
+def main() -> None:
+    """Entry point of the `strideplan` console script."""
+    cli()

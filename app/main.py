@@ -1,0 +1,66 @@
+"""The ASGI application: `app.main:app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app import __version__
+from app.api import athletes, health, plans
+from app.api.deps import Services
+from app.api.errors import install_error_handlers
+from app.api.limits import BodyLimitMiddleware
+from app.config import Settings, get_settings
+from app.engine.compile import load_ruleset
+from app.engine.host import get_host
+from app.storage.db import make_engine, make_sessionmaker
+
+DESCRIPTION = """
+Training plans for injured and imbalanced runners: symptoms, assessment findings and race goals
+in; a dated activation → strength → running-form plan out, every session with its reasons.
+
+Every `/v1` route needs `Authorization: Bearer <api key>` (create one with
+`strideplan org create NAME`). Errors are `{"error": code, "detail": ...}`.
+Not medical advice: red flags refer the runner to a clinician instead of producing a plan.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable operation ids: the endpoint function's name."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; the database and rule base are opened in the lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ruleset = load_ruleset(settings.rules_dir)
+        get_host().prepare(ruleset)
+        engine = make_engine(settings.database_url)
+        app.state.services = Services(settings, engine, make_sessionmaker(engine), ruleset)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="StridePlan",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(plans.router)
+    app.include_router(athletes.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,185 @@
+"""Athletes, intakes and plans: generation, storage and the calendar history of sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from app.engine.model import RuleSet
+from app.errors import InvalidInput, NotFound
+from app.export.ical import CalendarOptions, SessionStamp, to_ical
+from app.intake.checks import finalize
+from app.intake.models import Intake
+from app.plan.build import BuildOptions, build_plan
+from app.plan.models import Plan, SessionOut
+from app.storage.scope import Tenant
+from app.storage.tables import (
+    Athlete,
+    IntakeRecord,
+    PlanRecord,
+    PlanRevision,
+    SessionState,
+    utcnow,
+)
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The stored and served form of a plan (absent values left out)."""
+    return plan.model_dump(mode="json", exclude_none=True)
+
+
+def store_intake(tenant: Tenant, athlete: Athlete, intake: Intake) -> IntakeRecord:
+    """Store a validated intake as the athlete's next version."""
+    current = tenant.db.scalar(
+        select(func.max(IntakeRecord.version)).where(IntakeRecord.athlete_id == athlete.id)
+    )
+    record = IntakeRecord(
+        id=str(uuid.uuid4()),
+        athlete_id=athlete.id,
+        version=(current or 0) + 1,
+        body=intake.model_dump(mode="json", exclude_none=True),
+    )
+    athlete.name = intake.athlete.name
+    athlete.timezone = intake.athlete.timezone
+    athlete.units = intake.athlete.units.value
+    return tenant.add(record)
+
+
+def intake_for_plan(tenant: Tenant, athlete: Athlete, intake_id: str | None) -> IntakeRecord:
+    """The intake a plan is made from: the one named, else the athlete's latest."""
+    if intake_id is not None:
+        record = tenant.get(IntakeRecord, intake_id, what="intake")
+        if record.athlete_id != athlete.id:
+            raise NotFound(f"intake {intake_id} not found")
+        return record
+    latest = tenant.db.scalars(
+        tenant.select(IntakeRecord)
+        .where(IntakeRecord.athlete_id == athlete.id)
+        .order_by(IntakeRecord.version.desc())
+    ).first()
+    if latest is None:
+        raise InvalidInput(
+            "the athlete has no intake yet",
+            detail=[
+                {"loc": ["body", "intake_id"], "msg": "post an intake first", "type": "missing"}
+            ],
+        )
+    return latest
+
+
+def generate_plan(
+    tenant: Tenant,
+    athlete: Athlete,
+    record: IntakeRecord,
+    ruleset: RuleSet,
+    today: date,
+    start_date: date | None = None,
+) -> PlanRecord:
+    """Generate and store a plan (revision 1); a failure stores nothing (the caller's
+    transaction is rolled back)."""
+    try:
+        intake = Intake.model_validate(record.body)
+    except ValidationError as exc:  # pragma: no cover - bodies are validated before storage
+        raise InvalidInput("the stored intake is no longer valid") from exc
+    if start_date is not None:
+        intake = intake.model_copy(update={"start_date": start_date})
+    intake = finalize(intake, today, loc_prefix=("body",))
+    plan_id = str(uuid.uuid4())
+    plan = build_plan(intake, ruleset, BuildOptions(lineage=athlete.id, plan_id=plan_id))
+    now = utcnow()
+    document = plan_json(plan)
+    stored = tenant.add(
+        PlanRecord(
+            id=plan_id,
+            athlete_id=athlete.id,
+            intake_id=record.id,
+            revision=plan.revision,
+            status=plan.status,
+            ruleset_name=ruleset.name,
+            ruleset_version=ruleset.version,
+            ruleset_digest=ruleset.digest,
+            start_date=plan.start,
+            end_date=plan.end,
+            document=document,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    tenant.add(
+        PlanRevision(
+            id=str(uuid.uuid4()),
+            plan_id=plan_id,
+            revision=plan.revision,
+            reason="created",
+            document=document,
+            created_at=now,
+        )
+    )
+    sync_sessions(tenant, plan_id, plan, now)
+    return stored
+
+
+def session_hash(session: SessionOut) -> str:
+    """A digest of what a calendar shows of a session (its id excluded)."""
+    payload = session.model_dump_json(exclude={"id"}, exclude_none=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def sync_sessions(tenant: Tenant, plan_id: str, plan: Plan, now: datetime) -> dict[str, str]:
+    """Record each session's content; bump SEQUENCE for changed ones, mark missing ones removed.
+
+    Returns what happened to each session id: added, changed, unchanged or removed.
+    """
+    existing = {
+        s.session_id: s
+        for s in tenant.db.scalars(
+            tenant.select(SessionState).where(SessionState.plan_id == plan_id)
+        )
+    }
+    outcome: dict[str, str] = {}
+    for session in plan.sessions:
+        digest = session_hash(session)
+        state = existing.pop(session.id, None)
+        if state is None:
+            tenant.add(
+                SessionState(
+                    plan_id=plan_id,
+                    session_id=session.id,
+                    day=session.date,
+                    kind=session.kind,
+                    content_hash=digest,
+                    sequence=0,
+                    modified_at=now,
+                )
+            )
+            outcome[session.id] = "added"
+        elif state.content_hash != digest or state.removed_at is not None:
+            state.content_hash, state.day, state.kind = digest, session.date, session.kind
+            state.sequence += 1
+            state.modified_at, state.removed_at = now, None
+            outcome[session.id] = "changed"
+        else:
+            outcome[session.id] = "unchanged"
+    for state in existing.values():
+        if state.removed_at is None:
+            state.removed_at = now
+            state.sequence += 1
+            outcome[state.session_id] = "removed"
+    tenant.db.flush()
+    return outcome
+
+
+def calendar_bytes(tenant: Tenant, record: PlanRecord, host: str, base_url: str) -> bytes:
+    """The stored plan as iCalendar, with each session's SEQUENCE and LAST-MODIFIED."""
+    plan = Plan.model_validate(record.document)
+    states = tenant.db.scalars(tenant.select(SessionState).where(SessionState.plan_id == record.id))
+    history = {s.session_id: SessionStamp(s.sequence, s.modified_at) for s in states}
+    return to_ical(
+        plan,
+        CalendarOptions(stamp=record.updated_at, host=host, base_url=base_url, history=history),
+    )

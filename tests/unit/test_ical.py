@@ -1,0 +1,62 @@
+"""iCalendar export v1: deterministic bytes, stable UIDs, all-day dates, time zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from icalendar import Calendar
+
+from app.engine.model import RuleSet
+from app.export.ical import CalendarOptions, revision_stamp, to_ical
+from app.plan.build import build_plan
+from app.plan.models import Plan
+from tests.conftest import example_intake
+
+
+@pytest.fixture(scope="module")
+def plan(ruleset: RuleSet) -> Plan:
+    return build_plan(example_intake("weak_left_glute_hamstring"), ruleset)
+
+
+def render(plan: Plan) -> bytes:
+    return to_ical(plan, CalendarOptions(stamp=revision_stamp(plan.start), host="test"))
+
+
+def test_same_plan_same_bytes(plan: Plan) -> None:
+    assert render(plan) == render(plan)
+
+
+def test_one_event_per_session_with_uid_from_session_id(plan: Plan) -> None:
+    calendar = Calendar.from_ical(render(plan))
+    events = calendar.walk("VEVENT")
+    assert len(events) == len(plan.sessions)
+    assert {str(e["UID"]) for e in events} == {f"{s.id}@test" for s in plan.sessions}
+
+
+def test_all_day_sessions_are_dates(ruleset: RuleSet) -> None:
+    intake = example_intake("weak_left_glute_hamstring")
+    untimed = intake.model_copy(
+        update={"availability": intake.availability.model_copy(update={"session_time": None})}
+    )
+    plan = build_plan(untimed, ruleset)
+    calendar = Calendar.from_ical(render(plan))
+    rest = next(e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]) == "Rest day")
+    start, end = rest.decoded("DTSTART"), rest.decoded("DTEND")
+    assert type(start) is date
+    assert type(end) is date
+    assert (end - start).days == 1
+    assert b"DTSTART;VALUE=DATE:" in render(plan)
+
+
+def test_timed_race_has_matching_vtimezone(plan: Plan) -> None:
+    text = render(plan)
+    calendar = Calendar.from_ical(text)
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+    race = next(e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]).startswith("Race ·"))
+    start = race.decoded("DTSTART")
+    assert isinstance(start, datetime)
+    # 08:00 in New York in September (EDT, UTC-4) is 12:00Z
+    assert start.astimezone(UTC) == datetime(2026, 9, 18, 12, 0, tzinfo=UTC)
+    assert b"METHOD" not in text
+    assert b"RDATE" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.main import create_app
@@ -14,4 +15,4 @@ def spec() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    pass
+    print(json.dumps(spec(), indent=2, sort_keys=True))

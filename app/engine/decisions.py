@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.engine.evaluate import Evaluation, Fired
 from app.engine.verbs import (
@@ -40,15 +40,14 @@ _CONSERVATIVE_MAX = {
 }
 
 
-@dataclass(frozen=True, slots=True, eq=True)
-class Reason:
-    """Why something is in the plan: the rule and its plain-language explanation."""
+class Reason(NamedTuple):
+    """Why something is in the plan: the rule and its plain-language explanation.
+
+    A named tuple: reasons are hashed and compared very often while a plan is built.
+    """
 
     rule: str
     because: str
-
-    def __hash__(self) -> int:  # a rule has one explanation: its id identifies the reason
-        return hash(self.rule)
 
     def as_dict(self) -> dict[str, str]:
         return {"rule": self.rule, "because": self.because}

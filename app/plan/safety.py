@@ -145,20 +145,21 @@ def _contraindications(
     tags = set(avoided_tags)
     for restriction in intake.restrictions:
         tags |= RESTRICTION_TAGS[restriction]
+    ruled_out = {
+        exercise.id: sorted(tags.intersection(exercise.contraindications)) or ["avoided"]
+        for exercise in catalog.exercises.values()
+        if tags.intersection(exercise.contraindications) or exercise.id in avoided_ids
+    }
     for session in plan.sessions:
         for entry in [*session.exercises, *session.drills]:
-            exercise = catalog.exercises.get(entry.id)
-            if exercise is None:
+            if entry.id not in catalog.exercises:
                 yield Violation(
                     "unknown_exercise", f"{session.date}: {entry.id} not in the catalog"
                 )
-                continue
-            bad = tags.intersection(exercise.contraindications)
-            if bad or entry.id in avoided_ids:
+            elif entry.id in ruled_out:
                 yield Violation(
                     "contraindicated",
-                    f"{session.date}: {entry.id} is ruled out "
-                    f"({', '.join(sorted(bad)) or 'avoided'})",
+                    f"{session.date}: {entry.id} is ruled out ({', '.join(ruled_out[entry.id])})",
                 )
 
 

@@ -70,7 +70,8 @@ class PhaseExercises:
     notes: list[str] = field(default_factory=list)
 
     def of(self, phase: str) -> list[Chosen]:
-        return list(getattr(self, phase))
+        chosen: list[Chosen] = getattr(self, phase)
+        return chosen
 
 
 def blocked(
@@ -125,6 +126,13 @@ def choose_exercises(
                 )
         setattr(result, phase, list(chosen.values()))
     return result
+
+
+def rotation_period(items: list[Chosen], count: int) -> int:
+    """After how many days `rotation` repeats itself."""
+    core = sum(1 for c in items if c.core)
+    pool = core if core >= count else len(items) - core
+    return max(1, pool)
 
 
 def rotation(items: list[Chosen], count: int, day_index: int) -> list[Chosen]:

@@ -14,7 +14,7 @@ from app.catalog.models import Catalog
 from app.engine.decisions import Reason
 from app.plan.models import ExerciseOut, Why
 from app.scheduler.calendar import days, monday_of
-from app.scheduler.exercises import Chosen, PhaseExercises, rotation
+from app.scheduler.exercises import Chosen, PhaseExercises, rotation, rotation_period
 from app.scheduler.goals import GoalPlan
 from app.scheduler.load import RunSpec, WeekLoad
 from app.scheduler.phases import PhasePlan
@@ -93,6 +93,12 @@ def _minutes(entries: list[ExerciseOut], rest_seconds: int) -> int:
     return max(5, round(seconds / 60))
 
 
+@lru_cache(maxsize=8192)
+def _exercise_out(fields: tuple[tuple[str, Any], ...]) -> ExerciseOut:
+    """Validated entries are immutable, so equal ones are built once per process."""
+    return ExerciseOut.model_validate(dict(fields))
+
+
 def _entries(
     chosen: list[Chosen], block: str | None, catalog: Catalog, *, halve: bool = False
 ) -> list[ExerciseOut]:
@@ -107,7 +113,7 @@ def _entries(
             if halve:  # the catalog dose is a day's: half of it in each activation block
                 for entry in raw:
                     entry["sets"] = max(1, (entry["sets"] + 1) // 2)
-            cached = [ExerciseOut.model_validate(entry) for entry in raw]
+            cached = [_exercise_out(tuple(entry.items())) for entry in raw]
             item.cache[key] = cached
         entries.extend(cached)
     return entries
@@ -129,6 +135,7 @@ class SessionBuilder:
                 self.runs_by_day[run.day].append(run)
         self.week_of = {w.start: w for w in ctx.weeks}
         self.goal_days = {g.day: g for g in ctx.goals}
+        self.rotations: dict[tuple[str, int, int], list[Chosen]] = {}
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
         sessions: list[dict[str, Any]] = []
@@ -149,6 +156,15 @@ class SessionBuilder:
                 day_sessions.append(self._rest(day, phase))
             sessions.extend(day_sessions)
         return sessions
+
+    def _rotate(self, phase: str, count: int, day_index: int) -> list[Chosen]:
+        """The day's exercises of a phase (rotations repeat, so each is worked out once)."""
+        items = self.ctx.exercises.of(phase)
+        key = (phase, count, day_index % rotation_period(items, count))
+        cached = self.rotations.get(key)
+        if cached is None:
+            cached = self.rotations[key] = rotation(items, count, day_index)
+        return cached
 
     # -- identity ---------------------------------------------------------------------------
     def _key(self, kind: str, day: date) -> str:
@@ -180,10 +196,9 @@ class SessionBuilder:
 
     # -- kinds ------------------------------------------------------------------------------
     def _activation(self, day: date, index: int) -> dict[str, Any]:
-        items = self.ctx.exercises.activation
         count = self.ctx.activation_count
-        morning = rotation(items, count, 2 * index)
-        evening = rotation(items, count, 2 * index + 1)
+        morning = self._rotate("activation", count, 2 * index)
+        evening = self._rotate("activation", count, 2 * index + 1)
         entries = _entries(morning, "morning", self.ctx.catalog, halve=True)
         entries += _entries(evening, "evening", self.ctx.catalog, halve=True)
         minutes = _minutes(entries, rest_seconds=15)
@@ -220,9 +235,8 @@ class SessionBuilder:
         return not upcoming or (min(upcoming) - day).days > STRENGTH_TAPER_STOP_DAYS
 
     def _strength(self, day: date, phase: str, index: int) -> dict[str, Any]:
-        items = self.ctx.exercises.strength
-        main = rotation(items, MAX_STRENGTH_EXERCISES, index // 7)
-        warm = rotation(self.ctx.exercises.activation, WARM_UP_EXERCISES, index)
+        main = self._rotate("strength", MAX_STRENGTH_EXERCISES, index // 7)
+        warm = self._rotate("activation", WARM_UP_EXERCISES, index)
         entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
             main, "main", self.ctx.catalog
         )
@@ -274,14 +288,14 @@ class SessionBuilder:
             notes = ["Run 4 minutes, walk 1 minute, throughout.", *notes]
         drills: list[ExerciseOut] = []
         if phase in ("running_form", "taper") and order == 0:
-            chosen = rotation(self.ctx.exercises.running_form, DRILLS_PER_RUN, index)
+            chosen = self._rotate("running_form", DRILLS_PER_RUN, index)
             drills = _entries(chosen, "warm_up", self.ctx.catalog)
             note_reasons = [*note_reasons, *[r for c in chosen for r in c.reasons]]
             notes = ["Jog 5-10 minutes easy, then the drills, then the run.", *notes]
         warm: list[ExerciseOut] = []
         if phase == "strength" and order == 0:
             warm = _entries(
-                rotation(self.ctx.exercises.activation, WARM_UP_EXERCISES, index),
+                self._rotate("activation", WARM_UP_EXERCISES, index),
                 "warm_up",
                 self.ctx.catalog,
             )

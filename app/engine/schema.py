@@ -48,11 +48,14 @@ def _one_line(value: object) -> object:
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
+# pydantic resolves every $ref it sees, so the field is marked and the ref added afterwards.
+_CONDITION_MARK = "x-strideplan-condition"
+
 When = Annotated[
     Condition,
     BeforeValidator(parse_condition),
     PlainSerializer(lambda _: None),
-    WithJsonSchema({"$ref": "#/$defs/Condition"}),
+    WithJsonSchema({_CONDITION_MARK: True}),
 ]
 
 
@@ -110,7 +113,17 @@ class RuleFile(_Model):
 
 def rule_file_json_schema() -> dict[str, Any]:
     """The JSON Schema of a rule file, for editors (written to `rules/schema.json`)."""
-    schema = RuleFile.model_json_schema(mode="validation")
+    schema = _replace_marks(RuleFile.model_json_schema(mode="validation"))
     schema.setdefault("$defs", {})["Condition"] = condition_json_schema()
     schema["title"] = "StridePlan rule file"
     return schema
+
+
+def _replace_marks(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node.get(_CONDITION_MARK):
+            return {"$ref": "#/$defs/Condition"}
+        return {key: _replace_marks(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_replace_marks(item) for item in node]
+    return node

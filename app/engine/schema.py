@@ -113,7 +113,7 @@ class RuleFile(_Model):
 
 def rule_file_json_schema() -> dict[str, Any]:
     """The JSON Schema of a rule file, for editors (written to `rules/schema.json`)."""
-    schema = _replace_marks(RuleFile.model_json_schema(mode="validation"))
+    schema: dict[str, Any] = _replace_marks(RuleFile.model_json_schema(mode="validation"))
     schema.setdefault("$defs", {})["Condition"] = condition_json_schema()
     schema["title"] = "StridePlan rule file"
     return schema

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -14,6 +14,9 @@ from rich.console import Console
 from rich.progress import track
 
 from app.config import get_settings
+
+if TYPE_CHECKING:
+    from app.engine.model import RuleSet
 
 cli = typer.Typer(
     help="StridePlan: training plans for injured and imbalanced runners.",
@@ -137,26 +140,47 @@ def plan(
         err.print(f"calendar written to {ics}")
 
 
-@rules_cli.command("check")
-def rules_check(
-    path: Annotated[Path | None, typer.Argument(help="Rule directory or file.")] = None,
-) -> None:
-    """Validate and compile a rule set; every problem is printed with file and line."""
+def _load_rules(path: Path | None) -> RuleSet:
+    """Load and validate a rule set, or print every problem and exit 1."""
     from app.engine.compile import load_ruleset
     from app.engine.problems import RuleSetRejected
 
     target = path or get_settings().rules_dir
     try:
-        ruleset = load_ruleset(target)
+        return load_ruleset(target)
     except RuleSetRejected as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False, highlight=False)
         raise _fail(f"{len(exc.problems)} problem(s) in {target}") from None
+
+
+@rules_cli.command("check")
+def rules_check(
+    path: Annotated[Path | None, typer.Argument(help="Rule directory or file.")] = None,
+    samples: Annotated[
+        int, typer.Option(min=0, max=100_000, help="Random intakes to check the safety rules on.")
+    ] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of the random intakes.")] = 20261121,
+) -> None:
+    """Validate and compile a rule set (every problem with file and line), then check that the
+    plans for a sample of random intakes keep every safety rule."""
+    from app.authoring.sample import check_sample
+
+    ruleset = _load_rules(path)
     err.print(
-        f"[green]ok[/green]: {len(ruleset.rules)} rules in {len(ruleset.files)} files, "
+        f"compiled: {len(ruleset.rules)} rules in {len(ruleset.files)} files, "
         f"{len(ruleset.conditions)} engine conditions, {len(ruleset.strata)} strata, "
         f"{len(ruleset.catalog.exercises)} exercises"
     )
+    found = check_sample(ruleset, samples, seed) if samples else None
+    if found is not None:
+        err.print("[red]a plan broke a safety rule:[/red]")
+        for problem in found.problems:
+            err.print(f"  {problem}", markup=False, highlight=False)
+        err.print("counterexample intake:")
+        err.print(json.dumps(found.intake, indent=2), markup=False, highlight=False)
+        raise typer.Exit(1)
+    err.print(f"[green]ok[/green]: plans for {samples} random intakes keep every safety rule")
 
 
 @rules_cli.command("test")
@@ -165,16 +189,8 @@ def rules_test(
 ) -> None:
     """Run every case in the rule files; exits non-zero if any fails."""
     from app.authoring.cases import run_case
-    from app.engine.compile import load_ruleset
-    from app.engine.problems import RuleSetRejected
 
-    target = path or get_settings().rules_dir
-    try:
-        ruleset = load_ruleset(target)
-    except RuleSetRejected as exc:
-        for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False)
-        raise _fail(f"{len(exc.problems)} problem(s) in {target}") from None
+    ruleset = _load_rules(path)
     results = [
         run_case(ruleset, case)
         for case in track(ruleset.cases, description="running cases", console=err, transient=True)

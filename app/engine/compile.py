@@ -19,7 +19,7 @@ from app.engine.conditions import Condition, Pattern
 from app.engine.loader import MAX_FILE_BYTES, LoadedYaml, YamlRejected, load_yaml
 from app.engine.model import CGroup, CNode, CompiledRule, CPattern, LocatedCase, RuleSet
 from app.engine.problems import RuleProblem, RuleSetRejected
-from app.engine.schema import RuleFile
+from app.engine.schema import MAX_CASES_PER_FILE, MAX_RULES_PER_FILE, RuleFile
 from app.engine.validate import LocatedRule, validate
 
 CATALOG_FILE = "catalog.yaml"
@@ -60,13 +60,15 @@ def _pydantic_problems(
 
 
 M = TypeVar("M", bound=BaseModel)
+# Long top-level lists are refused while parsing, before they cost anything.
+MAX_ITEMS = {"rules": MAX_RULES_PER_FILE, "cases": MAX_CASES_PER_FILE, "exercises": 1000}
 
 
 def _parse(
     model: type[M], text: str | bytes, file: str
 ) -> tuple[M | None, LoadedYaml | None, list[RuleProblem]]:
     try:
-        loaded = load_yaml(text, file)
+        loaded = load_yaml(text, file, MAX_ITEMS)
     except YamlRejected as exc:
         return None, None, [exc.problem]
     if not isinstance(loaded.data, dict):

@@ -43,10 +43,14 @@ class YamlRejected(Exception):
         self.problem = problem
 
 
-def _screen_events(text: str, file: str) -> None:
-    """Reject aliases, anchors, deep nesting and huge documents before building anything."""
+def _screen_events(text: str, file: str, max_items: dict[str, int]) -> None:
+    """Reject aliases, anchors, deep nesting, huge documents and over-long top-level lists
+    (`max_items`: key → most items) before building anything."""
     depth = 0
     nodes = 0
+    top_key: str | None = None  # the top-level key whose value is being read
+    expect_key = False
+    items = 0
     try:
         for event in yaml.parse(text, Loader=_SafeLoader):
             line = event.start_mark.line + 1 if event.start_mark else None
@@ -54,8 +58,26 @@ def _screen_events(text: str, file: str) -> None:
                 raise YamlRejected(
                     RuleProblem(file, line, "anchors and aliases (&, *) are not allowed")
                 )
+            if depth == 1 and isinstance(event, yaml.NodeEvent):
+                if expect_key:
+                    top_key = event.value if isinstance(event, yaml.ScalarEvent) else None
+                    items = 0
+                expect_key = not expect_key
+            elif depth == 2 and isinstance(event, yaml.NodeEvent) and top_key in max_items:
+                items += 1
+                if items > max_items[top_key]:
+                    raise YamlRejected(
+                        RuleProblem(
+                            file,
+                            line,
+                            f"'{top_key}' holds more than {max_items[top_key]} items; "
+                            "split it into several files",
+                        )
+                    )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
+                if depth == 1:
+                    expect_key = True
                 if depth > MAX_DEPTH:
                     raise YamlRejected(
                         RuleProblem(file, line, f"nesting deeper than {MAX_DEPTH} levels")
@@ -97,7 +119,7 @@ def _index(node: yaml.Node, path: Path, lines: dict[Path, int], file: str) -> No
             _index(item, (*path, position), lines, file)
 
 
-def load_yaml(text: str | bytes, file: str) -> LoadedYaml:
+def load_yaml(text: str | bytes, file: str, max_items: dict[str, int] | None = None) -> LoadedYaml:
     """Parse one rule document safely; raises `YamlRejected` naming the file and line."""
     size = len(text.encode() if isinstance(text, str) else text)
     if size > MAX_FILE_BYTES:
@@ -109,7 +131,7 @@ def load_yaml(text: str | bytes, file: str) -> LoadedYaml:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise YamlRejected(RuleProblem(file, None, "file is not valid UTF-8")) from exc
-    _screen_events(text, file)
+    _screen_events(text, file, max_items or {})
     try:
         loader = _SafeLoader(text)
         try:

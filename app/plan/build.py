@@ -16,7 +16,7 @@ from app.intake.models import Intake
 from app.intake.vocabulary import Units
 from app.plan.describe import GATE_TEXT, describe_fact
 from app.plan.models import DISCLAIMER, Plan
-from app.plan.safety import check_plan
+from app.plan.safety import check_plan, summarise
 from app.scheduler.calendar import choose_run_days, choose_strength_days
 from app.scheduler.exercises import blocked, choose_exercises
 from app.scheduler.goals import GoalPlan, goal_plans, weeks_short
@@ -251,7 +251,7 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
     if violations:
         raise SafetyViolation(
             "the generated plan breaks a safety rule; it was not returned",
-            detail=[str(v) for v in violations],
+            detail=summarise(violations),
         )
     return plan
 

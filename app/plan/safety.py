@@ -36,9 +36,8 @@ def _red_flags(plan: Plan, intake: Intake) -> Iterator[Violation]:
     if not intake.red_flags:
         return
     if plan.status != "referral_required":
-        yield Violation(
-            "red_flag_not_referred", f"red flags {intake.red_flags} but status {plan.status}"
-        )
+        flags = ", ".join(flag.value for flag in intake.red_flags)
+        yield Violation("red_flag_not_referred", f"red flags ({flags}) but status {plan.status}")
     for session in plan.sessions:
         if session.kind in ("run", "race", "strength") or any(e.load for e in session.exercises):
             yield Violation("red_flag_training", f"{session.date} {session.kind} despite red flags")
@@ -180,3 +179,19 @@ def check_plan(
     violations += _runs(plan, intake)
     violations += _strength(plan, intake)
     return violations
+
+
+def summarise(violations: list[Violation], per_code: int = 3) -> list[str]:
+    """The first few violations of each kind, and how many more there are."""
+    shown: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    for violation in violations:
+        counts[violation.code] = counts.get(violation.code, 0) + 1
+        if counts[violation.code] <= per_code:
+            shown.setdefault(violation.code, []).append(str(violation))
+    lines = []
+    for code, texts in shown.items():
+        lines.extend(texts)
+        if counts[code] > per_code:
+            lines.append(f"{code}: ... and {counts[code] - per_code} more")
+    return lines

@@ -114,7 +114,10 @@ class LoadPlanner:
         if inputs.baseline > 0:
             self.runs.append((inputs.start - DAY, inputs.longest_run))
         self.stage = 0 if inputs.baseline <= 0 else len(WALK_RUN_STAGES)
-        self.block_peak = inputs.baseline
+        self.block_peak = inputs.baseline  # the peak since the last race: tapers cut from it
+        self.level = (
+            inputs.baseline
+        )  # the last normal week: deloads cut from it, builds return to it
 
     def plan(self) -> list[WeekLoad]:
         weeks: list[WeekLoad] = []
@@ -143,16 +146,18 @@ class LoadPlanner:
             self._walk_run_week(week, run_days, phases)
         elif taper is not None:
             factor, reason = taper
-            week.cap = floor1(self.block_peak * factor)
+            week.cap = floor1(min(self.block_peak * factor, self._ceiling()))
             self._fill(week, run_days, week.cap)
             week.reasons.append(reason)
         else:
             self._build_week(week, index, run_days, phases, races)
         self.history.append(week.planned)
         if races:
-            self.block_peak = week.planned
+            self.block_peak = self.level = week.planned
         elif taper is None:
             self.block_peak = max(self.block_peak, week.planned)
+            if not week.deload:
+                self.level = week.planned
         return week
 
     def _run_days(self, first: date, last: date, races: list[GoalPlan]) -> list[date]:
@@ -211,12 +216,11 @@ class LoadPlanner:
         target = (
             goal.needed_peak if goal and goal.needed_peak else self.i.baseline * BUILD_WITHOUT_GOAL
         )
-        target = max(target, self.history[-1] if self.history else self.i.baseline)
-        planned = min(week.cap, target)
+        # Build toward what the goal needs, never below the current level (caps still apply).
+        planned = min(week.cap, max(target, self.level))
         if self._is_deload(index) and not races:
             week.deload = True
-            planned = min(week.cap, max(self.history[-2:], default=self.i.baseline))
-            planned *= 1 - self.i.settings.deload_cut
+            planned = min(week.cap, self.level) * (1 - self.i.settings.deload_cut)
             week.reasons.append(POLICY["deload"])
         if any(g.goal.priority == Priority.B for g in races):
             planned *= B_RACE_WEEK
@@ -249,8 +253,8 @@ class LoadPlanner:
             days = days[: int(rule_cap // per_run)] if per_run else []
             if cap_reason:
                 week.reasons.append(cap_reason)
-        else:
-            self.stage += 1  # advance one stage a week while the caps allow
+        elif days:
+            self.stage += 1  # one stage a week, only after a week that ran it in full
         for day in days:
             week.runs.append(
                 RunSpec(day, per_run, "walk_run", ((repeats, run_minutes, walk_minutes),))

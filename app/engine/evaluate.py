@@ -98,9 +98,12 @@ def evaluate(
     with host.session(ruleset) as session:
         for condition, fact_index in session.assert_facts(all_facts):
             hits[condition].add(fact_index)
-        for level, rule_indexes in enumerate(ruleset.strata):
+        for level, (by_condition, unconditional) in enumerate(ruleset.triggers):
+            candidates = set(unconditional)
+            for condition in hits:
+                candidates.update(by_condition.get(condition, ()))
             stratum_fired = []
-            for index in rule_indexes:
+            for index in sorted(candidates):
                 rule = ruleset.rules[index]
                 ok, matched = _holds(rule.when, hits)
                 if ok:
@@ -115,7 +118,8 @@ def evaluate(
                 all_facts.extend(derived)
             elif derived:
                 all_facts.extend(derived)
-    fired.sort(key=lambda f: f.rule.precedence)
+    rank = ruleset.precedence_rank
+    fired.sort(key=lambda f: rank[f.rule.id])
     misses = tuple(near_misses(ruleset, all_facts, hits, fired)) if explain else ()
     return Evaluation(tuple(all_facts), tuple(fired), misses)
 

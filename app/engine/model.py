@@ -85,6 +85,31 @@ class RuleSet:
     def rules_by_id(self) -> dict[str, CompiledRule]:
         return {rule.id: rule for rule in self.rules}
 
+    @cached_property
+    def precedence_rank(self) -> dict[str, int]:
+        """Each rule's position in precedence order (safety, injury, goal; then priority)."""
+        ordered = sorted(self.rules, key=lambda rule: rule.precedence)
+        return {rule.id: position for position, rule in enumerate(ordered)}
+
+    @cached_property
+    def triggers(self) -> tuple[tuple[dict[int, tuple[int, ...]], tuple[int, ...]], ...]:
+        """Per stratum: which rules each engine condition can trigger, and the rules that can
+        hold with no condition matched (a `none` group). Evaluation looks only at these."""
+        levels = []
+        for indexes in self.strata:
+            by_condition: dict[int, set[int]] = {}
+            unconditional = []
+            for index in indexes:
+                rule = self.rules[index]
+                for condition in _conditions_of(rule.when):
+                    by_condition.setdefault(condition, set()).add(index)
+                if _holds_without_matches(rule.when):
+                    unconditional.append(index)
+            levels.append(
+                ({c: tuple(sorted(r)) for c, r in by_condition.items()}, tuple(unconditional))
+            )
+        return tuple(levels)
+
     def engine_definition(self) -> dict[str, Any]:
         """durable_rules JSON: one rule per distinct condition, plus a catch-all."""
         definition: dict[str, Any] = {
@@ -99,3 +124,20 @@ class RuleSet:
             "run": "ignore",
         }
         return definition
+
+
+def _conditions_of(node: CNode) -> set[int]:
+    if isinstance(node, CPattern):
+        return set(node.conditions)
+    return set().union(*(_conditions_of(child) for child in node.children))
+
+
+def _holds_without_matches(node: CNode) -> bool:
+    if isinstance(node, CPattern):
+        return False
+    results = [_holds_without_matches(child) for child in node.children]
+    if node.op == "all":
+        return all(results)
+    if node.op == "any":
+        return any(results)
+    return True  # `none` of nothing matched holds

@@ -1,0 +1,60 @@
+"""rules/README.md is the coach's guide: it names everything a rule can use, and its worked
+examples compile and pass their cases."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.authoring.cases import run_case
+from app.engine.compile import compile_sources, read_sources
+from app.engine.verbs import PARAMETERS, GateCriterion, ThenItem
+from app.facts.schema import FACT_TYPES
+from tests.conftest import RULES
+
+GUIDE = (RULES / "README.md").read_text()
+
+
+def yaml_blocks() -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", GUIDE, flags=re.S)
+
+
+def test_guide_names_every_fact_field_verb_parameter_criterion_and_tag() -> None:
+    shipped = compile_sources(read_sources(RULES))
+    names = [*FACT_TYPES, *(f for fields in FACT_TYPES.values() for f in fields)]
+    names += [field.alias or name for name, field in ThenItem.model_fields.items()]
+    names += [p.value for p in PARAMETERS] + [c.value for c in GateCriterion]
+    names += sorted(shipped.catalog.tags)
+    missing = [name for name in names if f"`{name}`" not in GUIDE]
+    assert not missing, f"rules/README.md does not mention: {missing}"
+
+
+def test_first_worked_example_compiles_and_its_cases_pass() -> None:
+    example = yaml_blocks()[0]
+    sources = {**read_sources(RULES), "my_first_rule.yaml": example}
+    ruleset = compile_sources(sources)
+    cases = [c for c in ruleset.cases if c.file == "my_first_rule.yaml"]
+    assert len(cases) == 2
+    for case in cases:
+        result = run_case(ruleset, case)
+        assert result.passed, result.failures
+
+
+@pytest.mark.parametrize("index", [1, 2])
+def test_condition_examples_compile(index: int) -> None:
+    when = yaml_blocks()[index]
+    text = (
+        "topic: Guide example\nrules:\n  - id: guide.example\n    title: Guide example\n"
+        "    why: An example from the guide.\n"
+        + "".join(f"    {line}\n" for line in when.splitlines())
+        + "    then: [{note: {text: example}}]\n"
+    )
+    compile_sources({**read_sources(RULES), "guide.yaml": text})
+
+
+def test_derive_example_layers_the_rules() -> None:
+    text = "topic: Guide example\nrules:\n" + yaml_blocks()[3]
+    ruleset = compile_sources({**read_sources(RULES), "guide.yaml": text})
+    strata = {rule.id: rule.stratum for rule in ruleset.rules}
+    assert strata["glute_med.single_leg"] > strata["hip.needs_glute_med"]

@@ -70,8 +70,15 @@ def synthetic_rules(count: int, seed: int = 7) -> list[dict[str, Any]]:
         then = [{"prescribe": {"exercise": rng.choice(ACTIVATION), "phase": "activation"}}]
         if rng.random() < 0.3:
             then.append({"note": {"text": f"Synthetic note {index}.", "kind": "run"}})
-        rules.append({"id": f"s.{index}", "title": f"Synthetic {index}",
-                      "why": "A synthetic rule for the benchmark.", "when": when, "then": then})
+        rules.append(
+            {
+                "id": f"s.{index}",
+                "title": f"Synthetic {index}",
+                "why": "A synthetic rule for the benchmark.",
+                "when": when,
+                "then": then,
+            }
+        )
     return rules
 
 
@@ -119,8 +126,15 @@ def ours(count: int, facts: list[Fact]) -> tuple[RuleSet, dict[str, float]]:
     p50, p99 = timings(lambda: evaluate(ruleset, facts), 2_000)
     full50, full99 = timings(lambda: decide(evaluate(ruleset, facts)), 1_000)
     fired = len(evaluate(ruleset, facts).fired)
-    return ruleset, {"compile_s": compiled, "p50": p50, "p99": p99, "decide_p50": full50,
-                     "decide_p99": full99, "conditions": len(ruleset.conditions), "fired": fired}
+    return ruleset, {
+        "compile_s": compiled,
+        "p50": p50,
+        "p99": p99,
+        "decide_p50": full50,
+        "decide_p99": full99,
+        "conditions": len(ruleset.conditions),
+        "fired": fired,
+    }
 
 
 def _zen_cell(pattern: Pattern) -> str:
@@ -137,22 +151,35 @@ def zen_figures(count: int, facts: list[Fact]) -> dict[str, float] | None:
     rows = []
     for rule in synthetic_rules(count):
         when = rule["when"]
-        patterns = when["all"] if "all" in when else [when]
-        rows.append({"_id": rule["id"], "c1": " and ".join(_zen_cell(p) for p in patterns),
-                     "o1": json.dumps(rule["id"])})
+        patterns = when.get("all", [when])
+        rows.append(
+            {
+                "_id": rule["id"],
+                "c1": " and ".join(_zen_cell(p) for p in patterns),
+                "o1": json.dumps(rule["id"]),
+            }
+        )
     jdm = {
         "nodes": [
             {"id": "in", "type": "inputNode", "name": "in", "position": {"x": 0, "y": 0}},
-            {"id": "table", "type": "decisionTableNode", "name": "rules",
-             "position": {"x": 1, "y": 0},
-             "content": {"hitPolicy": "collect",
-                         "inputs": [{"id": "c1", "name": "facts", "field": "facts"}],
-                         "outputs": [{"id": "o1", "name": "rule", "field": "rule"}],
-                         "rules": rows}},
+            {
+                "id": "table",
+                "type": "decisionTableNode",
+                "name": "rules",
+                "position": {"x": 1, "y": 0},
+                "content": {
+                    "hitPolicy": "collect",
+                    "inputs": [{"id": "c1", "name": "facts", "field": "facts"}],
+                    "outputs": [{"id": "o1", "name": "rule", "field": "rule"}],
+                    "rules": rows,
+                },
+            },
             {"id": "out", "type": "outputNode", "name": "out", "position": {"x": 2, "y": 0}},
         ],
-        "edges": [{"id": "a", "sourceId": "in", "targetId": "table", "type": "edge"},
-                  {"id": "b", "sourceId": "table", "targetId": "out", "type": "edge"}],
+        "edges": [
+            {"id": "a", "sourceId": "in", "targetId": "table", "type": "edge"},
+            {"id": "b", "sourceId": "table", "targetId": "out", "type": "edge"},
+        ],
     }
     grouped: dict[str, list[Fact]] = {}
     for fact in facts:
@@ -170,22 +197,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--evaluations", type=int, default=50_000)
     args = parser.parse_args()
-    print(f"python {platform.python_version()} on {platform.machine()}; facts per evaluation: "
-          f"{len(realistic_facts())}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}; facts per evaluation: "
+        f"{len(realistic_facts())}"
+    )
     facts = realistic_facts()
-    print(f"{'rules':>7} {'conds':>6} {'fired':>5} {'compile':>9} {'eval p50':>9} {'eval p99':>9}"
-          f" {'+decide p50':>11} | {'zen compile':>11} {'zen p50':>8} {'zen p99':>8}")
+    print(
+        f"{'rules':>7} {'conds':>6} {'fired':>5} {'compile':>9} {'eval p50':>9} {'eval p99':>9}"
+        f" {'+decide p50':>11} | {'zen compile':>11} {'zen p50':>8} {'zen p99':>8}"
+    )
     kept: RuleSet | None = None
     for count in SIZES:
         ruleset, ours_figures = ours(count, facts)
         if count == 2_000:
             kept = ruleset
         zen_result = zen_figures(count, facts)
-        zen_text = (f"{zen_result['compile_s']:10.3f}s {zen_result['p50']:7.3f}ms "
-                    f"{zen_result['p99']:7.3f}ms" if zen_result else "zen-engine not installed")
-        print(f"{count:>7} {ours_figures['conditions']:>6.0f} {ours_figures['fired']:>5.0f} "
-              f"{ours_figures['compile_s']:8.3f}s {ours_figures['p50']:8.3f}ms "
-              f"{ours_figures['p99']:8.3f}ms {ours_figures['decide_p50']:10.3f}ms | {zen_text}")
+        zen_text = (
+            f"{zen_result['compile_s']:10.3f}s {zen_result['p50']:7.3f}ms "
+            f"{zen_result['p99']:7.3f}ms"
+            if zen_result
+            else "zen-engine not installed"
+        )
+        print(
+            f"{count:>7} {ours_figures['conditions']:>6.0f} {ours_figures['fired']:>5.0f} "
+            f"{ours_figures['compile_s']:8.3f}s {ours_figures['p50']:8.3f}ms "
+            f"{ours_figures['p99']:8.3f}ms {ours_figures['decide_p50']:10.3f}ms | {zen_text}"
+        )
     assert kept is not None
     for _ in range(1_000):
         evaluate(kept, facts)
@@ -196,8 +233,10 @@ def main() -> None:
         evaluate(kept, facts)
     gc.collect()
     after = rss_mb()
-    print(f"RSS over {args.evaluations:,} evaluations of the 2,000-rule base: {before:.1f} MB → "
-          f"{after:.1f} MB ({after - before:+.2f} MB) in {time.perf_counter() - start:.1f} s")
+    print(
+        f"RSS over {args.evaluations:,} evaluations of the 2,000-rule base: {before:.1f} MB → "
+        f"{after:.1f} MB ({after - before:+.2f} MB) in {time.perf_counter() - start:.1f} s"
+    )
 
 
 if __name__ == "__main__":

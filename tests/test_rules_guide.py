@@ -32,7 +32,7 @@ def test_guide_names_every_fact_field_verb_parameter_criterion_and_tag() -> None
 
 def test_first_worked_example_compiles_and_its_cases_pass() -> None:
     example = yaml_blocks()[0]
-    sources = {**read_sources(RULES), "my_first_rule.yaml": example}
+    sources: dict[str, str | bytes] = {**read_sources(RULES), "my_first_rule.yaml": example}
     ruleset = compile_sources(sources)
     cases = [c for c in ruleset.cases if c.file == "my_first_rule.yaml"]
     assert len(cases) == 2

@@ -10,11 +10,22 @@ from fastapi import APIRouter, Body, Response
 from app.api.deps import RuleSetDep, TenantDep, today_in
 from app.api.errors import responses
 from app.api.plans import plan_response
-from app.api.schemas import AthleteCreate, AthleteOut, IntakeOut, PlanCreate
+from app.api.schemas import (
+    AthleteCreate,
+    AthleteOut,
+    CheckInOut,
+    CheckInResponse,
+    IntakeOut,
+    PlanChanges,
+    PlanCreate,
+    Verdict,
+)
+from app.intake.checkin import CheckInIn
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.models import Plan
-from app.services.plans import generate_plan, intake_for_plan, store_intake
+from app.services.checkins import record_check_in
+from app.services.plans import generate_plan, intake_for_plan, plan_json, store_intake
 from app.storage.tables import Athlete, IntakeRecord
 
 router = APIRouter(prefix="/v1/athletes", tags=["athletes"])
@@ -97,4 +108,36 @@ def create_plan(
         Plan.model_validate(stored.document),
         status_code=201,
         headers={"Location": f"/v1/plans/{stored.id}"},
+    )
+
+
+@router.post(
+    "/{athlete_id}/check-ins",
+    status_code=201,
+    response_model=CheckInResponse,
+    responses=responses(401, 404, 413, 422),
+    summary="Record a check-in and re-plan from the next day",
+)
+def create_check_in(
+    athlete_id: str, body: CheckInIn, tenant: TenantDep, ruleset: RuleSetDep
+) -> CheckInResponse:
+    """Pain during running and the next morning feed the pain-monitoring rules; the plan is
+    re-planned from the day after the check-in (the past stays as it was), its revision goes up,
+    unchanged sessions keep their ids, and the response lists what changed and why."""
+    athlete = tenant.get(Athlete, athlete_id, what="athlete")
+    result = record_check_in(tenant, athlete, body, ruleset, today_in(athlete.timezone))
+    row = result.check_in
+    return CheckInResponse(
+        check_in=CheckInOut(
+            id=row.id,
+            athlete_id=row.athlete_id,
+            plan_id=row.plan_id,
+            date=row.day.isoformat(),
+            pain_during=row.pain_during,
+            pain_next_morning=row.pain_next_morning,
+            created_at=row.created_at,
+        ),
+        verdict=Verdict(load=result.verdict, why=[r.as_dict() for r in result.reasons]),
+        plan=plan_json(result.plan),
+        changes=PlanChanges.model_validate(result.changes),
     )

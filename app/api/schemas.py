@@ -58,3 +58,49 @@ class PlanCreate(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = {}
+
+
+class Verdict(BaseModel):
+    """The pain-monitoring verdict on a check-in and the rules behind it."""
+
+    load: str = Field(examples=["regress"])
+    why: list[dict[str, str]]
+
+
+class SessionChange(BaseModel):
+    id: str
+    date: str
+    kind: str
+    title: str
+    distance: float | None = None
+
+
+class Changed(BaseModel):
+    before: SessionChange
+    after: SessionChange
+
+
+class PlanChanges(BaseModel):
+    added: list[SessionChange]
+    removed: list[SessionChange]
+    changed: list[Changed]
+    unchanged: int
+
+
+class CheckInOut(BaseModel):
+    id: str
+    athlete_id: str
+    plan_id: str
+    date: str
+    pain_during: int
+    pain_next_morning: int | None = None
+    created_at: datetime
+
+
+class CheckInResponse(BaseModel):
+    """A check-in's verdict, the re-planned plan (a new revision) and what changed."""
+
+    check_in: CheckInOut
+    verdict: Verdict
+    plan: dict[str, Any]
+    changes: PlanChanges

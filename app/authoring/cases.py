@@ -13,7 +13,7 @@ from app.engine.decisions import decide
 from app.engine.evaluate import evaluate
 from app.engine.model import LocatedCase, RuleSet
 from app.errors import StridePlanError
-from app.facts.build import intake_facts
+from app.facts.build import CheckInFacts, intake_facts
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.build import build_plan
@@ -71,12 +71,32 @@ def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
         result.failures.append(f"the case's intake is invalid: {exc.detail}")
         return result
     assert intake.start_date is not None
-    evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date))
+    check_in = located.case.check_in
+    check_ins = (
+        [
+            CheckInFacts(
+                check_in.pain_during,
+                check_in.pain_next_morning,
+                check_in.skipped_sessions,
+                check_in.completed_sessions,
+            )
+        ]
+        if check_in
+        else []
+    )
+    evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date, check_ins))
     fired = evaluation.fired_ids()
     expect = located.case.expect
     result.failures += [f"expected rule {r} to fire" for r in expect.fires if r not in fired]
     result.failures += [f"expected rule {r} not to fire" for r in expect.not_fires if r in fired]
-    prescribed = {e for phase in decide(evaluation).prescriptions.values() for e in phase}
+    decisions = decide(evaluation)
+    prescribed = {e for phase in decisions.prescriptions.values() for e in phase}
+    if expect.response is not None:
+        verdict = decisions.response[0] if decisions.response else None
+        if verdict != expect.response:
+            result.failures.append(
+                f"expected the check-in verdict {expect.response}, got {verdict}"
+            )
     result.failures += [
         f"expected {e} to be prescribed" for e in expect.prescribes if e not in prescribed
     ]

@@ -23,6 +23,7 @@ from app.engine.verbs import (
     Parameter,
     Prescribe,
     Refer,
+    Respond,
     SetParameter,
     Substitute,
     Target,
@@ -89,6 +90,7 @@ class Decisions:
     notes: list[tuple[str, str, Reason]] = field(default_factory=list)
     derived: list[tuple[str, str | None]] = field(default_factory=list)
     targets: dict[int, dict[str, tuple[float | bool, Reason]]] = field(default_factory=dict)
+    response: tuple[str, list[Reason]] | None = None  # the pain-monitoring verdict, with reasons
     fired: list[Fired] = field(default_factory=list)
 
     def parameter(self, name: Parameter) -> float:
@@ -230,6 +232,17 @@ def _target(d: Decisions, verb: Target, f: Firing) -> None:
                 goal_targets.setdefault(name, (value, f.reason))
 
 
+_CAUTION = {"progress": 0, "hold": 1, "regress": 2}
+
+
+def _respond(d: Decisions, verb: Respond, f: Firing) -> None:
+    """The most conservative verdict wins; every rule that gave it is a reason."""
+    if d.response is None or _CAUTION[verb.load] > _CAUTION[d.response[0]]:
+        d.response = (verb.load, [f.reason])
+    elif verb.load == d.response[0]:
+        d.response[1].append(f.reason)
+
+
 HANDLERS: dict[type[Consequence], Handler] = {
     Prescribe: _prescribe,
     Avoid: _avoid,
@@ -240,6 +253,7 @@ HANDLERS: dict[type[Consequence], Handler] = {
     Derive: _derive,
     Note: _note,
     Target: _target,
+    Respond: _respond,
     SetParameter: _set,
 }
 

@@ -90,6 +90,16 @@ class Expect(_Model):
     prescribes: list[str] = []
     not_prescribes: list[str] = []
     status: Literal["ok", "goal_at_risk", "referral_required"] | None = None
+    response: Literal["progress", "hold", "regress"] | None = None
+
+
+class CaseCheckIn(_Model):
+    """A check-in for a case: pain during running and the next morning (0-10)."""
+
+    pain_during: Annotated[int, Field(ge=0, le=10)]
+    pain_next_morning: Annotated[int, Field(ge=0, le=10)] | None = None
+    skipped_sessions: Annotated[int, Field(ge=0, le=100)] = 0
+    completed_sessions: Annotated[int, Field(ge=0, le=100)] = 0
 
 
 class Case(_Model):
@@ -98,6 +108,7 @@ class Case(_Model):
     name: Annotated[str, Field(min_length=3, max_length=160)]
     intake: dict[str, Any] = {}
     start_date: date | None = None
+    check_in: CaseCheckIn | None = None
     expect: Expect
 
 

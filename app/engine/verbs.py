@@ -33,7 +33,6 @@ class Parameter(StrEnum):
     deload_cut_pct = "deload_cut_pct"
     long_run_share_pct = "long_run_share_pct"
     walk_run = "walk_run"
-    pain_limit = "pain_limit"
     activation_exercises = "activation_exercises"
     min_runs_per_week = "min_runs_per_week"
 
@@ -48,7 +47,6 @@ PARAMETERS: dict[Parameter, tuple[float, float, float, str]] = {
     Parameter.deload_cut_pct: (20, 40, 25, "how much lighter a deload week is, percent"),
     Parameter.long_run_share_pct: (25, 50, 35, "the long run's share of the week, percent"),
     Parameter.walk_run: (0, 1, 0, "1: start running with walk-run intervals"),
-    Parameter.pain_limit: (2, 3, 3, "highest acceptable pain during running, 0-10"),
     Parameter.activation_exercises: (4, 6, 5, "exercises in each activation set"),
     Parameter.min_runs_per_week: (0, 7, 0, "spread the week over at least this many runs"),
 }
@@ -183,6 +181,15 @@ class Target(_Verb):
         return self
 
 
+class Respond(_Verb):
+    """The pain-monitoring verdict on a check-in: how the next week's load should change.
+
+    When rules disagree, the most conservative verdict wins (regress, then hold, then progress).
+    """
+
+    load: Literal["progress", "hold", "regress"]
+
+
 class Note(_Verb):
     """A plain-language note on the plan or on every session of one kind."""
 
@@ -218,6 +225,7 @@ class ThenItem(BaseModel):
     derive: Derive | None = None
     note: Note | None = None
     target: Target | None = None
+    respond: Respond | None = None
     set_: SetParameter | None = Field(default=None, alias="set")
 
     @model_validator(mode="after")
@@ -226,7 +234,7 @@ class ThenItem(BaseModel):
         if len(given) != 1:
             raise ValueError(
                 "each 'then' item has exactly one verb: prescribe, avoid, substitute, cap, "
-                "gate, refer, derive, note, target or set"
+                "gate, refer, derive, note, target, respond or set"
             )
         return self
 
@@ -241,7 +249,17 @@ class ThenItem(BaseModel):
 
 
 Consequence = (
-    Prescribe | Avoid | Substitute | Cap | Gate | Refer | Derive | Note | Target | SetParameter
+    Prescribe
+    | Avoid
+    | Substitute
+    | Cap
+    | Gate
+    | Refer
+    | Derive
+    | Note
+    | Target
+    | Respond
+    | SetParameter
 )
 
 VERB_NAMES: dict[type[_Verb], str] = {
@@ -254,6 +272,7 @@ VERB_NAMES: dict[type[_Verb], str] = {
     Derive: "derive",
     Note: "note",
     Target: "target",
+    Respond: "respond",
     SetParameter: "set",
 }
 

@@ -40,10 +40,9 @@ class CheckInFacts:
     """What a check-in contributes to the rules (the pain-monitoring model's inputs)."""
 
     pain_during: int
-    pain_next_morning: int
-    morning_worse: bool
+    pain_next_morning: int | None
     skipped_sessions: int
-    response: str
+    completed_sessions: int
 
 
 def intake_facts(intake: Intake, start: date, check_ins: Iterable[CheckInFacts] = ()) -> list[Fact]:
@@ -107,16 +106,18 @@ def intake_facts(intake: Intake, start: date, check_ins: Iterable[CheckInFacts] 
         if goal.distance is not None:
             fact["distance_km"] = round(to_km(goal.distance, units), 2)
         facts.append(fact)
+    baseline = max((s.pain_rest for s in intake.symptoms), default=0)
     for check_in in check_ins:
-        facts.append(
-            {
-                "t": "check_in",
-                "response": check_in.response,
-                "pain_during_zone": pain_zone(check_in.pain_during),
-                "morning_worse": check_in.morning_worse,
-                "pain_during": check_in.pain_during,
-                "pain_next_morning": check_in.pain_next_morning,
-                "skipped_sessions": check_in.skipped_sessions,
-            }
-        )
+        fact = {
+            "t": "check_in",
+            "pain_during_zone": pain_zone(check_in.pain_during),
+            "morning_worse": (check_in.pain_next_morning or 0) > baseline,
+            "reported_morning": check_in.pain_next_morning is not None,
+            "pain_during": check_in.pain_during,
+            "skipped_sessions": check_in.skipped_sessions,
+            "completed_sessions": check_in.completed_sessions,
+        }
+        if check_in.pain_next_morning is not None:
+            fact["pain_next_morning"] = check_in.pain_next_morning
+        facts.append(fact)
     return facts

@@ -73,7 +73,6 @@ _BOOL = FieldSpec("bool")
 
 PAIN_ZONES = ("safe", "acceptable", "too_much")
 VOLUME_BANDS = ("none", "low", "moderate", "high")
-CHECK_IN_RESPONSES = ("progress", "hold", "regress")
 
 FACT_TYPES: dict[str, dict[str, FieldSpec]] = {
     "athlete": {
@@ -116,12 +115,15 @@ FACT_TYPES: dict[str, dict[str, FieldSpec]] = {
         "timed": FieldSpec("bool", doc="true when the race has a start time"),
     },
     "check_in": {
-        "response": _enum(CHECK_IN_RESPONSES, "the pain-monitoring model's verdict"),
         "pain_during_zone": _enum(PAIN_ZONES),
-        "morning_worse": FieldSpec("bool", doc="next-morning pain above the usual baseline"),
+        "morning_worse": FieldSpec(
+            "bool", doc="next-morning pain above the runner's usual pain at rest"
+        ),
+        "reported_morning": FieldSpec("bool", doc="false when next-morning pain was not given"),
         "pain_during": _int(0, 10),
         "pain_next_morning": _int(0, 10),
         "skipped_sessions": _int(0, 100),
+        "completed_sessions": _int(0, 100),
     },
     # Facts asserted by `derive`; `name` values are whatever the rules derive.
     "derived": {"name": FieldSpec("enum"), "side": _enum(Side)},

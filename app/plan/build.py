@@ -5,19 +5,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app.engine.decisions import Decisions, Reason, decide
 from app.engine.evaluate import Evaluation, evaluate
 from app.engine.model import RuleSet
 from app.errors import InvalidInput, SafetyViolation
-from app.facts.build import CheckInFacts, intake_facts, to_km
+from app.facts.build import intake_facts, to_km
 from app.intake.models import Intake
 from app.intake.vocabulary import Units
 from app.plan.describe import GATE_TEXT, describe_fact
 from app.plan.models import DISCLAIMER, Plan
-from app.plan.safety import check_plan, summarise
+from app.plan.safety import Violation, check_plan, summarise
 from app.scheduler.calendar import choose_run_days, choose_strength_days
+from app.scheduler.checkins import CheckInRecord, GateEvidence, adjustments, gate_delay, judge_gate
 from app.scheduler.exercises import blocked, choose_exercises
 from app.scheduler.goals import GoalPlan, goal_plans, weeks_short
 from app.scheduler.load import LoadInputs, LoadPlanner, WeekLoad, floor1
@@ -40,7 +42,7 @@ class BuildOptions:
     plan_id: str | None = None
     revision: int = 1
     explain: bool = False
-    check_ins: Sequence[CheckInFacts] = ()
+    check_ins: Sequence[CheckInRecord] = ()  # past check-ins with their verdicts
 
 
 def _units_from_km(km: float, units: Units) -> float:
@@ -107,20 +109,33 @@ def _referral(header: dict[str, Any], decisions: Decisions) -> dict[str, Any]:
 
 
 def _phases_out(
-    phase_plan: PhasePlan, decisions: Decisions, goals: list[GoalPlan]
+    phase_plan: PhasePlan,
+    decisions: Decisions,
+    goals: list[GoalPlan],
+    evidence: dict[str, GateEvidence],
 ) -> list[dict[str, Any]]:
-    result = []
+    result: list[dict[str, Any]] = []
     for span in phase_plan.spans:
         phase: dict[str, Any] = {"name": span.name, "start": span.start, "end": span.end}
         gates = decisions.gates.get(span.name)
-        if gates and span.name in ("strength", "running_form"):
+        if (
+            gates
+            and span.name in ("strength", "running_form")
+            and span.name not in {p["name"] for p in result}
+        ):
+            judged = evidence.get(span.name, GateEvidence())
             phase["gate"] = {
                 "criteria": [
-                    {"id": c.value, "description": GATE_TEXT[c], "met": None, "why": r.as_dict()}
+                    {
+                        "id": c.value,
+                        "description": GATE_TEXT[c],
+                        "met": judged.met.get(c),
+                        "why": r.as_dict(),
+                    }
                     for c, r in sorted(gates.items(), key=lambda item: item[0].value)
                 ],
                 "projected": span.start,
-                "status": "projected",
+                "status": judged.status,
             }
         if span.goal is not None:
             phase["goal"] = goals[span.goal].goal.name
@@ -237,27 +252,63 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
             detail=[{"loc": ["start_date"], "msg": "required", "type": "missing"}],
         )
     start, _units = intake.start_date, intake.athlete.units
-    evaluation = evaluate(
-        ruleset, intake_facts(intake, start, options.check_ins), explain=options.explain
-    )
+    evaluation = evaluate(ruleset, intake_facts(intake, start), explain=options.explain)
     decisions = decide(evaluation)
     header = _header(intake, ruleset, options, evaluation)
     blocked_ids, blocked_tags = blocked(decisions, [])
     if decisions.referrals:
         plan = Plan.model_validate(_referral(header, decisions))
     else:
-        plan = Plan.model_validate(_schedule(intake, ruleset, decisions, header))
-    violations = check_plan(plan, intake, ruleset.catalog, blocked_ids, blocked_tags)
+        plan = Plan.model_validate(
+            _schedule(intake, ruleset, decisions, header, list(options.check_ins))
+        )
+    _raise_if_unsafe(check_plan(plan, intake, ruleset.catalog, blocked_ids, blocked_tags))
+    return plan
+
+
+def _raise_if_unsafe(violations: list[Violation]) -> None:
     if violations:
         raise SafetyViolation(
             "the generated plan breaks a safety rule; it was not returned",
             detail=summarise(violations),
         )
-    return plan
+
+
+def check_or_raise(plan: Plan, intake: Intake, ruleset: RuleSet) -> None:
+    """Check a plan assembled outside `build_plan` (a merged re-plan) against every safety rule."""
+    decisions = decide(evaluate(ruleset, intake_facts(intake, plan.start)))
+    blocked_ids, blocked_tags = blocked(decisions, [])
+    _raise_if_unsafe(check_plan(plan, intake, ruleset.catalog, blocked_ids, blocked_tags))
+
+
+def _gates(
+    start: date,
+    last_goal: date | None,
+    tapers: list[TaperGoal],
+    settings: ScheduleSettings,
+    decisions: Decisions,
+    check_ins: list[CheckInRecord],
+) -> tuple[PhasePlan, dict[str, GateEvidence]]:
+    """Phases, each gate judged from the check-ins; an unmet gate delays its phase a week."""
+    projected = plan_phases(start, last_goal, tapers, settings)
+    evidence: dict[str, GateEvidence] = {}
+    delays: dict[str, int] = {}
+    for name in ("strength", "running_form"):
+        span = next(s for s in projected.spans if s.name == name)
+        criteria = sorted(decisions.gates.get(name, {}), key=lambda c: c.value)
+        evidence[name] = judge_gate(criteria, span.start, check_ins)
+        delays[name] = gate_delay(evidence[name], span.start, check_ins)
+    if not any(delays.values()):
+        return projected, evidence
+    return plan_phases(start, last_goal, tapers, settings, delays), evidence
 
 
 def _schedule(
-    intake: Intake, ruleset: RuleSet, decisions: Decisions, header: dict[str, Any]
+    intake: Intake,
+    ruleset: RuleSet,
+    decisions: Decisions,
+    header: dict[str, Any],
+    check_ins: list[CheckInRecord],
 ) -> dict[str, Any]:
     assert intake.start_date is not None
     start, units = intake.start_date, intake.athlete.units
@@ -265,7 +316,7 @@ def _schedule(
     goals = goal_plans(list(intake.goals), decisions, units)
     tapers = [TaperGoal(g.index, g.day, g.taper_weeks) for g in goals if g.tapers]
     last_goal = max((g.day for g in goals), default=None)
-    phase_plan = plan_phases(start, last_goal, tapers, settings)
+    phase_plan, evidence = _gates(start, last_goal, tapers, settings, decisions, check_ins)
     availability = intake.availability
     long_day = availability.long_run_day.number
     runs_wanted = max(intake.running.runs_per_week, settings.min_runs_per_week)
@@ -296,6 +347,7 @@ def _schedule(
             goals=goals,
             units_per_minute=pace,
             min_run=floor1(_units_from_km(2.0, units)),
+            adjustments=adjustments(check_ins),
         )
     ).plan()
     exercises = choose_exercises(decisions, ruleset.catalog, list(intake.restrictions))
@@ -338,7 +390,7 @@ def _schedule(
         **header,
         "status": "goal_at_risk" if at_risk else "ok",
         "end": phase_plan.end,
-        "phases": _phases_out(phase_plan, decisions, goals),
+        "phases": _phases_out(phase_plan, decisions, goals, evidence),
         "weeks": _weeks_out(weeks),
         "sessions": sessions,
         "warnings": warnings,

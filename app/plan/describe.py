@@ -27,7 +27,7 @@ _KEY_FIELD = {
     "red_flag": "name",
     "goal": "type",
     "derived": "name",
-    "check_in": "response",
+    "check_in": "pain_during_zone",
 }
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from app.engine.decisions import Reason
 from app.intake.vocabulary import Priority
 from app.scheduler.calendar import DAY, monday_of
+from app.scheduler.checkins import Adjustment
 from app.scheduler.goals import GoalPlan
 from app.scheduler.phases import PhasePlan
 from app.scheduler.settings import ScheduleSettings
@@ -102,6 +103,7 @@ class LoadInputs:
     goals: list[GoalPlan]
     units_per_minute: float  # easy-pace distance per minute, in athlete units
     min_run: float  # shortest worthwhile run, in athlete units
+    adjustments: dict[date, Adjustment] = field(default_factory=dict)  # week start → verdict
 
 
 class LoadPlanner:
@@ -142,15 +144,25 @@ class LoadPlanner:
             week_start, phase, 0.0, 0.0, False, False, round(sum(g.race_distance for g in races), 1)
         )
         taper = self._taper_factor(week_start)
+        adjustment = self.i.adjustments.get(week_start)
         if self.stage < len(WALK_RUN_STAGES):
-            self._walk_run_week(week, run_days, phases)
+            if adjustment is not None and adjustment.action == "regress":
+                self.stage = max(0, self.stage - 1)
+            if adjustment is not None:
+                week.reasons.extend(adjustment.reasons)
+            self._walk_run_week(
+                week,
+                run_days,
+                phases,
+                hold=adjustment is not None and adjustment.action != "progress",
+            )
         elif taper is not None:
             factor, reason = taper
             week.cap = floor1(min(self.block_peak * factor, self._ceiling()))
             self._fill(week, run_days, week.cap)
             week.reasons.append(reason)
         else:
-            self._build_week(week, index, run_days, phases, races)
+            self._build_week(week, index, run_days, phases, races, adjustment)
         self.history.append(week.planned)
         if races:
             self.block_peak = self.level = week.planned
@@ -204,6 +216,7 @@ class LoadPlanner:
         run_days: list[date],
         phases: set[str],
         races: list[GoalPlan],
+        adjustment: Adjustment | None = None,
     ) -> None:
         rule_cap, cap_reason = self._rule_cap(phases)
         ceiling = self._ceiling()
@@ -222,6 +235,13 @@ class LoadPlanner:
             week.deload = True
             planned = min(week.cap, self.level) * (1 - self.i.settings.deload_cut)
             week.reasons.append(POLICY["deload"])
+        if adjustment is not None and adjustment.action != "progress":
+            # hold: stay at the current level; regress: one progression step back from it
+            step = 1 + self.i.settings.progression_limit if adjustment.action == "regress" else 1
+            planned = min(planned, week.cap, self.level / step)
+            week.reasons.extend(adjustment.reasons)
+            if adjustment.action == "regress":
+                self.level = planned
         if any(g.goal.priority == Priority.B for g in races):
             planned *= B_RACE_WEEK
         self._fill(week, run_days, planned)
@@ -242,7 +262,9 @@ class LoadPlanner:
         return None
 
     # -- runs -------------------------------------------------------------------------------
-    def _walk_run_week(self, week: WeekLoad, run_days: list[date], phases: set[str]) -> None:
+    def _walk_run_week(
+        self, week: WeekLoad, run_days: list[date], phases: set[str], *, hold: bool = False
+    ) -> None:
         repeats, run_minutes, walk_minutes = WALK_RUN_STAGES[self.stage]
         days = _alternate(run_days, 3)
         per_run = floor1(repeats * run_minutes * self.i.units_per_minute)
@@ -253,7 +275,7 @@ class LoadPlanner:
             days = days[: int(rule_cap // per_run)] if per_run else []
             if cap_reason:
                 week.reasons.append(cap_reason)
-        elif days:
+        elif days and not hold:
             self.stage += 1  # one stage a week, only after a week that ran it in full
         for day in days:
             week.runs.append(

@@ -52,11 +52,19 @@ class PhasePlan:
 
 
 def plan_phases(
-    start: date, last_goal: date | None, tapers: list[TaperGoal], settings: ScheduleSettings
+    start: date,
+    last_goal: date | None,
+    tapers: list[TaperGoal],
+    settings: ScheduleSettings,
+    delays: dict[str, int] | None = None,
 ) -> PhasePlan:
-    """Lay out the phases from `start` to the last goal (or a default horizon)."""
-    activation_end = start + timedelta(days=settings.activation_days - 1)
-    strength_days = settings.strength_min_days
+    """Lay out the phases from `start` to the last goal (or a default horizon). `delays`
+    postpones a phase's start (a gate not yet met) by lengthening the phase before it."""
+    delays = delays or {}
+    activation_end = start + timedelta(
+        days=settings.activation_days - 1 + delays.get("strength", 0)
+    )
+    strength_days = settings.strength_min_days + delays.get("running_form", 0)
     first_taper = min((t.day - timedelta(days=7 * t.weeks) for t in tapers), default=None)
     compressed = False
     if first_taper is not None:

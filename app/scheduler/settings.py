@@ -24,7 +24,6 @@ class ScheduleSettings:
     deload_cut: float  # fraction
     long_run_share: float  # fraction
     walk_run: bool
-    pain_limit: int
     activation_exercises: int
     min_runs_per_week: int
 
@@ -40,7 +39,6 @@ class ScheduleSettings:
             deload_cut=p(Parameter.deload_cut_pct) / 100,
             long_run_share=p(Parameter.long_run_share_pct) / 100,
             walk_run=p(Parameter.walk_run) >= 1,
-            pain_limit=int(p(Parameter.pain_limit)),
             activation_exercises=int(p(Parameter.activation_exercises)),
             min_runs_per_week=int(p(Parameter.min_runs_per_week)),
         )

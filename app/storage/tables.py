@@ -173,3 +173,25 @@ class SessionState(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CheckIn(Base):
+    """A runner's check-in on a plan, with the pain-monitoring verdict it produced."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_plan_day", "plan_id", "day"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    pain_during: Mapped[int] = mapped_column(Integer)
+    pain_next_morning: Mapped[int | None] = mapped_column(Integer, default=None)
+    body: Mapped[dict[str, Any]]
+    verdict: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[dict[str, Any]]
+    plan_revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,34 @@
+"""The check-in contract: how a runner's week went."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, Strict
+
+from app.engine.verbs import GateCriterion
+from app.intake.models import IsoDate, Pain, _Strict, _unique
+
+SessionRef = Annotated[str, Field(min_length=1, max_length=36)]
+
+
+class CheckInIn(_Strict):
+    """Pain during running and the next morning (0-10), sessions done or skipped, tests passed."""
+
+    date: IsoDate = Field(description="The day the check-in is about (not in the future).")
+    pain_during: Pain = Field(description="Worst pain while running, 0-10.")
+    pain_next_morning: Pain | None = Field(
+        default=None, description="Pain or stiffness the next morning, 0-10."
+    )
+    completed: Annotated[list[SessionRef], Field(max_length=60), AfterValidator(_unique)] = Field(
+        default_factory=list, description="Ids of the sessions done since the last check-in."
+    )
+    skipped: Annotated[list[SessionRef], Field(max_length=60), AfterValidator(_unique)] = Field(
+        default_factory=list, description="Ids of the sessions skipped."
+    )
+    tests_passed: Annotated[
+        list[Annotated[GateCriterion, Strict(False)]],
+        Field(max_length=len(GateCriterion)),
+        AfterValidator(_unique),
+    ] = Field(default_factory=list, description="Gate tests the runner now passes.")
+    notes: Annotated[str, Field(max_length=1000)] = ""

@@ -1,0 +1,50 @@
+"""Re-planning after a check-in: the past stays exactly as it was, the rest is new."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from app.plan.models import Plan, SessionOut
+from app.scheduler.calendar import monday_of
+
+
+def merge(previous: Plan, fresh: Plan, cutoff: date) -> Plan:
+    """Sessions on or before `cutoff` and the weeks they belong to come from `previous`;
+    everything after comes from `fresh` (which changes loads only from the next week)."""
+    next_week = monday_of(cutoff) + timedelta(days=7)
+    document: dict[str, Any] = fresh.model_dump()
+    document["sessions"] = [s for s in previous.sessions if s.date <= cutoff] + [
+        s for s in fresh.sessions if s.date > cutoff
+    ]
+    document["weeks"] = [w for w in previous.weeks if w.start < next_week] + [
+        w for w in fresh.weeks if w.start >= next_week
+    ]
+    return Plan.model_validate(document)
+
+
+def _summary(session: SessionOut) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "date": session.date.isoformat(),
+        "kind": session.kind,
+        "title": session.title,
+        "distance": session.distance,
+    }
+
+
+def changes(previous: Plan, current: Plan) -> dict[str, Any]:
+    """What a re-plan changed: sessions added, removed, and changed (before and after)."""
+    before = {s.id: s for s in previous.sessions}
+    after = {s.id: s for s in current.sessions}
+    changed = [
+        {"before": _summary(before[i]), "after": _summary(after[i])}
+        for i in after
+        if i in before and before[i] != after[i]
+    ]
+    return {
+        "added": [_summary(after[i]) for i in after if i not in before],
+        "removed": [_summary(before[i]) for i in before if i not in after],
+        "changed": changed,
+        "unchanged": sum(1 for i in after if i in before and before[i] == after[i]),
+    }

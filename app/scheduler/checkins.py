@@ -1,0 +1,115 @@
+"""What past check-ins mean for the plan: load adjustments from the week after each check-in,
+and whether each phase's gate is met, pending (which delays the phase a week) or projected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from app.engine.decisions import Reason
+from app.engine.verbs import GateCriterion
+from app.scheduler.calendar import monday_of
+
+CAUTION = {"progress": 0, "hold": 1, "regress": 2}
+GATE_DELAY_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInRecord:
+    """A stored check-in, with the verdict the pain-monitoring rules gave it."""
+
+    day: date
+    pain_during: int
+    pain_next_morning: int | None
+    morning_worse: bool
+    verdict: str  # progress | hold | regress
+    reasons: tuple[Reason, ...] = ()
+    tests_passed: tuple[str, ...] = ()
+
+    @property
+    def effective_week(self) -> date:
+        """A check-in changes the load from the Monday after it (whole weeks stay whole)."""
+        return monday_of(self.day) + timedelta(days=7)
+
+    def reason(self) -> Reason:
+        morning = (
+            f", next morning {self.pain_next_morning}/10"
+            if self.pain_next_morning is not None
+            else ""
+        )
+        because = (
+            f"Your check-in on {self.day.isoformat()} (pain {self.pain_during}/10 while running"
+            f"{morning}) means: {self.verdict} the load from the next week."
+        )
+        return Reason(f"check_in.{self.day.isoformat()}", because)
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    action: str
+    reasons: tuple[Reason, ...]
+
+
+def adjustments(check_ins: list[CheckInRecord]) -> dict[date, Adjustment]:
+    """Week start → the most cautious verdict among the check-ins of the week before it."""
+    result: dict[date, Adjustment] = {}
+    for record in sorted(check_ins, key=lambda r: r.day):
+        week = record.effective_week
+        reasons = (record.reason(), *record.reasons)
+        current = result.get(week)
+        if current is None or CAUTION[record.verdict] > CAUTION[current.action]:
+            result[week] = Adjustment(record.verdict, reasons)
+    return result
+
+
+@dataclass
+class GateEvidence:
+    """Whether each criterion of a gate is met (True), not met (False) or unknown (None)."""
+
+    met: dict[GateCriterion, bool | None] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        values = list(self.met.values())
+        if values and all(v is True for v in values):
+            return "met"
+        if any(v is False for v in values):
+            return "pending"
+        return "projected"
+
+
+def judge_gate(
+    criteria: list[GateCriterion], phase_start: date, check_ins: list[CheckInRecord]
+) -> GateEvidence:
+    """Judge a gate from the check-ins before the phase starts (the latest one for pain)."""
+    before = sorted((c for c in check_ins if c.day < phase_start), key=lambda c: c.day)
+    latest = before[-1] if before else None
+    passed = {test for c in before for test in c.tests_passed}
+    evidence = GateEvidence()
+    for criterion in criteria:
+        if criterion.value in passed:
+            evidence.met[criterion] = True
+        elif latest is None:
+            evidence.met[criterion] = None
+        elif criterion == GateCriterion.pain_running_max_2:
+            evidence.met[criterion] = latest.pain_during <= 2
+        elif criterion == GateCriterion.pain_running_max_3:
+            evidence.met[criterion] = latest.pain_during <= 3
+        elif criterion == GateCriterion.no_morning_flare:
+            evidence.met[criterion] = (
+                None if latest.pain_next_morning is None else not latest.morning_worse
+            )
+        else:
+            evidence.met[criterion] = None
+    return evidence
+
+
+def gate_delay(evidence: GateEvidence, phase_start: date, check_ins: list[CheckInRecord]) -> int:
+    """Days to delay a phase whose gate is not met: a week, if the phase has not begun by the
+    Monday after the latest check-in (the past is never moved)."""
+    if evidence.status != "pending":
+        return 0
+    latest = max((c.day for c in check_ins if c.day < phase_start), default=None)
+    if latest is None or phase_start < monday_of(latest) + timedelta(days=7):
+        return 0
+    return GATE_DELAY_DAYS

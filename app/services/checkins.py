@@ -1,0 +1,157 @@
+"""Check-ins: the pain-monitoring verdict, then a re-plan from the next day (the past kept)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.engine.decisions import Reason, decide
+from app.engine.evaluate import evaluate
+from app.engine.model import RuleSet
+from app.errors import InvalidInput
+from app.facts.build import CheckInFacts, intake_facts
+from app.intake.checkin import CheckInIn
+from app.intake.models import Intake
+from app.plan.build import BuildOptions, build_plan, check_or_raise
+from app.plan.models import Plan
+from app.plan.replan import changes, merge
+from app.scheduler.checkins import CheckInRecord
+from app.services.plans import plan_json, sync_sessions
+from app.storage.scope import Tenant
+from app.storage.tables import Athlete, CheckIn, IntakeRecord, PlanRecord, PlanRevision, utcnow
+
+NO_VERDICT = Reason(
+    "check_in.no_rule",
+    "No pain-monitoring rule gave a verdict for this check-in, so the load is held for a week.",
+)
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    check_in: CheckIn
+    plan: Plan
+    verdict: str
+    reasons: list[Reason]
+    changes: dict[str, Any]
+
+
+def _invalid(loc: list[str | int], msg: str, kind: str) -> InvalidInput:
+    return InvalidInput(msg, detail=[{"loc": loc, "msg": msg, "type": kind}])
+
+
+def current_plan(tenant: Tenant, athlete: Athlete) -> PlanRecord:
+    """The athlete's most recent plan (the one check-ins and feeds follow)."""
+    record = tenant.db.scalars(
+        tenant.select(PlanRecord)
+        .where(PlanRecord.athlete_id == athlete.id)
+        .order_by(PlanRecord.created_at.desc(), PlanRecord.id)
+    ).first()
+    if record is None:
+        raise _invalid(["path", "athlete_id"], "the athlete has no plan yet", "no_plan")
+    return record
+
+
+def _validate(body: CheckInIn, plan: Plan, today: date) -> None:
+    if body.date > today:
+        raise _invalid(["body", "date"], f"{body.date} is in the future", "future_date")
+    if not plan.start <= body.date <= plan.end:
+        raise _invalid(
+            ["body", "date"],
+            f"{body.date} is outside the plan ({plan.start} to {plan.end})",
+            "outside_plan",
+        )
+    known = {s.id for s in plan.sessions}
+    for field in ("completed", "skipped"):
+        for index, session_id in enumerate(getattr(body, field)):
+            if session_id not in known:
+                raise _invalid(
+                    ["body", field, index],
+                    f"no session {session_id} in the plan",
+                    "unknown_session",
+                )
+
+
+def _records(tenant: Tenant, plan_id: str) -> list[CheckInRecord]:
+    rows = tenant.db.scalars(
+        tenant.select(CheckIn)
+        .where(CheckIn.plan_id == plan_id)
+        .order_by(CheckIn.day, CheckIn.created_at)
+    )
+    return [
+        CheckInRecord(
+            day=row.day,
+            pain_during=row.pain_during,
+            pain_next_morning=row.pain_next_morning,
+            morning_worse=bool(row.body.get("morning_worse")),
+            verdict=row.verdict,
+            reasons=tuple(Reason(r["rule"], r["because"]) for r in row.reasons["reasons"]),
+            tests_passed=tuple(row.body.get("tests_passed", [])),
+        )
+        for row in rows
+    ]
+
+
+def record_check_in(
+    tenant: Tenant, athlete: Athlete, body: CheckInIn, ruleset: RuleSet, today: date
+) -> CheckInResult:
+    """Judge the check-in with the pain-monitoring rules, store it, and re-plan from the next
+    day. Any failure stores nothing (the request's transaction is rolled back)."""
+    record = current_plan(tenant, athlete)
+    previous = Plan.model_validate(record.document)
+    _validate(body, previous, today)
+    intake_record = tenant.get(IntakeRecord, record.intake_id, what="intake")
+    intake = Intake.model_validate(intake_record.body).model_copy(
+        update={"start_date": record.start_date}
+    )
+    facts = intake_facts(
+        intake,
+        record.start_date,
+        [
+            CheckInFacts(
+                body.pain_during, body.pain_next_morning, len(body.skipped), len(body.completed)
+            )
+        ],
+    )
+    check_fact = next(f for f in facts if f["t"] == "check_in")
+    verdict, reasons = decide(evaluate(ruleset, facts)).response or ("hold", [NO_VERDICT])
+    row = tenant.add(
+        CheckIn(
+            id=str(uuid.uuid4()),
+            athlete_id=athlete.id,
+            plan_id=record.id,
+            day=body.date,
+            pain_during=body.pain_during,
+            pain_next_morning=body.pain_next_morning,
+            body={**body.model_dump(mode="json"), "morning_worse": check_fact["morning_worse"]},
+            verdict=verdict,
+            reasons={"reasons": [r.as_dict() for r in reasons]},
+            plan_revision=record.revision + 1,
+        )
+    )
+    options = BuildOptions(
+        lineage=athlete.id,
+        plan_id=record.id,
+        revision=record.revision + 1,
+        check_ins=_records(tenant, record.id),
+    )
+    fresh = build_plan(intake, ruleset, options)
+    merged = merge(previous, fresh, body.date)
+    check_or_raise(merged, intake, ruleset)
+    now = utcnow()
+    document = plan_json(merged)
+    record.document, record.revision, record.status = document, merged.revision, merged.status
+    record.updated_at = now
+    tenant.add(
+        PlanRevision(
+            id=str(uuid.uuid4()),
+            plan_id=record.id,
+            revision=merged.revision,
+            reason=f"check-in {body.date.isoformat()}: {verdict}",
+            document=document,
+            created_at=now,
+        )
+    )
+    sync_sessions(tenant, record.id, merged, now)
+    return CheckInResult(row, merged, verdict, list(reasons), changes(previous, merged))

@@ -1,0 +1,112 @@
+"""Check-ins feed the pain-monitoring rules and re-plan from the next day (SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import load_example
+
+CHECK_IN_DAY = "2026-06-10"  # a Wednesday in the strength phase of the seed runner's plan
+
+
+def setup_plan(client: TestClient, auth: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    athlete = client.post(
+        "/v1/athletes",
+        json={"name": "Sarah", "timezone": "America/New_York", "units": "mi"},
+        headers=auth,
+    ).json()["id"]
+    client.post(
+        f"/v1/athletes/{athlete}/intakes",
+        json=load_example("weak_left_glute_hamstring"),
+        headers=auth,
+    )
+    plan = client.post(f"/v1/athletes/{athlete}/plans", headers=auth).json()
+    return athlete, plan
+
+
+def week(plan: dict[str, Any], start: str) -> dict[str, Any]:
+    return next(w for w in plan["weeks"] if w["start"] == start)
+
+
+def check_in(client: TestClient, auth: dict[str, str], athlete: str, **body: Any) -> Any:
+    return client.post(
+        f"/v1/athletes/{athlete}/check-ins", json={"date": CHECK_IN_DAY, **body}, headers=auth
+    )
+
+
+def test_pain_six_regresses_the_next_week(client: TestClient, auth: dict[str, str]) -> None:
+    athlete, before = setup_plan(client, auth)
+    response = check_in(client, auth, athlete, pain_during=6, pain_next_morning=3)
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert result["verdict"]["load"] == "regress"
+    assert any(w["rule"] == "pain.too_much" for w in result["verdict"]["why"])
+    after = result["plan"]
+    assert after["revision"] == before["revision"] + 1
+    assert after["id"] == before["id"]
+    next_week = week(before, "2026-06-15")
+    level = max(
+        w["planned_distance"]
+        for w in before["weeks"]
+        if w["start"] < "2026-06-15" and not w["deload"]
+    )
+    regressed = week(after, "2026-06-15")["planned_distance"]
+    assert regressed < next_week["planned_distance"]
+    assert regressed < level  # one step back from the last normal week, not forward
+    assert any(w["rule"] == f"check_in.{CHECK_IN_DAY}" for w in week(after, "2026-06-15")["why"])
+    # the past is kept exactly, and unchanged sessions keep their ids
+    past_before = [s for s in before["sessions"] if s["date"] <= CHECK_IN_DAY]
+    assert [s for s in after["sessions"] if s["date"] <= CHECK_IN_DAY] == past_before
+    changed_ids = {c["after"]["id"] for c in result["changes"]["changed"]}
+    assert changed_ids
+    assert result["changes"]["unchanged"] > 0
+    ids_before = {s["id"] for s in before["sessions"]}
+    assert changed_ids <= ids_before
+    stored = client.get(f"/v1/plans/{after['id']}", headers=auth).json()
+    assert stored == after
+
+
+def test_pain_two_that_settles_progresses(client: TestClient, auth: dict[str, str]) -> None:
+    athlete, before = setup_plan(client, auth)
+    result = check_in(client, auth, athlete, pain_during=2, pain_next_morning=1).json()
+    assert result["verdict"]["load"] == "progress"
+    after = result["plan"]
+    assert week(after, "2026-06-15") == week(before, "2026-06-15")
+    upcoming = [w for w in after["weeks"] if w["start"] >= "2026-06-15"]
+    grows = [
+        b["planned_distance"] > a["planned_distance"]
+        for a, b in itertools.pairwise(upcoming)
+        if not b["deload"]
+    ]
+    assert any(grows)
+
+
+def test_check_in_validation(client: TestClient, auth: dict[str, str]) -> None:
+    athlete, plan = setup_plan(client, auth)
+    future = (date.today() + timedelta(days=400)).isoformat()
+    for body, loc in [
+        ({"date": future, "pain_during": 2}, ["body", "date"]),
+        ({"date": "2020-01-01", "pain_during": 2}, ["body", "date"]),
+        ({"date": CHECK_IN_DAY, "pain_during": 11}, ["body", "pain_during"]),
+        ({"date": CHECK_IN_DAY, "pain_during": 2, "skipped": ["nope"]}, ["body", "skipped", 0]),
+    ]:
+        response = client.post(f"/v1/athletes/{athlete}/check-ins", json=body, headers=auth)
+        assert response.status_code == 422, body
+        assert loc in [d["loc"] for d in response.json()["detail"]]
+    unchanged = client.get(f"/v1/plans/{plan['id']}", headers=auth).json()
+    assert unchanged["revision"] == plan["revision"]
+
+
+def test_check_in_without_a_plan_is_422(client: TestClient, auth: dict[str, str]) -> None:
+    athlete = client.post("/v1/athletes", json={"name": "New"}, headers=auth).json()["id"]
+    response = client.post(
+        f"/v1/athletes/{athlete}/check-ins",
+        json={"date": "2026-06-10", "pain_during": 1},
+        headers=auth,
+    )
+    assert response.status_code == 422

@@ -17,6 +17,7 @@ from app.config import get_settings
 
 if TYPE_CHECKING:
     from app.engine.model import RuleSet
+    from app.plan.models import Plan
 
 cli = typer.Typer(
     help="StridePlan: training plans for injured and imbalanced runners.",
@@ -30,7 +31,8 @@ rules_cli = typer.Typer(help="Check and test rule files.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(org_cli, name="org")
 cli.add_typer(rules_cli, name="rules")
-err = Console(stderr=True)
+out = Console(soft_wrap=True, highlight=False)  # results: problems, failures, summaries
+err = Console(stderr=True, soft_wrap=True, highlight=False)  # progress and side notes
 
 
 @cli.command()
@@ -103,6 +105,9 @@ def plan(
     rules: Annotated[
         Path | None, typer.Option(help="Rule directory (default: the shipped rules).")
     ] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Also draw weekly distance and caps as SVG.")
+    ] = None,
 ) -> None:
     """Print the plan for an intake as JSON (no database needed)."""
     from app.api.deps import today_in
@@ -129,6 +134,8 @@ def plan(
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     print(result.model_dump_json(indent=2, exclude_none=True))
+    if explain:
+        _explain(result)
     if ics is not None:
         settings = get_settings()
         ics.write_bytes(
@@ -138,6 +145,11 @@ def plan(
             )
         )
         err.print(f"calendar written to {ics}")
+    if chart is not None:
+        from app.export.chart import to_svg
+
+        chart.write_bytes(to_svg(result))
+        err.print(f"chart written to {chart}")
 
 
 def _load_rules(path: Path | None) -> RuleSet:
@@ -150,8 +162,9 @@ def _load_rules(path: Path | None) -> RuleSet:
         return load_ruleset(target)
     except RuleSetRejected as exc:
         for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False)
-        raise _fail(f"{len(exc.problems)} problem(s) in {target}") from None
+            out.print(str(problem), markup=False)
+        out.print(f"[red]{len(exc.problems)} problem(s) in {target}[/red]")
+        raise typer.Exit(1) from None
 
 
 @rules_cli.command("check")
@@ -164,23 +177,30 @@ def rules_check(
 ) -> None:
     """Validate and compile a rule set (every problem with file and line), then check that the
     plans for a sample of random intakes keep every safety rule."""
+    from app.authoring.cases import case_problems
     from app.authoring.sample import check_sample
 
     ruleset = _load_rules(path)
-    err.print(
+    out.print(
         f"compiled: {len(ruleset.rules)} rules in {len(ruleset.files)} files, "
         f"{len(ruleset.conditions)} engine conditions, {len(ruleset.strata)} strata, "
-        f"{len(ruleset.catalog.exercises)} exercises"
+        f"{len(ruleset.catalog.exercises)} exercises, {len(ruleset.cases)} cases"
     )
+    problems = case_problems(ruleset)
+    for problem in problems:
+        out.print(str(problem), markup=False)
+    if problems:
+        out.print(f"[red]{len(problems)} problem(s) in the cases[/red]")
+        raise typer.Exit(1)
     found = check_sample(ruleset, samples, seed) if samples else None
     if found is not None:
-        err.print("[red]a plan broke a safety rule:[/red]")
-        for problem in found.problems:
-            err.print(f"  {problem}", markup=False, highlight=False)
-        err.print("counterexample intake:")
-        err.print(json.dumps(found.intake, indent=2), markup=False, highlight=False)
+        out.print("[red]a plan broke a safety rule:[/red]")
+        for violation in found.problems:
+            out.print(f"  {violation}", markup=False)
+        out.print("counterexample intake:")
+        out.print(json.dumps(found.intake, indent=2), markup=False)
         raise typer.Exit(1)
-    err.print(f"[green]ok[/green]: plans for {samples} random intakes keep every safety rule")
+    out.print(f"[green]ok[/green]: plans for {samples} random intakes keep every safety rule")
 
 
 @rules_cli.command("test")
@@ -197,14 +217,26 @@ def rules_test(
     ]
     failed = [r for r in results if not r.passed]
     for result in failed:
-        err.print(f"[red]FAIL[/red] {result.where()} {result.name}", highlight=False)
+        out.print(f"[red]FAIL[/red] {result.where()} {result.name}")
         for failure in result.failures:
-            err.print(f"     {failure}", markup=False, highlight=False)
+            out.print(f"     {failure}", markup=False)
     passed = len(results) - len(failed)
     colour = "red" if failed else "green"
-    err.print(f"[{colour}]{passed} passed, {len(failed)} failed[/{colour}] ({len(results)} cases)")
+    out.print(f"[{colour}]{passed} passed, {len(failed)} failed[/{colour}] ({len(results)} cases)")
     if failed:
         raise typer.Exit(1)
+
+
+def _explain(plan: Plan) -> None:
+    """A readable account of the rules behind a plan, on stderr (the JSON stays on stdout)."""
+    err.print(f"[bold]{len(plan.decisions)} rules fired[/bold] (status {plan.status}):")
+    for decision in plan.decisions:
+        matched = f"  ← {'; '.join(decision.matched)}" if decision.matched else ""
+        err.print(f"  {decision.rule}: {decision.title}{matched}", markup=False)
+    misses = plan.near_misses or []
+    err.print(f"[bold]{len(misses)} rules one condition short:[/bold]")
+    for miss in misses:
+        err.print(f"  {miss.rule}: needs {miss.missing}", markup=False)
 
 
 @rules_cli.command("schema")

@@ -37,10 +37,10 @@ def test_plan_rejects_invalid_intake(tmp_path: Path) -> None:
 def test_rules_check_and_test_pass_on_shipped_rules() -> None:
     checked = runner.invoke(cli, ["rules", "check", str(RULES)])
     assert checked.exit_code == 0
-    assert "ok" in checked.stderr
+    assert "keep every safety rule" in checked.stdout
     tested = runner.invoke(cli, ["rules", "test", str(RULES)])
     assert tested.exit_code == 0
-    assert "0 failed" in tested.stderr
+    assert "0 failed" in tested.stdout
 
 
 def test_rules_check_reports_file_and_line(tmp_path: Path) -> None:
@@ -51,7 +51,64 @@ def test_rules_check_reports_file_and_line(tmp_path: Path) -> None:
     )
     result = runner.invoke(cli, ["rules", "check", str(tmp_path)])
     assert result.exit_code == 1
-    assert "bad.yaml:6: [rule b.one]" in result.stderr
+    assert "bad.yaml:6: [rule b.one]" in result.stdout
+
+
+def test_rules_check_suggests_close_names(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text((RULES / "catalog.yaml").read_text())
+    (tmp_path / "typo.yaml").write_text(
+        "topic: Typos\nrules:\n  - id: t.one\n    title: Typo rule\n    why: For a test only.\n"
+        "    when:\n      all:\n        - {fact: symptom, condition: plantar_fascitis}\n"
+        "    then:\n      - prescribe: {exercise: quick_feets, phase: running_form}\n"
+    )
+    result = runner.invoke(cli, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert (
+        "typo.yaml:8: [rule t.one] 'symptom.condition' is never 'plantar_fascitis' "
+        "(did you mean 'plantar_fasciitis'?)" in result.stdout
+    )
+    assert (
+        "typo.yaml:10: [rule t.one] unknown exercise 'quick_feets' "
+        "(did you mean 'quick_feet'?)" in result.stdout
+    )
+
+
+def test_rules_check_reports_invalid_case_intakes(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text((RULES / "catalog.yaml").read_text())
+    (tmp_path / "cases.yaml").write_text(
+        "topic: Cases\nrules:\n  - id: c.one\n    title: Case rule\n    why: For a test only.\n"
+        "    when: {fact: athlete}\n    then: [{note: {text: hello}}]\n"
+        "cases:\n  - name: four runs on three days\n"
+        "    intake: {running: {weekly_distance: 30, longest_run: 10, runs_per_week: 4}}\n"
+        "    expect: {fires: [c.one]}\n"
+    )
+    result = runner.invoke(cli, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert (
+        "case 'four runs on three days': intake running.runs_per_week: is 4 but only 3"
+        in result.stdout
+    )
+
+
+def test_plan_explain_and_chart(tmp_path: Path) -> None:
+    chart = tmp_path / "plan.svg"
+    result = runner.invoke(
+        cli,
+        [
+            "plan",
+            str(EXAMPLES / "weak_left_glute_hamstring.json"),
+            "--explain",
+            "--chart",
+            str(chart),
+            "--today",
+            "2026-01-01",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "rules fired" in result.stderr
+    assert "condition.pht.protect_tendon" in result.stderr
+    assert json.loads(result.stdout)["near_misses"] is not None
+    assert chart.read_bytes().startswith(b"<?xml")
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

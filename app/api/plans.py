@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep, today_in
 from app.api.errors import responses
+from app.export.chart import to_svg
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan
@@ -65,6 +66,21 @@ def get_plan_calendar(plan_id: str, tenant: TenantDep, services: ServicesDep) ->
     settings = services.settings
     body = calendar_bytes(tenant, record, settings.calendar_host, settings.public_base_url)
     return Response(body, media_type=CALENDAR, headers={"Cache-Control": "private"})
+
+
+@router.get(
+    "/plans/{plan_id}/chart.svg",
+    responses={
+        **responses(401, 404),
+        200: {"content": {"image/svg+xml": {}}, "description": "SVG"},
+    },
+    response_class=Response,
+    summary="Weekly planned distance against the cap, with phases and races (SVG)",
+)
+def get_plan_chart(plan_id: str, tenant: TenantDep) -> Response:
+    record = tenant.get(PlanRecord, plan_id, what="plan")
+    svg = to_svg(Plan.model_validate(record.document))
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private"})
 
 
 @router.get(

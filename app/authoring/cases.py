@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from app.engine.decisions import decide
 from app.engine.evaluate import evaluate
 from app.engine.model import LocatedCase, RuleSet
+from app.engine.problems import RuleProblem
 from app.errors import StridePlanError
 from app.facts.build import CheckInFacts, intake_facts
 from app.intake.checks import finalize
@@ -59,16 +60,42 @@ def case_intake(located: LocatedCase) -> Intake:
     return finalize(Intake.model_validate(data), CASE_START)
 
 
+def intake_errors(exc: ValidationError | StridePlanError) -> list[str]:
+    """One readable line per problem: `field.path: message`."""
+    items: list[tuple[Any, Any]]
+    if isinstance(exc, ValidationError):
+        items = [(e["loc"], e["msg"]) for e in exc.errors(include_url=False)]
+    else:
+        detail = exc.detail if isinstance(exc.detail, list) else [{"loc": [], "msg": exc.message}]
+        items = [(d.get("loc", []), d.get("msg", "")) for d in detail]
+    return [f"{'.'.join(str(p) for p in loc) or '(intake)'}: {msg}" for loc, msg in items]
+
+
+def case_problems(ruleset: RuleSet) -> list[RuleProblem]:
+    """Cases whose intake is not a valid intake (found without running them)."""
+    problems = []
+    for located in ruleset.cases:
+        try:
+            case_intake(located)
+        except (ValidationError, StridePlanError) as exc:
+            for text in intake_errors(exc):
+                problems.append(
+                    RuleProblem(
+                        located.file, located.line, f"case '{located.case.name}': intake {text}"
+                    )
+                )
+    return problems
+
+
 def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
     """Evaluate one case and compare with what it expects."""
     result = CaseResult(located.file, located.line, located.case.name)
     try:
         intake = case_intake(located)
-    except ValidationError as exc:
-        result.failures.append(f"the case's intake is invalid: {exc.errors(include_url=False)}")
-        return result
-    except StridePlanError as exc:
-        result.failures.append(f"the case's intake is invalid: {exc.detail}")
+    except (ValidationError, StridePlanError) as exc:
+        result.failures.extend(
+            f"the case's intake is invalid: {text}" for text in intake_errors(exc)
+        )
         return result
     assert intake.start_date is not None
     check_in = located.case.check_in
@@ -84,10 +111,16 @@ def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
         if check_in
         else []
     )
-    evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date, check_ins))
+    evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date, check_ins), explain=True)
     fired = evaluation.fired_ids()
     expect = located.case.expect
-    result.failures += [f"expected rule {r} to fire" for r in expect.fires if r not in fired]
+    missing = {m.rule.id: m.missing for m in evaluation.near_misses}
+    result.failures += [
+        f"expected rule {r} to fire"
+        + (f"; it was one condition short: {missing[r]}" if r in missing else "")
+        for r in expect.fires
+        if r not in fired
+    ]
     result.failures += [f"expected rule {r} not to fire" for r in expect.not_fires if r in fired]
     decisions = decide(evaluation)
     prescribed = {e for phase in decisions.prescriptions.values() for e in phase}

@@ -44,6 +44,7 @@ def _pydantic_problems(
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         message = item["msg"]
+        inside = tuple((item.get("ctx") or {}).get("at", ()))
         if item["type"] == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'"
         elif item["type"] == "missing":
@@ -54,8 +55,11 @@ def _pydantic_problems(
                 rule_id = str(data["rules"][loc[1]]["id"])
             except (KeyError, IndexError, TypeError):
                 rule_id = None
-        path = ".".join(str(part) for part in loc)
-        problems.append(RuleProblem(file, loaded.line_of(loc), f"{path}: {message}", rule_id))
+        # With the rule named, its position in the list is noise: say "when: …", not "rules.3.when"
+        shown = loc[2:] if rule_id is not None else loc
+        path = ".".join(str(part) for part in (*shown, *inside))
+        text = f"{path}: {message}" if path else message
+        problems.append(RuleProblem(file, loaded.line_of((*loc, *inside)), text, rule_id))
     return problems
 
 

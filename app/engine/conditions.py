@@ -6,6 +6,9 @@ A condition is a *pattern* (one fact and tests on its fields) or a group (`all`,
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +33,11 @@ class Test:
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """A fact of type `fact` whose fields pass every test."""
+    """A fact of type `fact` whose fields pass every test (`path`: where it is in `when`)."""
 
     fact: str
     tests: tuple[Test, ...]
+    path: tuple[str | int, ...] = dataclasses.field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,7 @@ class Group:
 
 
 Condition = Pattern | Group
+Path = tuple[str | int, ...]
 
 
 def _is_scalar(value: Any) -> bool:
@@ -105,50 +110,99 @@ def _membership(field: str, op: str, values: Any) -> Test:
     return Test(field, op, tuple(values))
 
 
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for a near miss of a known name, else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _at(exc: PydanticCustomError, path: Path) -> PydanticCustomError:
+    """The same error, remembering where inside the condition it is (for its line)."""
+    context = dict(exc.context or {})
+    context.setdefault("at", list(path))
+    return PydanticCustomError(exc.type, exc.message_template, context)
+
+
 def parse_condition(data: Any) -> Condition:
     """Turn the YAML form of a condition into typed values (structure only)."""
+    return _parse(data, ())
+
+
+def _parse(data: Any, path: Path) -> Condition:
     if isinstance(data, list):
-        data = {"all": data}
+        return Group(
+            "all", tuple(_parse(child, (*path, index)) for index, child in enumerate(data))
+        )
     if not isinstance(data, dict):
-        raise PydanticCustomError(
-            "condition", "a condition is a mapping with 'fact:' or one of all/any/none"
+        raise _at(
+            PydanticCustomError(
+                "condition", "a condition is a mapping with 'fact:' or one of all/any/none"
+            ),
+            path,
         )
     groups = [key for key in GROUPS if key in data]
     if groups:
         if len(data) != 1:
-            raise PydanticCustomError(
-                "condition_group",
-                "a group has exactly one key (all, any or none); found: {keys}",
-                {"keys": ", ".join(map(str, data))},
+            raise _at(
+                PydanticCustomError(
+                    "condition_group",
+                    "a group has exactly one key (all, any or none); found: {keys}",
+                    {"keys": ", ".join(map(str, data))},
+                ),
+                path,
             )
         children = data[groups[0]]
         if not isinstance(children, list) or not 1 <= len(children) <= MAX_GROUP_ITEMS:
-            raise PydanticCustomError(
-                "condition_group",
-                "'{op}' takes a list of 1 to {max} conditions",
-                {"op": groups[0], "max": MAX_GROUP_ITEMS},
+            raise _at(
+                PydanticCustomError(
+                    "condition_group",
+                    "'{op}' takes a list of 1 to {max} conditions",
+                    {"op": groups[0], "max": MAX_GROUP_ITEMS},
+                ),
+                path,
             )
-        return Group(groups[0], tuple(parse_condition(child) for child in children))
+        return Group(
+            groups[0],
+            tuple(_parse(child, (*path, groups[0], i)) for i, child in enumerate(children)),
+        )
     fact = data.get("fact")
     if fact not in FACT_TYPES:
-        raise PydanticCustomError(
-            "condition_fact",
-            "unknown fact type {fact!r}; fact types are: {types}",
-            {"fact": str(fact), "types": ", ".join(FACT_TYPES)},
+        raise _at(
+            PydanticCustomError(
+                "condition_fact",
+                "unknown fact type {fact!r}{hint}; fact types are: {types}",
+                {
+                    "fact": str(fact),
+                    "types": ", ".join(FACT_TYPES),
+                    "hint": suggest(str(fact), FACT_TYPES),
+                },
+            ),
+            (*path, "fact"),
         )
     fields = FACT_TYPES[fact]
     tests: list[Test] = []
-    for field, spec in data.items():
-        if field == "fact":
+    for name, spec in data.items():
+        if name == "fact":
             continue
-        if field not in fields:
-            raise PydanticCustomError(
-                "condition_field",
-                "unknown field '{field}' for fact '{fact}'; fields are: {fields}",
-                {"field": str(field), "fact": fact, "fields": ", ".join(fields)},
+        if name not in fields:
+            raise _at(
+                PydanticCustomError(
+                    "condition_field",
+                    "unknown field '{field}' for fact '{fact}'{hint}; fields are: {fields}",
+                    {
+                        "field": str(name),
+                        "fact": fact,
+                        "fields": ", ".join(fields),
+                        "hint": suggest(str(name), fields),
+                    },
+                ),
+                (*path, str(name)),
             )
-        tests.extend(_parse_test(field, spec))
-    return Pattern(fact, tuple(tests))
+        try:
+            tests.extend(_parse_test(name, spec))
+        except PydanticCustomError as exc:
+            raise _at(exc, (*path, name)) from None
+    return Pattern(fact, tuple(tests), path)
 
 
 def condition_depth(condition: Condition) -> int:

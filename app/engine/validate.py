@@ -20,7 +20,7 @@ from app.engine.canonical import (
     expansion_size,
     pattern_conjunctions,
 )
-from app.engine.conditions import Condition, Pattern, condition_depth, patterns_of
+from app.engine.conditions import Condition, Pattern, condition_depth, patterns_of, suggest
 from app.engine.limits import MAX_RULES_TOTAL, MAX_WHEN_DEPTH, engine_limit_breaches
 from app.engine.problems import RuleProblem
 from app.engine.schema import Rule
@@ -104,6 +104,7 @@ def _pattern_problems(
     located: LocatedRule, pattern: Pattern, derived: dict[str, list[LocatedRule]]
 ) -> Iterator[RuleProblem]:
     fields = FACT_TYPES[pattern.fact]
+    where = ("when", *pattern.path)
     for test in pattern.tests:
         spec = fields[test.field]
         values = test.value if isinstance(test.value, tuple) else (test.value,)
@@ -111,7 +112,8 @@ def _pattern_problems(
             yield located.problem(
                 f"'{test.op}' compares numbers, but '{pattern.fact}.{test.field}' is "
                 f"{spec.describe()}",
-                "when",
+                *where,
+                test.field,
             )
             continue
         if test.op == "exists":
@@ -119,29 +121,36 @@ def _pattern_problems(
         if pattern.fact == "derived" and test.field == "name":
             for value in values:
                 if value not in derived:
+                    hint = suggest(str(value), derived)
                     yield located.problem(
-                        f"no rule derives '{value}', so this condition can never be met",
-                        "when",
+                        f"no rule derives '{value}'{hint}, so this condition can never be met",
+                        *where,
+                        test.field,
                     )
             continue
         for value in values:
             if test.op in ("lt", "lte", "gt", "gte"):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     yield located.problem(
-                        f"'{test.op}' on '{test.field}' needs a number, got {value!r}", "when"
+                        f"'{test.op}' on '{test.field}' needs a number, got {value!r}",
+                        *where,
+                        test.field,
                     )
             elif not spec.accepts(value):
+                hint = suggest(str(value), spec.values) if spec.kind == "enum" else ""
                 yield located.problem(
-                    f"'{pattern.fact}.{test.field}' is never {value!r}: it is {spec.describe()}",
-                    "when",
+                    f"'{pattern.fact}.{test.field}' is never {value!r}{hint}: it is "
+                    f"{spec.describe()}",
+                    *where,
+                    test.field,
                 )
     if expansion_size(pattern) > MAX_EXPANSION:
         yield located.problem(
-            f"a pattern expands to more than {MAX_EXPANSION} alternatives; split the rule", "when"
+            f"a pattern expands to more than {MAX_EXPANSION} alternatives; split the rule", *where
         )
     elif not any(_satisfiable(c) for c in pattern_conjunctions(pattern)):
         yield located.problem(
-            f"unreachable: no '{pattern.fact}' fact can meet all of these tests at once", "when"
+            f"unreachable: no '{pattern.fact}' fact can meet all of these tests at once", *where
         )
 
 
@@ -159,8 +168,9 @@ def _consequence_problems(located: LocatedRule, catalog: Catalog) -> Iterator[Ru
             exercises.append(verb.exercise)
         for exercise_id in exercises:
             if exercise_id not in catalog:
+                hint = suggest(exercise_id, catalog.exercises)
                 yield located.problem(
-                    f"unknown exercise '{exercise_id}' (not in the catalog)", *where
+                    f"unknown exercise '{exercise_id}'{hint} (not in the catalog)", *where
                 )
         if isinstance(verb, Prescribe) and verb.exercise in catalog:
             phases = catalog[verb.exercise].phases

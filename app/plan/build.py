@@ -281,6 +281,26 @@ def check_or_raise(plan: Plan, intake: Intake, ruleset: RuleSet) -> None:
     _raise_if_unsafe(check_plan(plan, intake, ruleset.catalog, blocked_ids, blocked_tags))
 
 
+RACE_CLUSTER_DAYS = 7
+
+
+def taper_goals(goals: list[GoalPlan]) -> list[TaperGoal]:
+    """One taper per A race, shared by A races a few days apart (back-to-back halves)."""
+    result: list[TaperGoal] = []
+    for goal in sorted((g for g in goals if g.tapers), key=lambda g: g.day):
+        previous = result[-1] if result else None
+        if previous and (goal.day - previous.day).days <= RACE_CLUSTER_DAYS:
+            result[-1] = TaperGoal(
+                previous.index,
+                goal.day,
+                max(previous.weeks, goal.taper_weeks),
+                previous.starts_from,
+            )
+        else:
+            result.append(TaperGoal(goal.index, goal.day, goal.taper_weeks))
+    return result
+
+
 def _gates(
     start: date,
     last_goal: date | None,
@@ -314,7 +334,7 @@ def _schedule(
     start, units = intake.start_date, intake.athlete.units
     settings = ScheduleSettings.from_decisions(decisions)
     goals = goal_plans(list(intake.goals), decisions, units)
-    tapers = [TaperGoal(g.index, g.day, g.taper_weeks) for g in goals if g.tapers]
+    tapers = taper_goals(goals)
     last_goal = max((g.day for g in goals), default=None)
     phase_plan, evidence = _gates(start, last_goal, tapers, settings, decisions, check_ins)
     availability = intake.availability
@@ -439,7 +459,8 @@ def _warnings(
                     "code": "goal_at_risk",
                     "message": f"{item['goal']}: peak {item['reachable_peak']:g} of "
                     f"{item['needed_peak']:g} needed, long run {item['reachable_long_run']:g} "
-                    f"of {item['needed_long_run']:g}; about {item['weeks_short']} weeks short.",
+                    f"of {item['needed_long_run']:g}; about {item['weeks_short']} "
+                    f"{'week' if item['weeks_short'] == 1 else 'weeks'} short.",
                 }
             )
     return warnings

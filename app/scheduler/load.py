@@ -33,6 +33,7 @@ SINGLE_RUN_LIMIT = 1.10
 TWO_WEEK_LIMIT = 1.30
 B_RACE_WEEK = 0.8
 BUILD_WITHOUT_GOAL = 1.15
+MAX_LONG_RUN_SHARE = 0.5
 
 POLICY = {
     "progression": Reason(
@@ -131,6 +132,8 @@ class LoadPlanner:
 
     # -- one week ---------------------------------------------------------------------------
     def _week(self, index: int, week_start: date) -> WeekLoad:
+        while self.runs and self.runs[0][0] < week_start - timedelta(days=31):
+            self.runs.popleft()  # no run in this week can look back that far
         first = max(week_start, self.i.start)
         last = min(week_start + timedelta(days=6), self.i.phase_plan.end)
         phase = self.i.phase_plan.phase_on(first).name
@@ -286,13 +289,15 @@ class LoadPlanner:
         week.cap = floor1(min(rule_cap, max(week.planned, per_run * 3)))
 
     def _limit(self, day: date) -> float:
-        """110 % of the longest run in the 30 days before `day` (days are asked in order)."""
-        while self.runs and self.runs[0][0] < day - timedelta(days=30):
-            self.runs.popleft()
-        return max((d for when, d in self.runs if when < day), default=0.0) * SINGLE_RUN_LIMIT
+        """110 % of the longest run in the 30 days before `day`."""
+        window_start = day - timedelta(days=30)
+        return SINGLE_RUN_LIMIT * max(
+            (d for when, d in self.runs if window_start <= when < day), default=0.0
+        )
 
     def _fill(self, week: WeekLoad, run_days: list[date], planned: float) -> None:
-        """Split a week's distance into runs, respecting the single-run limit."""
+        """Split a week's distance into runs: the long run first (toward what the next race
+        needs), then the rest evenly, every run within the single-run limit."""
         count = len(run_days)
         if count == 0 or planned <= 0:
             week.planned = 0.0
@@ -300,31 +305,39 @@ class LoadPlanner:
         worthwhile = max(1, min(count, int(planned // self.i.min_run)))
         days = _keep_long_day(run_days, worthwhile, self.i.long_run_weekday)
         long_day = next((d for d in days if d.weekday() == self.i.long_run_weekday), days[-1])
-        share = 1.0 if len(days) == 1 else max(self.i.settings.long_run_share, 1 / len(days))
-        targets = {
-            d: planned * (share if d == long_day else (1 - share) / (len(days) - 1)) for d in days
-        }
-        double_goal = self._double_goal(week.start)
-        spill = 0.0
-        clipped = False
+        others = [d for d in days if d != long_day]
+        share = max(self.i.settings.long_run_share, 1 / len(days)) if others else 1.0
+        goal = self._next_goal(week.start)
+        if goal is not None and others and goal.needed_long_run > planned * share:
+            # Build the long run toward what the race needs, up to half the week; the
+            # single-run limit still decides how fast it grows.
+            share = min(MAX_LONG_RUN_SHARE, goal.needed_long_run / planned)
+        long_limit = self._limit(long_day)
+        long_want = planned * share
+        clipped = long_want > long_limit
         run_walk = self.i.settings.walk_run and week.phase in ("activation", "strength")
-        for day in days:
-            want = targets[day] + spill
+        double_goal = self._double_goal(week.start)
+        if double_goal is not None:
+            each = floor1(min(long_want / 2, double_goal.leg_distance * 1.2, long_limit))
+            week.runs += [RunSpec(long_day, each, "double", goal=double_goal.index)] * 2
+            long_total = 2 * each
+        else:
+            distance = floor1(min(long_want, long_limit))
+            week.runs.append(
+                RunSpec(long_day, distance, "long" if others else "easy", run_walk=run_walk)
+            )
+            long_total = distance
+        remaining = planned - long_total
+        for position, day in enumerate(others):
+            want = remaining / (len(others) - position)
             limit = self._limit(day)
-            if double_goal is not None and day == long_day:
-                each = floor1(min(want / 2, double_goal.leg_distance * 1.2, limit))
-                for _ in range(2):
-                    week.runs.append(RunSpec(day, each, "double", goal=double_goal.index))
-                self.runs.append((day, each))
-                spill = max(0.0, want - 2 * each)
-                continue
-            distance = floor1(min(want, limit))
             clipped = clipped or want > limit
-            spill = max(0.0, want - distance)
-            role = "long" if day == long_day and len(days) > 1 else "easy"
-            week.runs.append(RunSpec(day, distance, role, run_walk=run_walk))
-            self.runs.append((day, distance))
+            distance = floor1(min(want, limit))
+            week.runs.append(RunSpec(day, distance, "easy", run_walk=run_walk))
+            remaining -= distance
         week.runs.sort(key=lambda r: (r.day, r.role))
+        for run in week.runs:
+            self.runs.append((run.day, run.distance))
         week.planned = round(sum(r.distance for r in week.runs), 1)
         if clipped:
             week.reasons.append(POLICY["single_run"])

@@ -28,11 +28,17 @@ class PhaseSpan:
 
 @dataclass(frozen=True, slots=True)
 class TaperGoal:
-    """A goal that gets a taper: its index, date and taper length in weeks."""
+    """A goal that gets a taper: its index, date and taper length in weeks. Races a few days
+    apart share one taper, which ends on the last of them (`first` is the first race)."""
 
     index: int
     day: date
     weeks: int
+    first: date | None = None
+
+    @property
+    def starts_from(self) -> date:
+        return self.first or self.day
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ def plan_phases(
         days=settings.activation_days - 1 + delays.get("strength", 0)
     )
     strength_days = settings.strength_min_days + delays.get("running_form", 0)
-    first_taper = min((t.day - timedelta(days=7 * t.weeks) for t in tapers), default=None)
+    first_taper = min((t.starts_from - timedelta(days=7 * t.weeks) for t in tapers), default=None)
     compressed = False
     if first_taper is not None:
         room = (first_taper - activation_end).days - MIN_FORM_DAYS
@@ -83,7 +89,8 @@ def plan_phases(
     cursor = form_start
     for taper in sorted(tapers, key=lambda t: t.day):
         taper_start = max(
-            taper.day - timedelta(days=7 * taper.weeks - 1), cursor + timedelta(days=MIN_FORM_DAYS)
+            taper.starts_from - timedelta(days=7 * taper.weeks - 1),
+            cursor + timedelta(days=MIN_FORM_DAYS),
         )
         if taper_start > taper.day or taper.weeks == 0:
             continue

@@ -52,7 +52,7 @@ def test_knees_that_cannot_squat_or_lunge(plans: dict[str, Plan], ruleset: RuleS
 
 def test_it_band_runner_with_a_10k_soon(plans: dict[str, Plan]) -> None:
     plan = plans["itb_10k_soon"]
-    sides = Counter()
+    sides: Counter[str] = Counter()
     for session in plan.sessions:
         for entry in session.exercises:
             if entry.id == "side_lying_leg_raise" and entry.side in ("left", "right"):

@@ -136,6 +136,8 @@ class SessionBuilder:
         self.week_of = {w.start: w for w in ctx.weeks}
         self.goal_days = {g.day: g for g in ctx.goals}
         self.rotations: dict[tuple[str, int, int], list[Chosen]] = {}
+        self.periods: dict[tuple[str, int], int] = {}
+        self.notes: dict[str, tuple[list[str], list[Reason]]] = {}
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
         sessions: list[dict[str, Any]] = []
@@ -160,7 +162,10 @@ class SessionBuilder:
     def _rotate(self, phase: str, count: int, day_index: int) -> list[Chosen]:
         """The day's exercises of a phase (rotations repeat, so each is worked out once)."""
         items = self.ctx.exercises.of(phase)
-        key = (phase, count, day_index % rotation_period(items, count))
+        period = self.periods.get((phase, count))
+        if period is None:
+            period = self.periods[(phase, count)] = rotation_period(items, count)
+        key = (phase, count, day_index % period)
         cached = self.rotations.get(key)
         if cached is None:
             cached = self.rotations[key] = rotation(items, count, day_index)
@@ -191,8 +196,12 @@ class SessionBuilder:
         }
 
     def _notes(self, kind: str) -> tuple[list[str], list[Reason]]:
-        pairs = self.ctx.notes_by_kind.get(kind, [])
-        return [text for text, _ in pairs], [reason for _, reason in pairs]
+        """The rules' notes for a kind of session, and their reasons (fresh lists each call)."""
+        cached = self.notes.get(kind)
+        if cached is None:
+            pairs = self.ctx.notes_by_kind.get(kind, [])
+            cached = self.notes[kind] = ([t for t, _ in pairs], [r for _, r in pairs])
+        return list(cached[0]), list(cached[1])
 
     # -- kinds ------------------------------------------------------------------------------
     def _activation(self, day: date, index: int) -> dict[str, Any]:

@@ -10,13 +10,14 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import athletes, health, plans
+from app.api import athletes, feeds, health, plans
 from app.api.deps import Services
 from app.api.errors import install_error_handlers
 from app.api.limits import BodyLimitMiddleware
 from app.config import Settings, get_settings
 from app.engine.compile import load_ruleset
 from app.engine.host import get_host
+from app.logs import install_redaction
 from app.storage.db import make_engine, make_sessionmaker
 
 DESCRIPTION = """
@@ -37,6 +38,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; the database and rule base are opened in the lifespan."""
     settings = settings or get_settings()
+    install_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(plans.router)
     app.include_router(athletes.router)
+    app.include_router(feeds.router)
     return app
 
 

@@ -4,7 +4,7 @@ transaction), the caller, the tenant scope, the rule set and the clock."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.engine.model import RuleSet
+from app.services.feeds import FeedCache
 from app.services.organizations import Caller, authenticate
 from app.storage.scope import Tenant
 
@@ -27,6 +28,7 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     ruleset: RuleSet
+    feeds: FeedCache = field(default_factory=FeedCache)
 
 
 def get_services(request: Request) -> Services:

@@ -104,3 +104,31 @@ class CheckInResponse(BaseModel):
     verdict: Verdict
     plan: dict[str, Any]
     changes: PlanChanges
+
+
+class FeedTokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Annotated[str, Field(max_length=100)] = ""
+    alarm_minutes: Annotated[int, Field(ge=0, le=1440)] | None = Field(
+        default=None, description="Add a reminder this many minutes before each session."
+    )
+
+
+class FeedTokenOut(BaseModel):
+    """A feed token as listed (the secret itself is never shown again)."""
+
+    id: str
+    athlete_id: str
+    name: str
+    alarm_minutes: int | None = None
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked: bool = False
+
+
+class FeedTokenCreated(FeedTokenOut):
+    """A new feed token: `url` and `webcal_url` are shown this once."""
+
+    url: str
+    webcal_url: str

@@ -108,14 +108,17 @@ def _timed(session: SessionOut, zone: ZoneInfo, units: str) -> tuple[datetime, d
 
 def _event(session: SessionOut, plan: Plan, zone: ZoneInfo, options: CalendarOptions) -> Event:
     history = options.history.get(session.id)
+    # DTSTAMP is when this event's information last changed (RFC 5545 §3.8.7.2, no METHOD), so
+    # an untouched session renders to the same bytes in every revision of the feed.
+    modified = history.last_modified if history else options.stamp
     event = Event.new(
         uid=f"{session.id}@{options.host}",
-        stamp=options.stamp,
+        stamp=modified,
         summary=session.title,
         description=description(session, plan.units),
         categories=[CATEGORY[session.kind]],
         sequence=history.sequence if history else 0,
-        last_modified=history.last_modified if history else options.stamp,
+        last_modified=modified,
     )
     timed = _timed(session, zone, plan.units)
     if timed is None:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from app.engine.decisions import Reason
 from app.intake.vocabulary import Priority
-from app.scheduler.calendar import DAY, monday_of
+from app.scheduler.calendar import DAY, monday_of, spread
 from app.scheduler.checkins import Adjustment
 from app.scheduler.goals import GoalPlan
 from app.scheduler.phases import PhasePlan
@@ -239,12 +239,12 @@ class LoadPlanner:
             planned = min(week.cap, self.level) * (1 - self.i.settings.deload_cut)
             week.reasons.append(POLICY["deload"])
         if adjustment is not None and adjustment.action != "progress":
-            # hold: stay at the current level; regress: one progression step back from it
+            # hold: stay at the current level; regress: one progression step back from it.
+            # Only that week changes: later weeks follow the plan again (within the limits)
+            # unless the next check-in says otherwise.
             step = 1 + self.i.settings.progression_limit if adjustment.action == "regress" else 1
             planned = min(planned, week.cap, self.level / step)
             week.reasons.extend(adjustment.reasons)
-            if adjustment.action == "regress":
-                self.level = planned
         if any(g.goal.priority == Priority.B for g in races):
             planned *= B_RACE_WEEK
         self._fill(week, run_days, planned)
@@ -363,10 +363,10 @@ def _alternate(days: list[date], limit: int) -> list[date]:
 
 
 def _keep_long_day(days: list[date], count: int, long_weekday: int) -> list[date]:
+    """`count` of the week's run days, the long-run day kept, the rest spread out."""
     if count >= len(days):
         return days
-    long_days = [d for d in days if d.weekday() == long_weekday]
-    others = [d for d in days if d.weekday() != long_weekday]
-    step = len(others) / max(1, count - len(long_days))
-    picked = [others[int(k * step)] for k in range(count - len(long_days))]
-    return sorted(long_days + picked)
+    by_weekday = {d.weekday(): d for d in days}
+    fixed = [long_weekday] if long_weekday in by_weekday else []
+    chosen = spread(by_weekday, count, fixed=fixed)
+    return sorted(by_weekday[w] for w in chosen)

@@ -1,0 +1,161 @@
+"""Calendar feeds: secret-token URLs for athletes (API) and the feed they subscribe to."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime, parsedate_to_datetime
+
+from fastapi import APIRouter, Request, Response
+
+from app.api.deps import ServicesDep, TenantDep
+from app.api.errors import responses
+from app.api.schemas import FeedTokenCreate, FeedTokenCreated, FeedTokenOut
+from app.errors import NotFound
+from app.services.feeds import (
+    Feed,
+    athlete_tokens,
+    create_token,
+    render,
+    resolve,
+    revoke_token,
+    touch,
+)
+from app.storage.tables import Athlete, FeedToken
+
+router = APIRouter(tags=["calendar"])
+CALENDAR = "text/calendar; charset=utf-8"
+
+
+def _token_out(token: FeedToken) -> FeedTokenOut:
+    return FeedTokenOut(
+        id=token.id,
+        athlete_id=token.athlete_id,
+        name=token.name,
+        alarm_minutes=token.alarm_minutes,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked=token.revoked_at is not None,
+    )
+
+
+@router.post(
+    "/v1/athletes/{athlete_id}/feed-tokens",
+    status_code=201,
+    response_model=FeedTokenCreated,
+    responses=responses(401, 404, 413, 422),
+    summary="Create a calendar URL for an athlete",
+)
+def create_feed_token(
+    athlete_id: str, tenant: TenantDep, services: ServicesDep, body: FeedTokenCreate | None = None
+) -> FeedTokenCreated:
+    """The URL (and its webcal:// twin) is returned once; only a hash is kept. Subscribe to it
+    once: it always shows the athlete's current plan."""
+    athlete = tenant.get(Athlete, athlete_id, what="athlete")
+    request = body or FeedTokenCreate()
+    created = create_token(
+        tenant, athlete, services.settings.public_base_url, request.name, request.alarm_minutes
+    )
+    return FeedTokenCreated(
+        **_token_out(created.token).model_dump(), url=created.url, webcal_url=created.webcal_url
+    )
+
+
+@router.get(
+    "/v1/athletes/{athlete_id}/feed-tokens",
+    response_model=list[FeedTokenOut],
+    responses=responses(401, 404),
+    summary="An athlete's calendar URLs (without their secrets)",
+)
+def list_feed_tokens(athlete_id: str, tenant: TenantDep) -> list[FeedTokenOut]:
+    athlete = tenant.get(Athlete, athlete_id, what="athlete")
+    return [_token_out(token) for token in athlete_tokens(tenant, athlete)]
+
+
+@router.delete(
+    "/v1/athletes/{athlete_id}/feed-tokens/{token_id}",
+    status_code=204,
+    responses=responses(401, 404),
+    summary="Revoke a calendar URL",
+)
+def revoke_feed_token(athlete_id: str, token_id: str, tenant: TenantDep) -> Response:
+    athlete = tenant.get(Athlete, athlete_id, what="athlete")
+    revoke_token(tenant, athlete, token_id)
+    return Response(status_code=204)
+
+
+def _not_modified(request: Request, feed: Feed) -> bool:
+    """RFC 9110 §13.1: If-None-Match wins over If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or feed.etag in tags
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        return since.tzinfo is not None and feed.last_modified <= since
+    return False
+
+
+_FEED_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/calendar": {}}, "description": "The athlete's plan as iCalendar"},
+    304: {"description": "Not modified since the ETag / date given"},
+    404: {"description": "Unknown or revoked calendar"},
+}
+
+
+@router.get(
+    "/feeds/{token}.ics",
+    response_class=Response,
+    responses=_FEED_RESPONSES,
+    summary="Subscribe to an athlete's plan (no API key: the URL is the secret)",
+)
+def get_feed(token: str, request: Request, services: ServicesDep) -> Response:
+    return _serve_feed(token, request, services)
+
+
+@router.head(
+    "/feeds/{token}.ics",
+    response_class=Response,
+    responses=_FEED_RESPONSES,
+    summary="The feed's headers only (ETag, Last-Modified, length)",
+)
+def head_feed(token: str, request: Request, services: ServicesDep) -> Response:
+    return _serve_feed(token, request, services)
+
+
+def _serve_feed(token: str, request: Request, services: ServicesDep) -> Response:
+    with services.sessions() as db:
+        try:
+            target = resolve(db, token)
+        except NotFound:
+            return Response(
+                b"not found\n",
+                status_code=404,
+                media_type="text/plain",
+                headers={"Cache-Control": "no-store"},
+            )
+        key = (target.plan_id, target.revision, target.alarm_minutes)
+        feed = services.feeds.get(key)
+        if feed is None:
+            feed = render(
+                db, target, services.settings.calendar_host, services.settings.public_base_url
+            )
+            services.feeds.put(key, feed)
+    if target.touch:
+        touch(services.engine, target.token_id)
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
+        "Cache-Control": "private, max-age=0, must-revalidate",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if _not_modified(request, feed):
+        return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        return Response(
+            media_type=CALENDAR, headers={**headers, "Content-Length": str(len(feed.body))}
+        )
+    return Response(feed.body, media_type=CALENDAR, headers=headers)

@@ -251,3 +251,7 @@ def rules_schema() -> None:
 def main() -> None:
     """Entry point of the `strideplan` console script."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

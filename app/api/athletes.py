@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 
-from app.api.deps import RuleSetDep, TenantDep, today_in
+from app.api.deps import RuleSetDep, ServicesDep, TenantDep, today_in
 from app.api.errors import responses
 from app.api.plans import plan_response
 from app.api.schemas import (
@@ -119,13 +119,14 @@ def create_plan(
     summary="Record a check-in and re-plan from the next day",
 )
 def create_check_in(
-    athlete_id: str, body: CheckInIn, tenant: TenantDep, ruleset: RuleSetDep
+    athlete_id: str, body: CheckInIn, tenant: TenantDep, ruleset: RuleSetDep, services: ServicesDep
 ) -> CheckInResponse:
     """Pain during running and the next morning feed the pain-monitoring rules; the plan is
     re-planned from the day after the check-in (the past stays as it was), its revision goes up,
     unchanged sessions keep their ids, and the response lists what changed and why."""
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     result = record_check_in(tenant, athlete, body, ruleset, today_in(athlete.timezone))
+    services.feed_targets.forget()  # the athlete's calendar shows the new revision at once
     row = result.check_in
     return CheckInResponse(
         check_in=CheckInOut(

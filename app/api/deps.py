@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.engine.model import RuleSet
-from app.services.feeds import FeedCache
+from app.services.feeds import FeedCache, TargetCache
 from app.services.organizations import Caller, authenticate
 from app.storage.scope import Tenant
 
@@ -29,6 +29,7 @@ class Services:
     sessions: sessionmaker[Session]
     ruleset: RuleSet
     feeds: FeedCache = field(default_factory=FeedCache)
+    feed_targets: TargetCache = field(default_factory=TargetCache)
 
 
 def get_services(request: Request) -> Services:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import ServicesDep, TenantDep
+from app.api.deps import Services, ServicesDep, TenantDep
 from app.api.errors import responses
 from app.api.schemas import FeedTokenCreate, FeedTokenCreated, FeedTokenOut
 from app.errors import NotFound
 from app.services.feeds import (
     Feed,
+    FeedTarget,
     athlete_tokens,
     create_token,
     render,
@@ -23,6 +26,11 @@ from app.storage.tables import Athlete, FeedToken
 
 router = APIRouter(tags=["calendar"])
 CALENDAR = "text/calendar; charset=utf-8"
+FEED_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/calendar": {}}, "description": "The athlete's plan as iCalendar"},
+    304: {"description": "Not modified since the ETag / date given"},
+    404: {"description": "Unknown or revoked calendar"},
+}
 
 
 def _token_out(token: FeedToken) -> FeedTokenOut:
@@ -76,9 +84,12 @@ def list_feed_tokens(athlete_id: str, tenant: TenantDep) -> list[FeedTokenOut]:
     responses=responses(401, 404),
     summary="Revoke a calendar URL",
 )
-def revoke_feed_token(athlete_id: str, token_id: str, tenant: TenantDep) -> Response:
+def revoke_feed_token(
+    athlete_id: str, token_id: str, tenant: TenantDep, services: ServicesDep
+) -> Response:
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     revoke_token(tenant, athlete, token_id)
+    services.feed_targets.forget()
     return Response(status_code=204)
 
 
@@ -98,44 +109,33 @@ def _not_modified(request: Request, feed: Feed) -> bool:
     return False
 
 
-_FEED_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"text/calendar": {}}, "description": "The athlete's plan as iCalendar"},
-    304: {"description": "Not modified since the ETag / date given"},
-    404: {"description": "Unknown or revoked calendar"},
-}
-
-
 @router.get(
     "/feeds/{token}.ics",
     response_class=Response,
-    responses=_FEED_RESPONSES,
+    responses=FEED_RESPONSES,
     summary="Subscribe to an athlete's plan (no API key: the URL is the secret)",
 )
-def get_feed(token: str, request: Request, services: ServicesDep) -> Response:
-    return _serve_feed(token, request, services)
+async def get_feed(token: str, request: Request) -> Response:
+    return await _serve_feed(token, request)
 
 
 @router.head(
     "/feeds/{token}.ics",
     response_class=Response,
-    responses=_FEED_RESPONSES,
+    responses=FEED_RESPONSES,
     summary="The feed's headers only (ETag, Last-Modified, length)",
 )
-def head_feed(token: str, request: Request, services: ServicesDep) -> Response:
-    return _serve_feed(token, request, services)
+async def head_feed(token: str, request: Request) -> Response:
+    return await _serve_feed(token, request)
 
 
-def _serve_feed(token: str, request: Request, services: ServicesDep) -> Response:
+def _lookup(services: Services, token: str) -> tuple[FeedTarget, Feed] | None:
+    """Token → plan revision → rendered feed, from the database (runs in a worker thread)."""
     with services.sessions() as db:
         try:
             target = resolve(db, token)
         except NotFound:
-            return Response(
-                b"not found\n",
-                status_code=404,
-                media_type="text/plain",
-                headers={"Cache-Control": "no-store"},
-            )
+            return None
         key = (target.plan_id, target.revision, target.alarm_minutes)
         feed = services.feeds.get(key)
         if feed is None:
@@ -145,6 +145,28 @@ def _serve_feed(token: str, request: Request, services: ServicesDep) -> Response
             services.feeds.put(key, feed)
     if target.touch:
         touch(services.engine, target.token_id)
+    return target, feed
+
+
+async def _serve_feed(token: str, request: Request) -> Response:
+    """Async, so that a poll answered from memory never waits for a thread; the database is
+    asked only when the token's target is not remembered (see TargetCache)."""
+    services: Services = request.app.state.services
+    target = services.feed_targets.get(token)
+    feed = None
+    if target is not None:
+        feed = services.feeds.get((target.plan_id, target.revision, target.alarm_minutes))
+    if target is None or feed is None:
+        found = await run_in_threadpool(_lookup, services, token)
+        if found is None:
+            return Response(
+                b"not found\n",
+                status_code=404,
+                media_type="text/plain",
+                headers={"Cache-Control": "no-store"},
+            )
+        target, feed = found
+        services.feed_targets.put(token, replace(target, touch=False))
     headers = {
         "ETag": feed.etag,
         "Last-Modified": format_datetime(feed.last_modified, usegmt=True),

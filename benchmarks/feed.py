@@ -84,9 +84,11 @@ def with_wrk(url: str, seconds: int, connections: int, etag: str | None) -> tupl
     p50 = re.search(r"50%\s+(\S+)", output)
     p99 = re.search(r"99%\s+(\S+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    detail = (f"transfer {transfer.group(1) if transfer else '?'}/s, latency p50 "
-              f"{p50.group(1) if p50 else '?'} p99 {p99.group(1) if p99 else '?'}, "
-              f"errors {errors.group(1) if errors else 0}")
+    detail = (
+        f"transfer {transfer.group(1) if transfer else '?'}/s, latency p50 "
+        f"{p50.group(1) if p50 else '?'} p99 {p99.group(1) if p99 else '?'}, "
+        f"errors {errors.group(1) if errors else 0}"
+    )
     return float(match.group(1)), detail
 
 
@@ -121,7 +123,10 @@ def main() -> None:
     env = {**os.environ, "STRIDEPLAN_DATABASE_URL": database_url}
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
     )
     try:
         wait_for(port, path)
@@ -132,12 +137,15 @@ def main() -> None:
             body = response.read()
         etag = response.getheader("ETag")
         tool = "wrk" if shutil.which("wrk") else "python keep-alive clients"
-        print(f"feed of {len(body):,} bytes; server: strideplan serve --workers 2; load: {tool}, "
-              f"{args.connections} connections, {args.seconds} s each; {os.cpu_count()} cores")
+        print(
+            f"feed of {len(body):,} bytes; server: strideplan serve --workers 2; load: {tool}, "
+            f"{args.connections} connections, {args.seconds} s each; {os.cpu_count()} cores"
+        )
         for label, header in (("200 (full feed)", None), ("304 (If-None-Match)", etag)):
             if shutil.which("wrk"):
-                rate, detail = with_wrk(f"http://127.0.0.1:{port}{path}", args.seconds,
-                                        args.connections, header)
+                rate, detail = with_wrk(
+                    f"http://127.0.0.1:{port}{path}", args.seconds, args.connections, header
+                )
             else:
                 rate, detail = with_python(port, path, args.seconds, 4, header), ""
             print(f"  {label:<22} {rate:10,.0f} req/s   {detail}")

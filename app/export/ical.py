@@ -95,15 +95,28 @@ def description(session: SessionOut, units: str) -> str:
 
 
 def _timed(session: SessionOut, zone: ZoneInfo, units: str) -> tuple[datetime, datetime] | None:
+    """Start and end of a timed session as instants (UTC), the duration counted in real time."""
     if session.start_time is None:
         return None
-    start = datetime.combine(session.date, session.start_time, tzinfo=zone)
+    # A wall time that does not exist (clocks jump forward) is read with the offset before the
+    # jump, as RFC 5545 §3.3.5 says; a repeated one (clocks go back) as its first occurrence.
+    start = datetime.combine(session.date, session.start_time, tzinfo=zone).astimezone(UTC)
     minutes = session.duration_minutes or 60
     if session.kind == "race" and session.distance:
         km = session.distance * (1.609344 if units == "mi" else 1.0)
         minutes = round(km * RACE_PACE_MIN_PER_KM)
     minutes = max(15, min(minutes, MAX_EVENT_HOURS * 60))
     return start, start + timedelta(minutes=minutes)
+
+
+def _wall_time(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The instant as local time with TZID, unless that wall time happens twice (clocks going
+    back), where clients disagree on which one is meant: then it is written in UTC."""
+    local = instant.astimezone(zone)
+    naive = local.replace(tzinfo=None)
+    first = naive.replace(tzinfo=zone, fold=0).utcoffset()
+    second = naive.replace(tzinfo=zone, fold=1).utcoffset()
+    return instant if first != second else local
 
 
 def _event(session: SessionOut, plan: Plan, zone: ZoneInfo, options: CalendarOptions) -> Event:
@@ -126,8 +139,8 @@ def _event(session: SessionOut, plan: Plan, zone: ZoneInfo, options: CalendarOpt
         event.add("dtend", session.date + timedelta(days=1))
         event.add("transp", "TRANSPARENT")
     else:
-        event.add("dtstart", timed[0])
-        event.add("dtend", timed[1])
+        event.add("dtstart", _wall_time(timed[0], zone))
+        event.add("dtend", _wall_time(timed[1], zone))
         event.add("transp", "OPAQUE")
     if options.base_url:
         event.add("url", f"{options.base_url}/v1/plans/{plan.id}#session-{session.id}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from icalendar import Calendar
@@ -60,3 +60,32 @@ def test_timed_race_has_matching_vtimezone(plan: Plan) -> None:
     assert start.astimezone(UTC) == datetime(2026, 9, 18, 12, 0, tzinfo=UTC)
     assert b"METHOD" not in text
     assert b"RDATE" not in text
+
+
+def test_timed_event_across_a_clock_change_keeps_its_real_length(ruleset: RuleSet) -> None:
+    """Regression: DTEND was the start's wall time plus the duration, so an event spanning the
+    clocks jumping forward lasted an hour less than planned; and a start time that does not
+    exist (02:30 on the spring-forward day) was read differently by different clients."""
+    from zoneinfo import ZoneInfo
+
+    intake = example_intake("weak_left_glute_hamstring")
+    sydney = intake.model_copy(
+        update={
+            "athlete": intake.athlete.model_copy(update={"timezone": "Australia/Sydney"}),
+            "availability": intake.availability.model_copy(update={"session_time": time(2, 30)}),
+        }
+    )
+    plan = build_plan(sydney, ruleset)
+    calendar = Calendar.from_ical(render(plan))
+    zone = ZoneInfo("Australia/Sydney")
+    by_uid = {str(e["UID"]).split("@")[0]: e for e in calendar.walk("VEVENT")}
+    gap_day = [s for s in plan.sessions if s.date == date(2026, 10, 4) and s.start_time]
+    assert gap_day
+    for session in gap_day:
+        event = by_uid[session.id]
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert start.astimezone(UTC) == datetime(2026, 10, 3, 16, 30, tzinfo=UTC)
+        assert start.astimezone(zone).hour == 3  # 02:30 does not exist that day: 03:30
+        assert (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() == (
+            60 * max(15, session.duration_minutes or 60)
+        )

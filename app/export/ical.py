@@ -48,6 +48,7 @@ class CalendarOptions:
     name: str | None = None
     history: Mapping[str, SessionStamp] = field(default_factory=dict)
     alarm_minutes: int | None = None
+    calendar_uid: str | None = None  # a feed keeps one UID whatever plan it shows
 
 
 def _dose(entry: ExerciseOut) -> str:
@@ -159,10 +160,11 @@ def to_ical(plan: Plan, options: CalendarOptions) -> bytes:
     calendar = Calendar.new(
         prodid=PRODID,
         name=name,
-        uid=f"{plan.id}@{options.host}",
+        uid=options.calendar_uid or f"{plan.id}@{options.host}",
         color=COLOR,
         refresh_interval=REFRESH,
     )
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # RFC 7986 §5.7 requires it
     calendar.add("x-published-ttl", vDuration(REFRESH))
     zone = ZoneInfo(plan.athlete.timezone)
     events = [_event(s, plan, zone, options) for s in plan.sessions]

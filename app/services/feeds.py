@@ -198,6 +198,7 @@ def render(db: Session, target: FeedTarget, host: str, base_url: str) -> Feed:
             base_url=base_url,
             history=history,
             alarm_minutes=target.alarm_minutes,
+            calendar_uid=f"athlete-{record.athlete_id}@{host}",
         ),
     )
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

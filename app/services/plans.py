@@ -89,6 +89,11 @@ def generate_plan(
     if start_date is not None:
         intake = intake.model_copy(update={"start_date": start_date})
     intake = finalize(intake, today, loc_prefix=("body",))
+    previous = tenant.db.scalars(
+        tenant.select(PlanRecord)
+        .where(PlanRecord.athlete_id == athlete.id)
+        .order_by(PlanRecord.created_at.desc(), PlanRecord.id)
+    ).first()
     plan_id = str(uuid.uuid4())
     plan = build_plan(intake, ruleset, BuildOptions(lineage=athlete.id, plan_id=plan_id))
     now = utcnow()
@@ -120,7 +125,7 @@ def generate_plan(
             created_at=now,
         )
     )
-    sync_sessions(tenant, plan_id, plan, now)
+    sync_sessions(tenant, plan_id, plan, now, carry_from=previous.id if previous else None)
     return stored
 
 
@@ -130,9 +135,13 @@ def session_hash(session: SessionOut) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def sync_sessions(tenant: Tenant, plan_id: str, plan: Plan, now: datetime) -> dict[str, str]:
+def sync_sessions(
+    tenant: Tenant, plan_id: str, plan: Plan, now: datetime, carry_from: str | None = None
+) -> dict[str, str]:
     """Record each session's content; bump SEQUENCE for changed ones, mark missing ones removed.
 
+    A new plan for an athlete carries the calendar history of the plan it replaces
+    (`carry_from`): its sessions have the same UIDs, so their SEQUENCE must go on, never reset.
     Returns what happened to each session id: added, changed, unchanged or removed.
     """
     existing = {
@@ -141,12 +150,30 @@ def sync_sessions(tenant: Tenant, plan_id: str, plan: Plan, now: datetime) -> di
             tenant.select(SessionState).where(SessionState.plan_id == plan_id)
         )
     }
+    if not existing and carry_from is not None:
+        carried = [
+            SessionState(
+                plan_id=plan_id,
+                session_id=old.session_id,
+                day=old.day,
+                kind=old.kind,
+                content_hash=old.content_hash,
+                sequence=old.sequence,
+                modified_at=old.modified_at,
+                removed_at=old.removed_at,
+            )
+            for old in tenant.db.scalars(
+                tenant.select(SessionState).where(SessionState.plan_id == carry_from)
+            )
+        ]
+        existing = {state.session_id: state for state in tenant.add_all(carried)}
     outcome: dict[str, str] = {}
+    new_states: list[SessionState] = []
     for session in plan.sessions:
         digest = session_hash(session)
         state = existing.pop(session.id, None)
         if state is None:
-            tenant.add(
+            new_states.append(
                 SessionState(
                     plan_id=plan_id,
                     session_id=session.id,
@@ -165,6 +192,7 @@ def sync_sessions(tenant: Tenant, plan_id: str, plan: Plan, now: datetime) -> di
             outcome[session.id] = "changed"
         else:
             outcome[session.id] = "unchanged"
+    tenant.add_all(new_states)
     for state in existing.values():
         if state.removed_at is None:
             state.removed_at = now

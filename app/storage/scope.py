@@ -3,7 +3,7 @@ which adds the organisation filter, so another organisation's objects are simply
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -32,9 +32,14 @@ class Tenant:
             raise NotFound(f"{what or model.__name__.lower()} {object_id} not found")
         return found
 
-    def add(self, obj: T, **_: Any) -> T:
+    def add(self, obj: T) -> T:
         """Add a new object owned by this organisation (flushed, not committed)."""
-        obj.organization_id = self.organization_id  # type: ignore[attr-defined]
-        self.db.add(obj)
+        return self.add_all([obj])[0]
+
+    def add_all(self, objects: list[T]) -> list[T]:
+        """Add new objects owned by this organisation, in one flush."""
+        for obj in objects:
+            obj.organization_id = self.organization_id  # type: ignore[attr-defined]
+        self.db.add_all(objects)
         self.db.flush()
-        return obj
+        return objects

@@ -228,3 +228,35 @@ def test_feed_follows_replans(client: TestClient, auth: dict[str, str]) -> None:
     assert datetime.now(UTC) - datetime.strptime(
         second.headers["last-modified"], "%a, %d %b %Y %H:%M:%S GMT"
     ).replace(tzinfo=UTC) < timedelta(minutes=5)
+
+
+def test_a_new_plan_keeps_the_feed_uid_and_counts_sequences_on(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Regression: a second plan for the same athlete restarted every SEQUENCE at 0 for the same
+    UIDs, which calendars ignore as older than what they have."""
+    athlete = athlete_with_plan(client, auth, load_example("weak_left_glute_hamstring"))
+    token = new_token(client, auth, athlete)
+    first = client.get(feed_path(token)).content
+    client.post(
+        f"/v1/athletes/{athlete}/check-ins",
+        json={"date": "2026-06-10", "pain_during": 6, "pain_next_morning": 3},
+        headers=auth,
+    )
+    bumped = _events(client.get(feed_path(token)).content)
+    changed = {u for u, b in bumped.items() if b"SEQUENCE:1" in b}
+    assert changed
+    assert client.post(f"/v1/athletes/{athlete}/plans", headers=auth).status_code == 201
+    second = client.get(feed_path(token)).content
+    calendar_uid = re.search(rb"\r\nUID:([^\r]+)\r\nX-PUBLISHED", first)
+    assert calendar_uid is not None
+    assert calendar_uid.group(0) in second
+    assert secret_of(token).encode() not in second
+    after = _events(second)
+    for uid in changed & set(after):
+        assert b"SEQUENCE:0" not in after[uid]
+
+
+def secret_of(token: dict[str, Any]) -> str:
+    url: str = token["url"]
+    return url.rsplit("/feeds/", 1)[1].removesuffix(".ics")

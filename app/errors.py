@@ -27,6 +27,10 @@ class StridePlanError(Exception):
             "detail": self.detail if self.detail is not None else self.message,
         }
 
+    def headers(self) -> dict[str, str]:
+        """Extra response headers (e.g. Retry-After)."""
+        return {}
+
 
 class InvalidInput(StridePlanError):
     """A request that cannot be processed as sent."""
@@ -47,6 +51,41 @@ class Unauthorized(StridePlanError):
 
     status_code = 401
     code = "unauthorized"
+
+
+class Forbidden(StridePlanError):
+    """The caller's role may not do this."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class PreconditionRequired(StridePlanError):
+    """An update without If-Match (optimistic concurrency is required)."""
+
+    status_code = 428
+    code = "precondition_required"
+
+
+class PreconditionFailed(StridePlanError):
+    """An update whose If-Match is stale."""
+
+    status_code = 412
+    code = "precondition_failed"
+
+
+class TooManyRequests(StridePlanError):
+    """Rate limit reached; retry after `retry_after` seconds."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Conflict(StridePlanError):

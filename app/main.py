@@ -10,14 +10,14 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import athletes, feeds, health, plans
+from app.api import admin, athletes, feeds, health, plans, rulesets
 from app.api.deps import Services
 from app.api.errors import install_error_handlers
 from app.api.limits import BodyLimitMiddleware
 from app.config import Settings, get_settings
-from app.engine.compile import load_ruleset
 from app.engine.host import get_host
 from app.logs import install_redaction
+from app.services.rulesets import RuleSetLibrary
 from app.storage.db import make_engine, make_sessionmaker
 
 DESCRIPTION = """
@@ -42,10 +42,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ruleset = load_ruleset(settings.rules_dir)
-        get_host().prepare(ruleset)
+        library = RuleSetLibrary(settings.rules_dir)
+        get_host().prepare(library.base)
         engine = make_engine(settings.database_url)
-        app.state.services = Services(settings, engine, make_sessionmaker(engine), ruleset)
+        services = Services(
+            settings, engine, make_sessionmaker(engine), library.base, library=library
+        )
+        app.state.services = services
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's way (plan generation allocates a lot; full collections were the p99).
         gc.collect()
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            services.jobs.shutdown(wait=True)
             engine.dispose()
 
     app = FastAPI(
@@ -68,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans.router)
     app.include_router(athletes.router)
     app.include_router(feeds.router)
+    app.include_router(admin.router)
+    app.include_router(rulesets.router)
     return app
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Header, Response
 
-from app.api.deps import RuleSetDep, ServicesDep, TenantDep, today_in
+from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep
 from app.api.errors import responses
+from app.api.pagination import Cursor, Limit, check_if_match, etag_of, next_cursor, page
 from app.api.plans import plan_response
 from app.api.schemas import (
     AthleteCreate,
     AthleteOut,
+    AthletePage,
+    AthletePatch,
     CheckInOut,
     CheckInResponse,
     IntakeOut,
@@ -20,13 +23,14 @@ from app.api.schemas import (
     PlanCreate,
     Verdict,
 )
+from app.errors import Forbidden
 from app.intake.checkin import CheckInIn
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.models import Plan
 from app.services.checkins import record_check_in
 from app.services.plans import generate_plan, intake_for_plan, plan_json, store_intake
-from app.storage.tables import Athlete, IntakeRecord
+from app.storage.tables import Athlete, Coach, IntakeRecord
 
 router = APIRouter(prefix="/v1/athletes", tags=["athletes"])
 
@@ -39,10 +43,16 @@ def _athlete_out(athlete: Athlete) -> AthleteOut:
     "",
     status_code=201,
     response_model=AthleteOut,
-    responses=responses(401, 413, 422),
+    responses=responses(401, 403, 404, 409, 413, 422, 429),
     summary="Create an athlete",
 )
-def create_athlete(body: AthleteCreate, tenant: TenantDep) -> AthleteOut:
+def create_athlete(body: AthleteCreate, tenant: TenantDep, caller: CallerDep) -> AthleteOut:
+    """A coach's key creates the coach's own athletes; admin and app keys may name a coach."""
+    coach_id = body.coach_id
+    if coach_id is not None:
+        if caller.role == "coach" and coach_id != caller.coach_id:
+            raise Forbidden("a coach key creates athletes for its own coach only")
+        tenant.get(Coach, coach_id, what="coach")
     athlete = tenant.add(
         Athlete(
             id=str(uuid.uuid4()),
@@ -50,16 +60,65 @@ def create_athlete(body: AthleteCreate, tenant: TenantDep) -> AthleteOut:
             timezone=body.timezone,
             units=body.units.value,
             external_ref=body.external_ref,
+            coach_id=coach_id,
         )
     )
     return _athlete_out(athlete)
 
 
 @router.get(
-    "/{athlete_id}", response_model=AthleteOut, responses=responses(401, 404), summary="An athlete"
+    "",
+    response_model=AthletePage,
+    responses=responses(401, 422, 429),
+    summary="The athletes this key can see",
 )
-def get_athlete(athlete_id: str, tenant: TenantDep) -> AthleteOut:
-    return _athlete_out(tenant.get(Athlete, athlete_id, what="athlete"))
+def list_athletes(tenant: TenantDep, limit: Limit = 50, cursor: Cursor = None) -> AthletePage:
+    rows = list(tenant.db.scalars(page(tenant.select(Athlete), Athlete, limit, cursor)))
+    return AthletePage(
+        items=[_athlete_out(a) for a in rows[:limit]], next_cursor=next_cursor(rows, limit)
+    )
+
+
+@router.get(
+    "/{athlete_id}",
+    response_model=AthleteOut,
+    responses=responses(401, 404, 429),
+    summary="An athlete (its ETag is for If-Match on updates)",
+)
+def get_athlete(athlete_id: str, tenant: TenantDep, response: Response) -> AthleteOut:
+    athlete = tenant.get(Athlete, athlete_id, what="athlete")
+    response.headers["ETag"] = etag_of(athlete.version)
+    return _athlete_out(athlete)
+
+
+@router.patch(
+    "/{athlete_id}",
+    response_model=AthleteOut,
+    responses=responses(401, 403, 404, 412, 413, 422, 428, 429),
+    summary="Update an athlete (needs If-Match)",
+)
+def update_athlete(
+    athlete_id: str,
+    body: AthletePatch,
+    tenant: TenantDep,
+    caller: CallerDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(description="The athlete's ETag")] = None,
+) -> AthleteOut:
+    athlete = tenant.get(Athlete, athlete_id, what="athlete")
+    check_if_match(if_match, athlete.version)
+    changes = body.model_dump(exclude_unset=True)
+    if "coach_id" in changes:
+        if caller.role == "coach":
+            raise Forbidden("a coach key cannot hand an athlete to another coach")
+        if changes["coach_id"] is not None:
+            tenant.get(Coach, changes["coach_id"], what="coach")
+    for field, value in changes.items():
+        setattr(athlete, field, value.value if field == "units" and value else value)
+    athlete.version += 1
+    tenant.db.flush()
+    response.headers["ETag"] = etag_of(athlete.version)
+    return _athlete_out(athlete)
 
 
 def _intake_out(record: IntakeRecord) -> IntakeOut:
@@ -79,9 +138,11 @@ def _intake_out(record: IntakeRecord) -> IntakeOut:
     responses=responses(401, 404, 413, 422),
     summary="Store an intake for an athlete",
 )
-def create_intake(athlete_id: str, intake: Intake, tenant: TenantDep) -> IntakeOut:
+def create_intake(
+    athlete_id: str, intake: Intake, tenant: TenantDep, services: ServicesDep
+) -> IntakeOut:
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
-    finalize(intake, today_in(intake.athlete.timezone), loc_prefix=("body",))
+    finalize(intake, services.today(intake.athlete.timezone), loc_prefix=("body",))
     return _intake_out(store_intake(tenant, athlete, intake))
 
 
@@ -96,13 +157,14 @@ def create_plan(
     athlete_id: str,
     tenant: TenantDep,
     ruleset: RuleSetDep,
+    services: ServicesDep,
     body: Annotated[PlanCreate | None, Body()] = None,
 ) -> Response:
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     request = body or PlanCreate()
     record = intake_for_plan(tenant, athlete, request.intake_id)
     stored = generate_plan(
-        tenant, athlete, record, ruleset, today_in(athlete.timezone), request.start_date
+        tenant, athlete, record, ruleset, services.today(athlete.timezone), request.start_date
     )
     return plan_response(
         Plan.model_validate(stored.document),
@@ -125,7 +187,7 @@ def create_check_in(
     re-planned from the day after the check-in (the past stays as it was), its revision goes up,
     unchanged sessions keep their ids, and the response lists what changed and why."""
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
-    result = record_check_in(tenant, athlete, body, ruleset, today_in(athlete.timezone))
+    result = record_check_in(tenant, athlete, body, ruleset, services.today(athlete.timezone))
     services.feed_targets.forget()  # the athlete's calendar shows the new revision at once
     row = result.check_in
     return CheckInResponse(

@@ -36,7 +36,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def domain(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StridePlanError)
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
     async def validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -58,9 +58,14 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses a route can return."""
     text = {
         401: "Missing or invalid API key",
-        404: "Not found (or owned by another organisation)",
+        403: "The key's role may not do this",
+        404: "Not found (or owned by another organisation or coach)",
+        409: "Conflict (e.g. the same Idempotency-Key is still in flight)",
+        412: "If-Match does not match the current ETag",
         413: "Request body too large",
         422: "Invalid input; `detail` names each bad field",
+        428: "If-Match is required for updates",
+        429: "Rate limited; see Retry-After",
         503: "Not ready",
     }
     return {s: {"model": ErrorBody, "description": text.get(s, "Error")} for s in statuses}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep, today_in
+from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep
 from app.api.errors import responses
 from app.export.chart import to_svg
 from app.intake.checks import finalize
@@ -44,11 +44,12 @@ def preview_plan(
     intake: Intake,
     _caller: CallerDep,
     ruleset: RuleSetDep,
+    services: ServicesDep,
     explain: Annotated[bool, Query(description="Also list rules one condition short")] = False,
 ) -> Response:
     """Intake in, plan out; stateless. `start_date` defaults to next Monday where the athlete
     lives."""
-    finalized = finalize(intake, today_in(intake.athlete.timezone), loc_prefix=("body",))
+    finalized = finalize(intake, services.today(intake.athlete.timezone), loc_prefix=("body",))
     return plan_response(build_plan(finalized, ruleset, BuildOptions(explain=explain)))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,9 @@ class AthleteCreate(BaseModel):
     timezone: TimezoneName = "UTC"
     units: UnitsField = Units.km
     external_ref: Annotated[str, Field(max_length=100)] | None = None
+    coach_id: Annotated[str, Field(max_length=36)] | None = Field(
+        default=None, description="The coach who owns the athlete (a coach key: always itself)"
+    )
 
 
 class AthleteOut(BaseModel):
@@ -35,6 +38,8 @@ class AthleteOut(BaseModel):
     timezone: str
     units: str
     external_ref: str | None = None
+    coach_id: str | None = None
+    version: int = Field(description='Send it back as If-Match ("v<version>") to update')
     created_at: datetime
 
 
@@ -132,3 +137,127 @@ class FeedTokenCreated(FeedTokenOut):
 
     url: str
     webcal_url: str
+
+
+class CoachCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Name
+
+
+class CoachOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    """A new key: `admin` (everything), `coach` (the coach's own athletes and the rules) or
+    `app` (all the organisation's athletes, no rules or keys)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    role: Literal["admin", "coach", "app"]
+    name: Annotated[str, Field(max_length=100)] = ""
+    coach_id: Annotated[str, Field(max_length=36)] | None = None
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    role: str
+    name: str
+    coach_id: str | None = None
+    prefix: str = Field(description="The public part of the key, to recognise it")
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked: bool = False
+
+
+class ApiKeyCreated(ApiKeyOut):
+    api_key: str = Field(description="Shown once; only a hash is stored")
+
+
+class AthletePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Name | None = None
+    timezone: TimezoneName | None = None
+    units: UnitsField | None = None
+    external_ref: Annotated[str, Field(max_length=100)] | None = None
+    coach_id: Annotated[str, Field(max_length=36)] | None = None
+
+
+class Page(BaseModel):
+    """A page of results; pass `next_cursor` as `cursor` for the next one."""
+
+    items: list[Any]
+    next_cursor: str | None = None
+
+
+class AthletePage(Page):
+    items: list[AthleteOut]
+
+
+class DraftCreate(BaseModel):
+    """A new draft: a copy of the shipped base, the active rules or a published version, with
+    optional files added or replaced (file name → YAML text)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    based_on: Literal["base", "active"] | Annotated[int, Field(ge=1)] = "active"
+    files: Annotated[
+        dict[str, Annotated[str, Field(max_length=1024 * 1024)]], Field(max_length=50)
+    ] = {}
+
+
+class DraftOut(BaseModel):
+    id: str
+    based_on: str
+    files: dict[str, str] | list[str]
+    etag: str
+    created_at: datetime
+
+
+class PreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    athlete_ids: (
+        Annotated[list[Annotated[str, Field(max_length=36)]], Field(max_length=50)] | None
+    ) = None
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    version: Literal["base"] | Annotated[int, Field(ge=1)]
+
+
+class JobOut(BaseModel):
+    id: str
+    reason: str
+    status: str
+    total: int
+    done: int
+    failed: int
+    errors: dict[str, str] = {}
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class PublishOut(BaseModel):
+    version: int | Literal["base"]
+    job: JobOut
+
+
+class VersionOut(BaseModel):
+    number: int
+    based_on: str
+    digest: str | None
+    published_at: datetime | None
+    active: bool
+
+
+class RuleSetsOut(BaseModel):
+    active: dict[str, Any]
+    versions: list[VersionOut]
+    drafts: list[DraftOut]

@@ -73,7 +73,8 @@ def _validate(body: CheckInIn, plan: Plan, today: date) -> None:
                 )
 
 
-def _records(tenant: Tenant, plan_id: str) -> list[CheckInRecord]:
+def records_for(tenant: Tenant, plan_id: str) -> list[CheckInRecord]:
+    """The plan's check-ins with their verdicts, oldest first."""
     rows = tenant.db.scalars(
         tenant.select(CheckIn)
         .where(CheckIn.plan_id == plan_id)
@@ -134,7 +135,7 @@ def record_check_in(
         lineage=athlete.id,
         plan_id=record.id,
         revision=record.revision + 1,
-        check_ins=_records(tenant, record.id),
+        check_ins=records_for(tenant, record.id),
     )
     fresh = build_plan(intake, ruleset, options)
     merged = merge(previous, fresh, body.date)

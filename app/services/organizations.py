@@ -1,4 +1,4 @@
-"""Organisations and their API keys."""
+"""Organisations, coaches and API keys (roles: admin, coach, app)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,41 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Unauthorized
+from app.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from app.security import API_KEY_PREFIX, matches, mint, split
-from app.storage.tables import ApiKey, Organization, utcnow
+from app.storage.tables import ApiKey, Coach, Organization, utcnow
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+ROLES = ("admin", "coach", "app")
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is calling: their organisation, key and role."""
+    """Who is calling: their organisation, key, role and (for a coach key) coach."""
 
     organization_id: str
     key_id: str
     role: str
+    coach_id: str | None = None
+
+    def require(self, *roles: str) -> None:
+        """`Forbidden` unless the caller has one of `roles`."""
+        if self.role not in roles:
+            raise Forbidden(f"a {self.role} key may not do this; it needs {' or '.join(roles)}")
+
+
+def _key(organization_id: str, role: str, name: str, coach_id: str | None) -> tuple[ApiKey, str]:
+    secret = mint(API_KEY_PREFIX)
+    key = ApiKey(
+        id=str(uuid.uuid4()),
+        organization_id=organization_id,
+        prefix=secret.lookup,
+        key_hash=secret.digest,
+        role=role,
+        coach_id=coach_id,
+        name=name,
+    )
+    return key, secret.value
 
 
 def create_organization(db: Session, name: str) -> tuple[Organization, str]:
@@ -30,19 +51,40 @@ def create_organization(db: Session, name: str) -> tuple[Organization, str]:
     organization = Organization(id=str(uuid.uuid4()), name=name)
     db.add(organization)
     db.flush()  # the key's foreign key needs the organisation row first
-    secret = mint(API_KEY_PREFIX)
-    db.add(
-        ApiKey(
-            id=str(uuid.uuid4()),
-            organization_id=organization.id,
-            prefix=secret.lookup,
-            key_hash=secret.digest,
-            role="admin",
-            name="first key",
-        )
-    )
+    key, value = _key(organization.id, "admin", "first key", None)
+    db.add(key)
     db.flush()
-    return organization, secret.value
+    return organization, value
+
+
+def create_api_key(
+    db: Session, organization_id: str, role: str, name: str, coach_id: str | None
+) -> tuple[ApiKey, str]:
+    """A new key for the organisation; a coach key belongs to one of its coaches."""
+    if role not in ROLES:
+        raise InvalidInput(
+            "unknown role",
+            detail=[{"loc": ["body", "role"], "msg": f"one of {', '.join(ROLES)}", "type": "enum"}],
+        )
+    if (role == "coach") != (coach_id is not None):
+        raise InvalidInput(
+            "coach_id goes with the coach role",
+            detail=[
+                {
+                    "loc": ["body", "coach_id"],
+                    "msg": "required for a coach key, and only for one",
+                    "type": "coach",
+                }
+            ],
+        )
+    if coach_id is not None:
+        coach = db.get(Coach, coach_id)
+        if coach is None or coach.organization_id != organization_id:
+            raise NotFound(f"coach {coach_id} not found")
+    key, value = _key(organization_id, role, name, coach_id)
+    db.add(key)
+    db.flush()
+    return key, value
 
 
 def authenticate(db: Session, authorization: str | None) -> Caller:
@@ -59,4 +101,4 @@ def authenticate(db: Session, authorization: str | None) -> Caller:
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now
-    return Caller(key.organization_id, key.id, key.role)
+    return Caller(key.organization_id, key.id, key.role, key.coach_id)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -70,6 +71,21 @@ class Organization(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The published rule-set version plans are made with (None: the shipped base rules).
+    active_ruleset_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+class Coach(Base):
+    """A coach in an organisation; a coach's API key sees only the coach's own athletes."""
+
+    __tablename__ = "coaches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ApiKey(Base):
@@ -82,6 +98,9 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16), default="admin")
+    coach_id: Mapped[str | None] = mapped_column(
+        ForeignKey("coaches.id", ondelete="CASCADE"), default=None
+    )
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -99,6 +118,10 @@ class Athlete(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     units: Mapped[str] = mapped_column(String(2))
     external_ref: Mapped[str | None] = mapped_column(String(100), default=None)
+    coach_id: Mapped[str | None] = mapped_column(
+        ForeignKey("coaches.id", ondelete="SET NULL"), default=None, index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -216,3 +239,57 @@ class FeedToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RuleSetVersion(Base):
+    """An organisation's rule set: a draft (editable) or a published, immutable version."""
+
+    __tablename__ = "rule_set_versions"
+    __table_args__ = (UniqueConstraint("organization_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int | None] = mapped_column(Integer, default=None)  # set when published
+    status: Mapped[str] = mapped_column(String(16))  # draft | published
+    based_on: Mapped[str] = mapped_column(String(40))
+    files: Mapped[dict[str, Any]]
+    digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    etag: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RegenerationJob(Base):
+    """Re-generating an organisation's plans with a newly active rule set, with progress."""
+
+    __tablename__ = "regeneration_jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    ruleset_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    reason: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class IdempotencyRecord(Base):
+    """The first response to a creating POST with an Idempotency-Key, to replay it."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)  # hash(caller, key, path)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # in_flight | done
+    response_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    response_headers: Mapped[dict[str, Any]]
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

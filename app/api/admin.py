@@ -1,0 +1,100 @@
+"""Coaches and API keys (admin keys only)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from app.api.deps import CallerDep, TenantDep
+from app.api.errors import responses
+from app.api.pagination import Cursor, Limit, next_cursor, page
+from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, CoachCreate, CoachOut, Page
+from app.services.organizations import create_api_key
+from app.storage.tables import ApiKey, Coach, utcnow
+
+router = APIRouter(prefix="/v1", tags=["organisation"])
+
+
+def _key_out(key: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=key.id,
+        role=key.role,
+        name=key.name,
+        coach_id=key.coach_id,
+        prefix=key.prefix,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked=key.revoked_at is not None,
+    )
+
+
+@router.post(
+    "/coaches",
+    status_code=201,
+    response_model=CoachOut,
+    responses=responses(401, 403, 409, 413, 422, 429),
+    summary="Add a coach",
+)
+def create_coach(body: CoachCreate, tenant: TenantDep, caller: CallerDep) -> CoachOut:
+    caller.require("admin")
+    coach = tenant.add(Coach(id=str(uuid.uuid4()), name=body.name))
+    return CoachOut(id=coach.id, name=coach.name, created_at=coach.created_at)
+
+
+@router.get(
+    "/coaches",
+    response_model=Page,
+    responses=responses(401, 403, 422, 429),
+    summary="The organisation's coaches",
+)
+def list_coaches(
+    tenant: TenantDep, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page:
+    caller.require("admin", "app")
+    rows = list(tenant.db.scalars(page(tenant.select(Coach), Coach, limit, cursor)))
+    items = [CoachOut(id=c.id, name=c.name, created_at=c.created_at) for c in rows[:limit]]
+    return Page(items=items, next_cursor=next_cursor(rows, limit))
+
+
+@router.post(
+    "/api-keys",
+    status_code=201,
+    response_model=ApiKeyCreated,
+    responses=responses(401, 403, 404, 409, 413, 422, 429),
+    summary="Create an API key (shown once)",
+)
+def create_key(body: ApiKeyCreate, tenant: TenantDep, caller: CallerDep) -> ApiKeyCreated:
+    caller.require("admin")
+    key, value = create_api_key(
+        tenant.db, tenant.organization_id, body.role, body.name, body.coach_id
+    )
+    return ApiKeyCreated(**_key_out(key).model_dump(), api_key=value)
+
+
+@router.get(
+    "/api-keys",
+    response_model=Page,
+    responses=responses(401, 403, 422, 429),
+    summary="The organisation's API keys (without their secrets)",
+)
+def list_keys(
+    tenant: TenantDep, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page:
+    caller.require("admin")
+    rows = list(tenant.db.scalars(page(tenant.select(ApiKey), ApiKey, limit, cursor)))
+    return Page(items=[_key_out(k) for k in rows[:limit]], next_cursor=next_cursor(rows, limit))
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    status_code=204,
+    responses=responses(401, 403, 404, 429),
+    summary="Revoke an API key",
+)
+def revoke_key(key_id: str, tenant: TenantDep, caller: CallerDep) -> Response:
+    caller.require("admin")
+    key = tenant.get(ApiKey, key_id, what="API key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return Response(status_code=204)

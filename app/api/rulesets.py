@@ -1,0 +1,309 @@
+"""An organisation's rule sets over the API: draft → validate → test → preview → publish,
+and rollback. Editing needs an admin or coach key; any key may read."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Response
+
+from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit
+from app.api.errors import responses
+from app.api.pagination import check_if_match, etag_of
+from app.api.schemas import (
+    DraftCreate,
+    DraftOut,
+    JobOut,
+    PreviewRequest,
+    PublishOut,
+    RollbackRequest,
+    RuleSetsOut,
+    VersionOut,
+)
+from app.errors import Conflict
+from app.services.rulesets import (
+    RuleSetLibrary,
+    activate,
+    create_draft,
+    draft,
+    preview,
+    problems_of,
+    publish,
+    published,
+    put_file,
+    run_job,
+    test_results,
+)
+from app.storage.scope import Tenant
+from app.storage.tables import Organization, RegenerationJob, RuleSetVersion
+
+router = APIRouter(prefix="/v1/rulesets", tags=["rules"])
+EDITORS = ("admin", "coach")
+
+
+def _library(services: ServicesDep) -> RuleSetLibrary:
+    assert services.library is not None
+    return services.library
+
+
+def _draft_out(version: RuleSetVersion, with_text: bool) -> DraftOut:
+    files: dict[str, str] = version.files["files"]
+    return DraftOut(
+        id=version.id,
+        based_on=version.based_on,
+        files=dict(sorted(files.items())) if with_text else sorted(files),
+        etag=etag_of(version.etag),
+        created_at=version.created_at,
+    )
+
+
+def _job_out(job: RegenerationJob) -> JobOut:
+    return JobOut(
+        id=job.id,
+        reason=job.reason,
+        status=job.status,
+        total=job.total,
+        done=job.done,
+        failed=job.failed,
+        errors=job.errors.get("athletes", {}),
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+def _start(job: RegenerationJob, tenant: Tenant, services: ServicesDep) -> None:
+    """Start re-generation once the request has committed (the job's thread needs its rows)."""
+    organization_id, job_id, library = tenant.organization_id, job.id, _library(services)
+    after_commit(
+        tenant.db,
+        lambda: services.jobs.submit(
+            run_job, services.sessions, library, organization_id, job_id, services.today
+        ),
+    )
+
+
+@router.get(
+    "",
+    response_model=RuleSetsOut,
+    responses=responses(401, 429),
+    summary="The active rule set, published versions and drafts",
+)
+def list_rulesets(tenant: TenantDep, services: ServicesDep) -> RuleSetsOut:
+    library = _library(services)
+    organization = tenant.db.get(Organization, tenant.organization_id)
+    assert organization is not None
+    active = library.active(tenant.db, tenant.organization_id)
+    versions = list(
+        tenant.db.scalars(
+            tenant.select(RuleSetVersion).order_by(RuleSetVersion.created_at, RuleSetVersion.id)
+        )
+    )
+    return RuleSetsOut(
+        active={
+            "name": active.name,
+            "version": active.version,
+            "digest": active.digest[:16],
+            "custom": organization.active_ruleset_id is not None,
+        },
+        versions=[
+            VersionOut(
+                number=v.number or 0,
+                based_on=v.based_on,
+                digest=v.digest,
+                published_at=v.published_at,
+                active=v.id == organization.active_ruleset_id,
+            )
+            for v in versions
+            if v.status == "published"
+        ],
+        drafts=[_draft_out(v, False) for v in versions if v.status == "draft"],
+    )
+
+
+@router.post(
+    "/drafts",
+    status_code=201,
+    response_model=DraftOut,
+    responses=responses(401, 403, 404, 409, 413, 422, 429),
+    summary="Start a draft from the base, the active rules or a version",
+)
+def create_ruleset_draft(
+    body: DraftCreate,
+    tenant: TenantDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    response: Response,
+) -> DraftOut:
+    caller.require(*EDITORS)
+    version = create_draft(tenant, _library(services), body.based_on, body.files)
+    response.headers["ETag"] = etag_of(version.etag)
+    return _draft_out(version, True)
+
+
+@router.get(
+    "/drafts/{draft_id}",
+    response_model=DraftOut,
+    responses=responses(401, 404, 429),
+    summary="A draft with its files (the ETag is for If-Match on edits)",
+)
+def get_ruleset_draft(draft_id: str, tenant: TenantDep, response: Response) -> DraftOut:
+    version = draft(tenant, draft_id)
+    response.headers["ETag"] = etag_of(version.etag)
+    return _draft_out(version, True)
+
+
+@router.put(
+    "/drafts/{draft_id}/files/{filename}",
+    response_model=DraftOut,
+    responses=responses(401, 403, 404, 412, 413, 422, 428, 429),
+    summary="Add or replace one YAML file of a draft (needs If-Match)",
+)
+def put_ruleset_file(
+    draft_id: str,
+    filename: str,
+    tenant: TenantDep,
+    caller: CallerDep,
+    response: Response,
+    text: Annotated[str, Body(media_type="application/yaml", max_length=1024 * 1024)],
+    if_match: Annotated[str | None, Header(description="The draft's ETag")] = None,
+) -> DraftOut:
+    """The body is the file's YAML text. Checks run on validate/test, not here."""
+    caller.require(*EDITORS)
+    version = draft(tenant, draft_id)
+    check_if_match(if_match, version.etag)
+    put_file(version, filename, text)
+    tenant.db.flush()
+    response.headers["ETag"] = etag_of(version.etag)
+    return _draft_out(version, False)
+
+
+@router.delete(
+    "/drafts/{draft_id}/files/{filename}",
+    status_code=204,
+    responses=responses(401, 403, 404, 412, 428, 429),
+    summary="Remove one file of a draft (needs If-Match)",
+)
+def delete_ruleset_file(
+    draft_id: str,
+    filename: str,
+    tenant: TenantDep,
+    caller: CallerDep,
+    if_match: Annotated[str | None, Header(description="The draft's ETag")] = None,
+) -> Response:
+    caller.require(*EDITORS)
+    version = draft(tenant, draft_id)
+    check_if_match(if_match, version.etag)
+    put_file(version, filename, None)
+    return Response(status_code=204, headers={"ETag": etag_of(version.etag)})
+
+
+@router.post(
+    "/drafts/{draft_id}/validate",
+    responses=responses(401, 403, 404, 429),
+    summary="The same checks and messages as `strideplan rules check`",
+)
+def validate_ruleset_draft(
+    draft_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    caller.require(*EDITORS)
+    ruleset, problems = problems_of(_library(services), draft(tenant, draft_id))
+    result: dict[str, Any] = {"ok": not problems, "problems": [p.as_dict() for p in problems]}
+    if ruleset is not None:
+        result["rules"], result["files"] = len(ruleset.rules), len(ruleset.files)
+    return result
+
+
+@router.post(
+    "/drafts/{draft_id}/test",
+    responses=responses(401, 403, 404, 429),
+    summary="Run the draft's cases and the safety rules on random intakes",
+)
+def test_ruleset_draft(
+    draft_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    caller.require(*EDITORS)
+    return test_results(_library(services), draft(tenant, draft_id))
+
+
+@router.post(
+    "/drafts/{draft_id}/preview",
+    responses=responses(401, 403, 404, 409, 413, 422, 429),
+    summary="Re-plan athletes with the draft and show what would change",
+)
+def preview_ruleset_draft(
+    draft_id: str,
+    tenant: TenantDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    body: PreviewRequest | None = None,
+) -> dict[str, Any]:
+    """Nothing is stored. Per athlete: sessions added, removed and changed, caps changed and
+    status; and totals. Without `athlete_ids`, the organisation's athletes (at most 50)."""
+    caller.require(*EDITORS)
+    version = draft(tenant, draft_id)
+    ruleset, problems = problems_of(_library(services), version)
+    if ruleset is None:
+        raise_conflict(problems)
+    ids = body.athlete_ids if body else None
+    return preview(tenant, _library(services), version, ids, services.today)
+
+
+def raise_conflict(problems: list[Any]) -> None:
+    raise Conflict("the draft does not validate", detail=[p.as_dict() for p in problems])
+
+
+@router.post(
+    "/drafts/{draft_id}/publish",
+    status_code=202,
+    response_model=PublishOut,
+    responses=responses(401, 403, 404, 409, 429),
+    summary="Publish the draft as the next version; plans are re-generated",
+)
+def publish_ruleset_draft(
+    draft_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
+) -> PublishOut:
+    """The version is immutable from now on. Every athlete's plan is re-generated in the
+    background (the past kept); follow the job for progress."""
+    caller.require(*EDITORS)
+    version = draft(tenant, draft_id)
+    job = publish(tenant, _library(services), version)
+    _start(job, tenant, services)
+    assert version.number is not None
+    return PublishOut(version=version.number, job=_job_out(job))
+
+
+@router.post(
+    "/rollback",
+    status_code=202,
+    response_model=PublishOut,
+    responses=responses(401, 403, 404, 409, 413, 422, 429),
+    summary="Make an earlier version (or the base) active again",
+)
+def rollback_ruleset(
+    body: RollbackRequest, tenant: TenantDep, caller: CallerDep, services: ServicesDep
+) -> PublishOut:
+    caller.require(*EDITORS)
+    version = None if body.version == "base" else published(tenant, int(body.version))
+    job = activate(tenant, version, f"rolled back to {body.version}")
+    _start(job, tenant, services)
+    return PublishOut(version=body.version, job=_job_out(job))
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobOut,
+    responses=responses(401, 404, 429),
+    summary="Progress of a plan re-generation",
+)
+def get_ruleset_job(job_id: str, tenant: TenantDep) -> JobOut:
+    return _job_out(tenant.get(RegenerationJob, job_id, what="job"))
+
+
+@router.get(
+    "/versions/{number}",
+    response_model=DraftOut,
+    responses=responses(401, 404, 429),
+    summary="A published version's files",
+)
+def get_ruleset_version(number: int, tenant: TenantDep) -> DraftOut:
+    return _draft_out(published(tenant, number), True)

@@ -1,0 +1,442 @@
+"""Rule sets per organisation: drafts forked from the shipped base, validated, tested and
+previewed on real athletes, then published as immutable versions (or rolled back), after which
+every athlete's plan is re-generated in the background with progress in a job."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.authoring.cases import case_problems, run_case
+from app.authoring.sample import check_sample
+from app.engine.compile import MAX_FILES, compile_sources, read_sources
+from app.engine.model import RuleSet
+from app.engine.problems import RuleProblem, RuleSetRejected
+from app.errors import Conflict, InvalidInput, NotFound
+from app.intake.models import Intake
+from app.plan.build import BuildOptions, build_plan, check_or_raise
+from app.plan.models import Plan
+from app.plan.replan import changes, merge
+from app.services.checkins import records_for
+from app.services.plans import plan_json, sync_sessions
+from app.storage.scope import Tenant
+from app.storage.tables import (
+    Athlete,
+    IntakeRecord,
+    Organization,
+    PlanRecord,
+    PlanRevision,
+    RegenerationJob,
+    RuleSetVersion,
+    utcnow,
+)
+
+MAX_FILE_CHARS = 1024 * 1024
+SAFETY_SAMPLES = 60
+MAX_PREVIEW_ATHLETES = 50
+
+
+class RuleSetLibrary:
+    """Compiled rule sets by content, shared by the process (compiling costs up to seconds)."""
+
+    def __init__(self, base_dir: Path, size: int = 16) -> None:
+        self.base_files = {
+            name: content.decode() for name, content in read_sources(base_dir).items()
+        }
+        self.base = compile_sources(self.base_files)
+        self._compiled: OrderedDict[str, RuleSet] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def compile(self, files: dict[str, str], version: str | None = None) -> RuleSet:
+        """Validate and compile (`RuleSetRejected` lists every problem); cached by content."""
+        key = f"{version}|" + "|".join(f"{n}:{hash(files[n])}" for n in sorted(files))
+        with self._lock:
+            cached = self._compiled.get(key)
+            if cached is not None:
+                self._compiled.move_to_end(key)
+                return cached
+        ruleset = compile_sources(files)
+        if version is not None:
+            ruleset = dataclasses.replace(ruleset, version=version)
+        with self._lock:
+            self._compiled[key] = ruleset
+            while len(self._compiled) > self._size:
+                self._compiled.popitem(last=False)
+        return ruleset
+
+    def active(self, db: Session, organization_id: str) -> RuleSet:
+        """The organisation's published rule set, or the shipped base."""
+        active_id = db.scalar(
+            select(Organization.active_ruleset_id).where(Organization.id == organization_id)
+        )
+        if active_id is None:
+            return self.base
+        version = db.get(RuleSetVersion, active_id)
+        if version is None or version.number is None:  # pragma: no cover - kept consistent
+            return self.base
+        return self.compile(_files(version), version_label(self.base, version.number))
+
+
+def version_label(base: RuleSet, number: int) -> str:
+    return f"{base.version}+org.{number}"
+
+
+def _files(version: RuleSetVersion) -> dict[str, str]:
+    files: dict[str, str] = version.files["files"]
+    return files
+
+
+def check_filename(name: str) -> None:
+    if not (
+        name.endswith(".yaml")
+        and 6 <= len(name) <= 80
+        and "/" not in name
+        and not name.startswith(".")
+        and name.replace("_", "").replace("-", "").removesuffix(".yaml").isalnum()
+    ):
+        raise InvalidInput(
+            "bad file name",
+            detail=[
+                {
+                    "loc": ["path", "filename"],
+                    "msg": "a name like 'my_rules.yaml' (letters, digits, _ and -)",
+                    "type": "filename",
+                }
+            ],
+        )
+
+
+def create_draft(
+    tenant: Tenant, library: RuleSetLibrary, based_on: str | int, overrides: dict[str, str]
+) -> RuleSetVersion:
+    """A draft copied from the base, the active version or a published version number."""
+    if based_on == "base":
+        files, label = dict(library.base_files), "base"
+    elif based_on == "active":
+        active_id = tenant.db.scalar(
+            select(Organization.active_ruleset_id).where(Organization.id == tenant.organization_id)
+        )
+        source = tenant.get(RuleSetVersion, active_id, what="rule set") if active_id else None
+        files = _files(source) if source else dict(library.base_files)
+        label = f"version {source.number}" if source else "base"
+    else:
+        source = published(tenant, int(based_on))
+        files, label = dict(_files(source)), f"version {source.number}"
+    for name, text in overrides.items():
+        check_filename(name)
+        files[name] = text
+    if len(files) > MAX_FILES:
+        raise InvalidInput(f"at most {MAX_FILES} files")
+    return tenant.add(
+        RuleSetVersion(id=str(uuid.uuid4()), status="draft", based_on=label, files={"files": files})
+    )
+
+
+def draft(tenant: Tenant, draft_id: str) -> RuleSetVersion:
+    found = tenant.get(RuleSetVersion, draft_id, what="rule set draft")
+    if found.status != "draft":
+        raise NotFound(f"rule set draft {draft_id} not found (it is published)")
+    return found
+
+
+def published(tenant: Tenant, number: int) -> RuleSetVersion:
+    found = tenant.db.scalars(
+        tenant.select(RuleSetVersion).where(
+            RuleSetVersion.number == number, RuleSetVersion.status == "published"
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"rule set version {number} not found")
+    return found
+
+
+def put_file(version: RuleSetVersion, name: str, text: str | None) -> None:
+    """Replace (or with None remove) one file of a draft."""
+    check_filename(name)
+    files = dict(_files(version))
+    if text is None:
+        if name not in files:
+            raise NotFound(f"no file {name} in the draft")
+        del files[name]
+    else:
+        files[name] = text
+    version.files = {"files": files}
+    version.etag += 1
+
+
+def problems_of(
+    library: RuleSetLibrary, version: RuleSetVersion
+) -> tuple[RuleSet | None, list[RuleProblem]]:
+    """Everything `strideplan rules check` reports, without the safety sample."""
+    try:
+        ruleset = library.compile(_files(version))
+    except RuleSetRejected as exc:
+        return None, exc.problems
+    return ruleset, case_problems(ruleset)
+
+
+def test_results(library: RuleSetLibrary, version: RuleSetVersion) -> dict[str, Any]:
+    """Run every case and the safety rules on a sample of random intakes."""
+    ruleset, problems = problems_of(library, version)
+    if ruleset is None or problems:
+        return {
+            "ok": False,
+            "problems": [p.as_dict() for p in problems],
+            "cases": [],
+            "safety": None,
+        }
+    results = [run_case(ruleset, case) for case in ruleset.cases]
+    found = check_sample(ruleset, SAFETY_SAMPLES)
+    return {
+        "ok": all(r.passed for r in results) and found is None,
+        "problems": [],
+        "cases": [
+            {
+                "file": r.file,
+                "line": r.line,
+                "name": r.name,
+                "passed": r.passed,
+                "failures": r.failures,
+            }
+            for r in results
+        ],
+        "passed": sum(r.passed for r in results),
+        "failed": sum(not r.passed for r in results),
+        "safety": {
+            "samples": SAFETY_SAMPLES,
+            "ok": found is None,
+            "counterexample": None
+            if found is None
+            else {"intake": found.intake, "problems": found.problems},
+        },
+    }
+
+
+def replan(db_tenant: Tenant, record: PlanRecord, ruleset: RuleSet, today: date) -> Plan:
+    """The plan made with `ruleset` from today on, the past kept (not stored)."""
+    intake_record = db_tenant.get(IntakeRecord, record.intake_id, what="intake")
+    intake = Intake.model_validate(intake_record.body).model_copy(
+        update={"start_date": record.start_date}
+    )
+    previous = Plan.model_validate(record.document)
+    fresh = build_plan(
+        intake,
+        ruleset,
+        BuildOptions(
+            lineage=record.athlete_id,
+            plan_id=record.id,
+            revision=record.revision + 1,
+            check_ins=records_for(db_tenant, record.id),
+        ),
+    )
+    cutoff = min(max(today, previous.start), previous.end)
+    merged = merge(previous, fresh, cutoff) if today >= previous.start else fresh
+    check_or_raise(merged, intake, ruleset)
+    return merged
+
+
+def current_plans(tenant: Tenant, athlete_ids: list[str] | None) -> list[PlanRecord]:
+    """Each athlete's current (latest) plan."""
+    latest = (
+        select(PlanRecord.athlete_id, func.max(PlanRecord.created_at).label("at"))
+        .where(PlanRecord.organization_id == tenant.organization_id)
+        .group_by(PlanRecord.athlete_id)
+        .subquery()
+    )
+    query = tenant.select(PlanRecord).join(
+        latest,
+        (PlanRecord.athlete_id == latest.c.athlete_id) & (PlanRecord.created_at == latest.c.at),
+    )
+    if athlete_ids is not None:
+        query = query.where(PlanRecord.athlete_id.in_(athlete_ids))
+    return list(tenant.db.scalars(query.order_by(PlanRecord.athlete_id)))
+
+
+def _weeks_caps(plan: Plan) -> dict[str, float]:
+    return {w.start.isoformat(): w.cap for w in plan.weeks}
+
+
+def preview(
+    tenant: Tenant,
+    library: RuleSetLibrary,
+    version: RuleSetVersion,
+    athlete_ids: list[str] | None,
+    today: Callable[[str], date],
+) -> dict[str, Any]:
+    """Re-plan the chosen athletes (or all with a plan) with the draft; nothing is stored."""
+    draft_rules = library.compile(_files(version))
+    if athlete_ids is not None:
+        for athlete_id in athlete_ids:
+            tenant.get(Athlete, athlete_id, what="athlete")
+    records = current_plans(tenant, athlete_ids)[:MAX_PREVIEW_ATHLETES]
+    athletes = []
+    totals = {
+        "athletes": 0,
+        "added": 0,
+        "removed": 0,
+        "changed": 0,
+        "caps_changed": 0,
+        "status_changed": 0,
+        "failed": 0,
+    }
+    for record in records:
+        before = Plan.model_validate(record.document)
+        timezone = before.athlete.timezone
+        entry: dict[str, Any] = {
+            "athlete_id": record.athlete_id,
+            "plan_id": record.id,
+            "status_before": before.status,
+        }
+        try:
+            after = replan(tenant, record, draft_rules, today(timezone))
+        except Exception as exc:  # a draft that cannot plan for someone is what preview is for
+            entry["error"] = f"{type(exc).__name__}: {exc}"
+            totals["failed"] += 1
+            athletes.append(entry)
+            continue
+        diff = changes(before, after)
+        caps_before, caps_after = _weeks_caps(before), _weeks_caps(after)
+        caps = [
+            {"week": week, "before": caps_before.get(week), "after": cap}
+            for week, cap in caps_after.items()
+            if caps_before.get(week) != cap
+        ]
+        entry.update(
+            status_after=after.status,
+            added=len(diff["added"]),
+            removed=len(diff["removed"]),
+            changed=len(diff["changed"]),
+            sessions=diff,
+            caps_changed=caps,
+        )
+        totals["athletes"] += 1
+        totals["added"] += len(diff["added"])
+        totals["removed"] += len(diff["removed"])
+        totals["changed"] += len(diff["changed"])
+        totals["caps_changed"] += len(caps)
+        totals["status_changed"] += int(before.status != after.status)
+        athletes.append(entry)
+    return {
+        "ruleset": {"name": draft_rules.name, "version": "draft"},
+        "totals": totals,
+        "athletes": athletes,
+    }
+
+
+def activate(tenant: Tenant, version: RuleSetVersion | None, reason: str) -> RegenerationJob:
+    """Make a version (None: the base) the organisation's rules and queue re-generation."""
+    organization = tenant.db.get(Organization, tenant.organization_id)
+    assert organization is not None
+    organization.active_ruleset_id = version.id if version else None
+    total = len(current_plans(tenant, None))
+    return tenant.add(
+        RegenerationJob(
+            id=str(uuid.uuid4()),
+            ruleset_id=version.id if version else None,
+            reason=reason,
+            status="queued",
+            total=total,
+            errors={"athletes": {}},
+        )
+    )
+
+
+def publish(tenant: Tenant, library: RuleSetLibrary, version: RuleSetVersion) -> RegenerationJob:
+    """Freeze a valid draft as the next version and make it active."""
+    ruleset, problems = problems_of(library, version)
+    if ruleset is None or problems:
+        raise Conflict(
+            "the draft does not validate; fix it before publishing",
+            detail=[p.as_dict() for p in problems],
+        )
+    number = (
+        tenant.db.scalar(
+            select(func.max(RuleSetVersion.number)).where(
+                RuleSetVersion.organization_id == tenant.organization_id
+            )
+        )
+        or 0
+    ) + 1
+    version.status, version.number = "published", number
+    version.digest, version.published_at = ruleset.digest, utcnow()
+    tenant.db.flush()
+    return activate(tenant, version, f"published version {number}")
+
+
+def run_job(
+    sessions: Callable[[], Session],
+    library: RuleSetLibrary,
+    organization_id: str,
+    job_id: str,
+    today: Callable[[str], date],
+) -> None:
+    """Re-generate every athlete's current plan with the organisation's active rules, one
+    athlete per transaction, recording progress on the job."""
+    with sessions() as db:
+        job = db.get(RegenerationJob, job_id)
+        if job is None:
+            return
+        job.status = "running"
+        db.commit()
+        tenant = Tenant(db, organization_id)
+        ruleset = library.active(db, organization_id)
+        plan_ids = [record.id for record in current_plans(tenant, None)]
+    for plan_id in plan_ids:
+        with sessions() as db:
+            tenant = Tenant(db, organization_id)
+            record = db.get(PlanRecord, plan_id)
+            outcome = None
+            try:
+                assert record is not None
+                plan = replan(
+                    tenant, record, ruleset, today(record.document["athlete"]["timezone"])
+                )
+                now = utcnow()
+                document = plan_json(plan)
+                record.document, record.revision, record.status = (
+                    document,
+                    plan.revision,
+                    plan.status,
+                )
+                record.ruleset_name, record.ruleset_version = ruleset.name, ruleset.version
+                record.ruleset_digest, record.updated_at = ruleset.digest, now
+                tenant.add(
+                    PlanRevision(
+                        id=str(uuid.uuid4()),
+                        plan_id=record.id,
+                        revision=plan.revision,
+                        reason=f"rules {ruleset.version}",
+                        document=document,
+                        created_at=now,
+                    )
+                )
+                sync_sessions(tenant, record.id, plan, now)
+                db.commit()
+            except Exception as exc:  # one athlete's failure must not stop the others
+                db.rollback()
+                outcome = f"{type(exc).__name__}: {exc}"
+        with sessions() as db:
+            job = db.get(RegenerationJob, job_id)
+            assert job is not None
+            if outcome is None:
+                job.done += 1
+            else:
+                job.failed += 1
+                job.errors = {"athletes": {**job.errors["athletes"], plan_id: outcome}}
+            db.commit()
+    with sessions() as db:
+        job = db.get(RegenerationJob, job_id)
+        assert job is not None
+        job.status = "done" if job.failed == 0 else "failed"
+        job.finished_at = utcnow()
+        db.commit()

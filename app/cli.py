@@ -42,8 +42,17 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API (docs at /docs)."""
+    import os
+
     import uvicorn
 
+    from app.observability import configure_logging
+
+    # Worker processes read their settings from the environment: ask them for JSON logs too.
+    os.environ["STRIDEPLAN_CONFIGURE_LOGGING"] = "true"
+    get_settings.cache_clear()
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
     uvicorn.run(
         "app.main:app",
         host=host,
@@ -51,6 +60,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         server_header=False,
+        log_config=None,  # keep the JSON logging configured above
     )
 
 

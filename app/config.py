@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_json: bool = True
+    configure_logging: bool = Field(
+        default=False,
+        description="Send JSON logs to stdout (set by `strideplan serve` for its workers)",
+    )
+    rate_limit_per_minute: int = Field(
+        default=1200, ge=0, description="Requests a minute per API key and worker (0: off)"
+    )
+    feed_rate_limit_per_minute: int = Field(
+        default=120, ge=0, description="Feed requests a minute per calendar URL and worker (0: off)"
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     evaluation_threads: int = Field(default=4, ge=1, le=64)
 

@@ -74,20 +74,6 @@ class PreconditionFailed(StridePlanError):
     code = "precondition_failed"
 
 
-class TooManyRequests(StridePlanError):
-    """Rate limit reached; retry after `retry_after` seconds."""
-
-    status_code = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
-
-
 class Conflict(StridePlanError):
     """The request conflicts with the current state."""
 

@@ -13,10 +13,13 @@ from app import __version__
 from app.api import admin, athletes, feeds, health, plans, rulesets
 from app.api.deps import Services
 from app.api.errors import install_error_handlers
+from app.api.idempotency import IdempotencyMiddleware
 from app.api.limits import BodyLimitMiddleware
+from app.api.ratelimit import RateLimitMiddleware
 from app.config import Settings, get_settings
 from app.engine.host import get_host
 from app.logs import install_redaction
+from app.observability import RequestContextMiddleware, configure_logging, metrics
 from app.services.rulesets import RuleSetLibrary
 from app.storage.db import make_engine, make_sessionmaker
 
@@ -42,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.configure_logging:
+            configure_logging(settings.log_level, settings.log_json)
         library = RuleSetLibrary(settings.rules_dir)
         get_host().prepare(library.base)
         engine = make_engine(settings.database_url)
@@ -67,7 +72,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
+    # Outermost last: request id and logging, then the body cap, rate limits, idempotency.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        RateLimitMiddleware,
+        api_per_minute=settings.rate_limit_per_minute,
+        feed_per_minute=settings.feed_rate_limit_per_minute,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_route("/metrics", metrics, include_in_schema=False)
     app.include_router(health.router)
     app.include_router(plans.router)
     app.include_router(athletes.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Header, Path, Response
 
 from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit
 from app.api.errors import responses
@@ -305,5 +305,7 @@ def get_ruleset_job(job_id: str, tenant: TenantDep) -> JobOut:
     responses=responses(401, 404, 429),
     summary="A published version's files",
 )
-def get_ruleset_version(number: int, tenant: TenantDep) -> DraftOut:
+def get_ruleset_version(
+    number: Annotated[int, Path(ge=1, le=1_000_000)], tenant: TenantDep
+) -> DraftOut:
     return _draft_out(published(tenant, number), True)

@@ -204,7 +204,7 @@ class DraftCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    based_on: Literal["base", "active"] | Annotated[int, Field(ge=1)] = "active"
+    based_on: Literal["base", "active"] | Annotated[int, Field(ge=1, le=1_000_000)] = "active"
     files: Annotated[
         dict[str, Annotated[str, Field(max_length=1024 * 1024)]], Field(max_length=50)
     ] = {}
@@ -229,7 +229,7 @@ class PreviewRequest(BaseModel):
 class RollbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    version: Literal["base"] | Annotated[int, Field(ge=1)]
+    version: Literal["base"] | Annotated[int, Field(ge=1, le=1_000_000)]
 
 
 class JobOut(BaseModel):

@@ -1,0 +1,165 @@
+"""Idempotency-Key on POST: the same key with the same body replays the first response; with a
+different body it is a 422; while the first is still running, a 409. Keys are per caller (the
+Authorization header) and path, kept for 24 hours; server errors are not kept, so a retry runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.storage.tables import IdempotencyRecord, utcnow
+
+HEADER = b"idempotency-key"
+KEEP = timedelta(hours=24)
+STALE = timedelta(minutes=5)
+MAX_KEY = 200
+REPLAYED_HEADERS = {"content-type", "location", "etag"}
+
+
+def _json(status: int, code: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps({"error": code, "detail": detail}).encode()
+    return status, [(b"content-type", b"application/json")], body
+
+
+class IdempotencyMiddleware:
+    """ASGI middleware; the database is reached through the app's session factory."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        key = headers.get(HEADER)
+        if scope["type"] != "http" or scope["method"] != "POST" or key is None:
+            await self.app(scope, receive, send)
+            return
+        if not 1 <= len(key) <= MAX_KEY:
+            await _send(
+                send,
+                *_json(422, "invalid_input", f"Idempotency-Key must be 1 to {MAX_KEY} characters"),
+            )
+            return
+        body = await _read_body(receive)
+        sessions: sessionmaker[Session] = scope["app"].state.services.sessions
+        who = headers.get(b"authorization", b"")
+        scope_key = hashlib.sha256(who + b"\n" + key + b"\n" + scope["path"].encode()).hexdigest()
+        body_hash = hashlib.sha256(body).hexdigest()
+        early = await run_in_threadpool(_claim, sessions, scope_key, body_hash)
+        if early is not None:
+            await _send(send, *early)
+            return
+        captured: dict[str, Any] = {"body": b""}
+
+        async def replay_receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"], captured["headers"] = message["status"], message["headers"]
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture)
+        finally:
+            await run_in_threadpool(_settle, sessions, scope_key, captured)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _claim(
+    sessions: sessionmaker[Session], scope_key: str, body_hash: str
+) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+    """Mark the key in flight, or say what to answer instead of running the request."""
+    now = utcnow()
+    with sessions() as db:
+        record = db.get(IdempotencyRecord, scope_key)
+        if record is not None and (
+            now - record.created_at > KEEP
+            or (record.status == "in_flight" and now - record.created_at > STALE)
+        ):
+            db.delete(record)
+            db.flush()
+            record = None
+        if record is not None:
+            if record.body_hash != body_hash:
+                return _json(
+                    422,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used with a different body",
+                )
+            if record.status == "in_flight":
+                return _json(409, "conflict", "a request with this Idempotency-Key is running")
+            stored = [(k.encode(), v.encode()) for k, v in record.response_headers["h"]]
+            return (
+                record.response_status or 200,
+                [*stored, (b"idempotent-replayed", b"true")],
+                record.response_body or b"",
+            )
+        db.add(
+            IdempotencyRecord(
+                scope=scope_key,
+                body_hash=body_hash,
+                status="in_flight",
+                response_headers={"h": []},
+                created_at=now,
+            )
+        )
+        if random.random() < 0.01:  # now and then, forget keys older than a day
+            db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEEP))
+        try:
+            db.commit()
+        except IntegrityError:
+            return _json(409, "conflict", "a request with this Idempotency-Key is running")
+    return None
+
+
+def _settle(sessions: sessionmaker[Session], scope_key: str, captured: dict[str, Any]) -> None:
+    """Keep the response for replays (not server errors: those may be retried)."""
+    with sessions() as db:
+        record = db.get(IdempotencyRecord, scope_key)
+        if record is None:
+            return
+        status = captured.get("status")
+        if status is None or status >= 500:
+            db.delete(record)
+        else:
+            record.status, record.response_status = "done", status
+            record.response_headers = {
+                "h": [
+                    [k.decode(), v.decode()]
+                    for k, v in captured["headers"]
+                    if k.decode().lower() in REPLAYED_HEADERS
+                ]
+            }
+            record.response_body = captured["body"]
+        db.commit()

@@ -1,0 +1,84 @@
+"""Rate limits (token buckets, per worker process): per API key on /v1, per token on feeds.
+Over the limit: 429 with Retry-After."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import time
+from collections import OrderedDict
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+MAX_BUCKETS = 50_000
+
+
+class Buckets:
+    """Token buckets refilling at `per_minute` a minute, holding at most `burst`."""
+
+    def __init__(self, per_minute: int, burst: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self._state: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """0 if a request may pass, else the seconds until one may."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._state.pop(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            wait = 0.0
+            if tokens >= 1:
+                tokens -= 1
+            else:
+                wait = (1 - tokens) / self.rate
+            self._state[key] = (tokens, now)
+            if len(self._state) > MAX_BUCKETS:
+                self._state.popitem(last=False)
+            return wait
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, api_per_minute: int, feed_per_minute: int) -> None:
+        self.app = app
+        self.api = Buckets(api_per_minute, max(10, api_per_minute // 4)) if api_per_minute else None
+        self.feed = (
+            Buckets(feed_per_minute, max(5, feed_per_minute // 4)) if feed_per_minute else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            buckets, identity = None, b""
+            if path.startswith("/v1/") and self.api is not None:
+                buckets = self.api
+                identity = dict(scope.get("headers", [])).get(b"authorization", b"")
+            elif path.startswith("/feeds/") and self.feed is not None:
+                buckets, identity = self.feed, path.encode()
+            if buckets is not None and identity:
+                wait = buckets.take(hashlib.sha256(identity).hexdigest())
+                if wait > 0:
+                    await _too_many(send, math.ceil(wait))
+                    return
+        await self.app(scope, receive, send)
+
+
+async def _too_many(send: Send, retry_after: int) -> None:
+    body = json.dumps(
+        {"error": "rate_limited", "detail": f"too many requests; retry after {retry_after} s"}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"retry-after", str(retry_after).encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,201 @@
+"""Every route × {same organisation, other organisation, other coach, app key, no key}.
+
+Every attempt on another tenant's object — another organisation's, or another coach's athlete —
+must be a 404; keys of the organisation reach their objects; no key is a 401 (public routes
+aside). The route list comes from the app's OpenAPI document, so a new route that is not
+classified here fails the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from tests.api.test_rulesets import wait_for_job
+from tests.conftest import load_example, new_org
+
+CALLERS = ("same_org", "other_org", "other_coach", "app", "no_key")
+
+
+@dataclass
+class World:
+    client: TestClient
+    keys: dict[str, dict[str, str]]
+    ids: dict[str, str]
+
+    def athlete(self) -> str:
+        """A fresh athlete of coach 1 with an intake, a plan and a feed token."""
+        c1 = self.keys["coach1"]
+        athlete: str = self.client.post("/v1/athletes", json={"name": "M"}, headers=c1).json()["id"]
+        self.client.post(
+            f"/v1/athletes/{athlete}/intakes",
+            json=load_example("weak_left_glute_hamstring"),
+            headers=c1,
+        )
+        plan = self.client.post(f"/v1/athletes/{athlete}/plans", headers=c1).json()
+        token = self.client.post(f"/v1/athletes/{athlete}/feed-tokens", headers=c1).json()
+        self.ids.update(athlete_id=athlete, plan_id=plan["id"], token_id=token["id"])
+        return athlete
+
+    def draft(self) -> str:
+        created = self.client.post(
+            "/v1/rulesets/drafts", json={"based_on": "base"}, headers=self.keys["admin"]
+        ).json()
+        self.ids["draft_etag"] = created["etag"]
+        draft_id: str = created["id"]
+        self.ids["draft_id"] = draft_id
+        return draft_id
+
+    def api_key(self) -> str:
+        made = self.client.post(
+            "/v1/api-keys", json={"role": "app"}, headers=self.keys["admin"]
+        ).json()
+        key_id: str = made["id"]
+        self.ids["key_id"] = key_id
+        return key_id
+
+
+Fill = Callable[[World], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    scope: str  # athlete | org | collection | public
+    prepare: Callable[[World], object] = lambda world: None
+    json: Fill | None = None
+    content: Callable[[World], dict[str, Any]] | None = None  # raw body and headers
+
+
+def intake(_: World) -> dict[str, Any]:
+    return load_example("weak_left_glute_hamstring")
+
+
+def athlete_scoped(**kwargs: Any) -> Route:
+    return Route("athlete", prepare=lambda world: world.athlete() and None, **kwargs)
+
+
+def draft_scoped(**kwargs: Any) -> Route:
+    return Route("org", prepare=lambda world: world.draft() and None, **kwargs)
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("get", "/healthz"): Route("public"),
+    ("get", "/readyz"): Route("public"),
+    ("get", "/feeds/{token}.ics"): Route("public"),
+    ("head", "/feeds/{token}.ics"): Route("public"),
+    ("post", "/v1/plans/preview"): Route("collection", json=intake),
+    ("post", "/v1/athletes"): Route("collection", json=lambda w: {"name": "New"}),
+    ("get", "/v1/athletes"): Route("collection"),
+    ("get", "/v1/athletes/{athlete_id}"): athlete_scoped(),
+    ("patch", "/v1/athletes/{athlete_id}"): athlete_scoped(
+        content=lambda w: {"json": {"name": "Renamed"}, "headers": {"If-Match": '"v1"'}}
+    ),
+    ("post", "/v1/athletes/{athlete_id}/intakes"): athlete_scoped(json=intake),
+    ("post", "/v1/athletes/{athlete_id}/plans"): athlete_scoped(),
+    ("post", "/v1/athletes/{athlete_id}/check-ins"): athlete_scoped(
+        json=lambda w: {"date": "2026-06-10", "pain_during": 2, "pain_next_morning": 1}
+    ),
+    ("post", "/v1/athletes/{athlete_id}/feed-tokens"): athlete_scoped(),
+    ("get", "/v1/athletes/{athlete_id}/feed-tokens"): athlete_scoped(),
+    ("delete", "/v1/athletes/{athlete_id}/feed-tokens/{token_id}"): athlete_scoped(),
+    ("get", "/v1/plans/{plan_id}"): athlete_scoped(),
+    ("get", "/v1/plans/{plan_id}.ics"): athlete_scoped(),
+    ("get", "/v1/plans/{plan_id}/chart.svg"): athlete_scoped(),
+    ("post", "/v1/coaches"): Route("collection", json=lambda w: {"name": "C"}),
+    ("get", "/v1/coaches"): Route("collection"),
+    ("post", "/v1/api-keys"): Route("collection", json=lambda w: {"role": "app"}),
+    ("get", "/v1/api-keys"): Route("collection"),
+    ("delete", "/v1/api-keys/{key_id}"): Route("org", prepare=lambda w: w.api_key() and None),
+    ("get", "/v1/rulesets"): Route("collection"),
+    ("post", "/v1/rulesets/drafts"): Route("collection", json=lambda w: {"based_on": "base"}),
+    ("get", "/v1/rulesets/drafts/{draft_id}"): draft_scoped(),
+    ("put", "/v1/rulesets/drafts/{draft_id}/files/{filename}"): draft_scoped(
+        content=lambda w: {
+            "content": "topic: Extra\n",
+            "headers": {"If-Match": w.ids["draft_etag"], "content-type": "application/yaml"},
+        }
+    ),
+    ("delete", "/v1/rulesets/drafts/{draft_id}/files/{filename}"): draft_scoped(
+        content=lambda w: {"headers": {"If-Match": w.ids["draft_etag"]}}
+    ),
+    ("post", "/v1/rulesets/drafts/{draft_id}/validate"): draft_scoped(),
+    ("post", "/v1/rulesets/drafts/{draft_id}/test"): draft_scoped(),
+    ("post", "/v1/rulesets/drafts/{draft_id}/preview"): draft_scoped(
+        json=lambda w: {"athlete_ids": []}
+    ),
+    ("post", "/v1/rulesets/drafts/{draft_id}/publish"): draft_scoped(),
+    # the body names a version of the organisation: another tenant must not find it
+    ("post", "/v1/rulesets/rollback"): Route("org", json=lambda w: {"version": 1}),
+    ("get", "/v1/rulesets/jobs/{job_id}"): Route("org"),
+    ("get", "/v1/rulesets/versions/{number}"): Route("org"),
+}
+
+
+@pytest.fixture(scope="module")
+def world(client: TestClient, settings: Settings) -> World:
+    _, admin_key = new_org(settings, "Matrix club")
+    admin = {"Authorization": f"Bearer {admin_key}"}
+    keys = {"admin": admin}
+    for name in ("coach1", "coach2"):
+        coach = client.post("/v1/coaches", json={"name": name}, headers=admin).json()
+        key = client.post(
+            "/v1/api-keys", json={"role": "coach", "coach_id": coach["id"]}, headers=admin
+        ).json()["api_key"]
+        keys[name] = {"Authorization": f"Bearer {key}"}
+    app_key = client.post("/v1/api-keys", json={"role": "app"}, headers=admin).json()["api_key"]
+    keys["app"] = {"Authorization": f"Bearer {app_key}"}
+    keys["other"] = {"Authorization": f"Bearer {new_org(settings, 'Rival club')[1]}"}
+    made = World(client, keys, {"filename": "baseline.yaml"})
+    published = client.post(f"/v1/rulesets/drafts/{made.draft()}/publish", headers=admin).json()
+    wait_for_job(client, admin, published["job"])
+    made.ids.update(job_id=published["job"]["id"], number=str(published["version"]))
+    made.athlete()
+    feed = client.post(f"/v1/athletes/{made.ids['athlete_id']}/feed-tokens", headers=admin).json()
+    made.ids["token"] = feed["url"].rsplit("/feeds/", 1)[1].removesuffix(".ics")
+    return made
+
+
+def test_every_route_is_classified(client: TestClient) -> None:
+    documented = {
+        (method, path)
+        for path, item in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        for method in item
+    }
+    unclassified, gone = sorted(documented - set(ROUTES)), sorted(set(ROUTES) - documented)
+    assert (unclassified, gone) == ([], []), f"unclassified: {unclassified}; gone: {gone}"
+
+
+HEADERS = {"same_org": "admin", "other_org": "other", "other_coach": "coach2", "app": "app"}
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_route_by_caller(world: World, method: str, path: str, caller: str) -> None:
+    route = ROUTES[(method, path)]
+    route.prepare(world)
+    url = path.format(**world.ids)
+    headers = dict(world.keys[HEADERS[caller]]) if caller != "no_key" else {}
+    kwargs: dict[str, Any] = {}
+    if route.json is not None:
+        kwargs["json"] = route.json(world)
+    if route.content is not None:
+        extra = route.content(world)
+        headers.update(extra.pop("headers", {}))
+        kwargs.update(extra)
+    response = world.client.request(method.upper(), url, headers=headers, **kwargs)
+    status, where = response.status_code, f"{caller} {method.upper()} {path}: {response.text[:200]}"
+    assert status < 500, where
+    if route.scope == "public":
+        assert status != 401, where
+    elif caller == "no_key":
+        assert status == 401, where
+    elif (caller == "other_org" and route.scope in ("athlete", "org")) or (
+        caller == "other_coach" and route.scope == "athlete"
+    ):
+        assert status == 404, where
+    else:
+        assert status not in (401, 404), where

@@ -1,0 +1,139 @@
+"""Idempotency keys, optimistic concurrency, pagination caps, rate limits, request ids,
+metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from app.storage.db import make_engine, make_sessionmaker
+from app.storage.tables import IdempotencyRecord
+
+
+def test_same_key_same_body_replays_the_first_response(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    headers = {**auth, "Idempotency-Key": "create-ann-1"}
+    first = client.post("/v1/athletes", json={"name": "Ann"}, headers=headers)
+    again = client.post("/v1/athletes", json={"name": "Ann"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    listed = client.get("/v1/athletes", headers=auth).json()["items"]
+    assert [a["id"] for a in listed].count(first.json()["id"]) == 1
+    other = client.post("/v1/athletes", json={"name": "Bob"}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["error"] == "idempotency_key_reused"
+    fresh = client.post(
+        "/v1/athletes", json={"name": "Ann"}, headers={**auth, "Idempotency-Key": "create-ann-2"}
+    )
+    assert fresh.json()["id"] != first.json()["id"]
+
+
+def test_a_key_still_in_flight_is_409(
+    client: TestClient, auth: dict[str, str], settings: Settings
+) -> None:
+    import hashlib
+
+    key, path = "in-flight-key", "/v1/athletes"
+    scope = hashlib.sha256(
+        auth["Authorization"].encode() + b"\n" + key.encode() + b"\n" + path.encode()
+    ).hexdigest()
+    body_hash = hashlib.sha256(b'{"name":"Cy"}').hexdigest()
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as db, db.begin():
+        db.add(
+            IdempotencyRecord(
+                scope=scope,
+                body_hash=body_hash,
+                status="in_flight",
+                response_headers={"h": []},
+                created_at=datetime.now(UTC),
+            )
+        )
+    engine.dispose()
+    response = client.post(
+        path,
+        content=b'{"name":"Cy"}',
+        headers={**auth, "Idempotency-Key": key, "content-type": "application/json"},
+    )
+    assert response.status_code == 409
+
+
+def test_updates_need_the_current_etag(client: TestClient, auth: dict[str, str]) -> None:
+    athlete = client.post("/v1/athletes", json={"name": "Dee"}, headers=auth).json()
+    url = f"/v1/athletes/{athlete['id']}"
+    etag = client.get(url, headers=auth).headers["etag"]
+    assert etag == '"v1"'
+    assert client.patch(url, json={"name": "Dee A"}, headers=auth).status_code == 428
+    stale = client.patch(url, json={"name": "Dee A"}, headers={**auth, "If-Match": '"v0"'})
+    assert stale.status_code == 412
+    ok = client.patch(url, json={"name": "Dee A"}, headers={**auth, "If-Match": etag})
+    assert ok.status_code == 200
+    assert ok.headers["etag"] == '"v2"'
+    assert ok.json()["name"] == "Dee A"
+    again = client.patch(url, json={"name": "Dee B"}, headers={**auth, "If-Match": etag})
+    assert again.status_code == 412
+
+
+def test_pages_are_capped_and_walk_everything(client: TestClient, auth: dict[str, str]) -> None:
+    made = {
+        client.post("/v1/athletes", json={"name": f"P{i}"}, headers=auth).json()["id"]
+        for i in range(5)
+    }
+    assert client.get("/v1/athletes?limit=101", headers=auth).status_code == 422
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"/v1/athletes{query}", headers=auth).json()
+        assert len(page["items"]) <= 2
+        seen += [a["id"] for a in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert made <= set(seen)
+    assert len(seen) == len(set(seen))
+    assert client.get("/v1/athletes?cursor=!!", headers=auth).status_code == 422
+
+
+@pytest.fixture
+def strict_client(settings: Settings) -> Iterator[TestClient]:
+    limited = settings.model_copy(
+        update={"rate_limit_per_minute": 12, "feed_rate_limit_per_minute": 6}
+    )
+    with TestClient(create_app(limited)) as test_client:
+        yield test_client
+
+
+def test_rate_limits_answer_429_with_retry_after(
+    strict_client: TestClient, auth: dict[str, str]
+) -> None:
+    statuses = [strict_client.get("/v1/athletes", headers=auth).status_code for _ in range(15)]
+    assert statuses[0] == 200
+    assert 429 in statuses
+    limited = strict_client.get("/v1/athletes", headers=auth)
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) >= 1
+    assert limited.json()["error"] == "rate_limited"
+    feeds = [strict_client.get("/feeds/spf_0123456789_x.ics").status_code for _ in range(10)]
+    assert 429 in feeds
+    assert strict_client.get("/healthz").status_code == 200  # not limited
+
+
+def test_request_ids_and_metrics(client: TestClient, auth: dict[str, str]) -> None:
+    given = client.get("/v1/athletes", headers={**auth, "X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = client.get("/v1/athletes", headers={**auth, "X-Request-ID": "bad id!"})
+    assert made.headers["x-request-id"] != "bad id!"
+    assert len(made.headers["x-request-id"]) == 32
+    metrics = client.get("/metrics").text
+    assert (
+        'strideplan_http_requests_total{method="GET",route="/v1/athletes",status="200"}' in metrics
+    )
+    assert "strideplan_http_request_seconds_bucket" in metrics

@@ -54,3 +54,24 @@ def test_shipped_rule_files_validate_against_the_schema() -> None:
         ],
     }
     assert list(validator.iter_errors(bad))
+
+
+def test_every_operation_documents_its_errors() -> None:
+    """Every /v1 operation documents 401 and 429; every one with a body 413 and 422; and every
+    documented error uses the one error body."""
+    for path, item in spec()["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            where = f"{method.upper()} {path}"
+            if path.startswith("/v1/"):
+                assert {"401", "429"} <= codes, where
+            if "requestBody" in operation or any(
+                p["in"] == "query" for p in operation.get("parameters", [])
+            ):
+                assert "422" in codes, where
+            if "requestBody" in operation:
+                assert "413" in codes, where
+            for code in codes - {"200", "201", "202", "204", "304"}:
+                if path.startswith("/v1/"):
+                    schema = operation["responses"][code]["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (where, code)

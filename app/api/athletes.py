@@ -135,7 +135,7 @@ def _intake_out(record: IntakeRecord) -> IntakeOut:
     "/{athlete_id}/intakes",
     status_code=201,
     response_model=IntakeOut,
-    responses=responses(401, 404, 413, 422),
+    responses=responses(401, 404, 409, 413, 422),
     summary="Store an intake for an athlete",
 )
 def create_intake(
@@ -150,7 +150,7 @@ def create_intake(
     "/{athlete_id}/plans",
     status_code=201,
     response_model=Plan,
-    responses=responses(401, 404, 413, 422),
+    responses=responses(401, 404, 409, 413, 422),
     summary="Generate and store a plan from the athlete's latest intake",
 )
 def create_plan(
@@ -177,7 +177,7 @@ def create_plan(
     "/{athlete_id}/check-ins",
     status_code=201,
     response_model=CheckInResponse,
-    responses=responses(401, 404, 413, 422),
+    responses=responses(401, 404, 409, 413, 422),
     summary="Record a check-in and re-plan from the next day",
 )
 def create_check_in(

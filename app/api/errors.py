@@ -68,4 +68,6 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         429: "Rate limited; see Retry-After",
         503: "Not ready",
     }
-    return {s: {"model": ErrorBody, "description": text.get(s, "Error")} for s in statuses}
+    # every /v1 route is rate limited, and any parameter can be invalid (always our error body)
+    codes = sorted({*statuses, 422, 429})
+    return {s: {"model": ErrorBody, "description": text.get(s, "Error")} for s in codes}

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import Services, ServicesDep, TenantDep
 from app.api.errors import responses
-from app.api.schemas import FeedTokenCreate, FeedTokenCreated, FeedTokenOut
+from app.api.schemas import ErrorBody, FeedTokenCreate, FeedTokenCreated, FeedTokenOut
 from app.errors import NotFound
 from app.services.feeds import (
     Feed,
@@ -30,6 +30,8 @@ FEED_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"text/calendar": {}}, "description": "The athlete's plan as iCalendar"},
     304: {"description": "Not modified since the ETag / date given"},
     404: {"description": "Unknown or revoked calendar"},
+    422: {"model": ErrorBody, "description": "Invalid path"},
+    429: {"description": "Rate limited; see Retry-After"},
 }
 
 
@@ -49,7 +51,7 @@ def _token_out(token: FeedToken) -> FeedTokenOut:
     "/v1/athletes/{athlete_id}/feed-tokens",
     status_code=201,
     response_model=FeedTokenCreated,
-    responses=responses(401, 404, 413, 422),
+    responses=responses(401, 404, 409, 413, 422),
     summary="Create a calendar URL for an athlete",
 )
 def create_feed_token(

@@ -37,7 +37,7 @@ def plan_response(
 @router.post(
     "/plans/preview",
     response_model=Plan,
-    responses=responses(401, 413, 422),
+    responses=responses(401, 409, 413, 422),
     summary="Generate a plan without storing anything",
 )
 def preview_plan(

@@ -199,7 +199,7 @@ def delete_ruleset_file(
 
 @router.post(
     "/drafts/{draft_id}/validate",
-    responses=responses(401, 403, 404, 429),
+    responses=responses(401, 403, 404, 409, 429),
     summary="The same checks and messages as `strideplan rules check`",
 )
 def validate_ruleset_draft(
@@ -215,7 +215,7 @@ def validate_ruleset_draft(
 
 @router.post(
     "/drafts/{draft_id}/test",
-    responses=responses(401, 403, 404, 429),
+    responses=responses(401, 403, 404, 409, 429),
     summary="Run the draft's cases and the safety rules on random intakes",
 )
 def test_ruleset_draft(

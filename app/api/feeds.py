@@ -8,7 +8,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import Services, ServicesDep, TenantDep
+from app.api.deps import Services, ServicesDep, TenantDep, after_commit
 from app.api.errors import responses
 from app.api.schemas import ErrorBody, FeedTokenCreate, FeedTokenCreated, FeedTokenOut
 from app.errors import NotFound
@@ -91,7 +91,7 @@ def revoke_feed_token(
 ) -> Response:
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     revoke_token(tenant, athlete, token_id)
-    services.feed_targets.forget()
+    after_commit(tenant.db, services.feed_targets.forget)
     return Response(status_code=204)
 
 
@@ -152,7 +152,7 @@ def _lookup(services: Services, token: str) -> tuple[FeedTarget, Feed] | None:
 
 async def _serve_feed(token: str, request: Request) -> Response:
     """Async, so that a poll answered from memory never waits for a thread; the database is
-    asked only when the token's target is not remembered (see TargetCache)."""
+    asked only when the token's target is not remembered (see TtlCache)."""
     services: Services = request.app.state.services
     target = services.feed_targets.get(token)
     feed = None

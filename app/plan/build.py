@@ -259,9 +259,7 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
     if decisions.referrals:
         plan = Plan.model_validate(_referral(header, decisions))
     else:
-        plan = Plan.model_validate(
-            _schedule(intake, ruleset, decisions, header, list(options.check_ins))
-        )
+        plan = Plan.model_validate(_schedule(intake, ruleset, decisions, header, options))
     _raise_if_unsafe(check_plan(plan, intake, ruleset.catalog, blocked_ids, blocked_tags))
     return plan
 
@@ -328,9 +326,12 @@ def _schedule(
     ruleset: RuleSet,
     decisions: Decisions,
     header: dict[str, Any],
-    check_ins: list[CheckInRecord],
+    options: BuildOptions,
 ) -> dict[str, Any]:
+    """The scheduled plan as a document. Session ids come from the lineage (the athlete), not
+    from the plan id, so a new plan for the same athlete keeps its sessions' calendar UIDs."""
     assert intake.start_date is not None
+    check_ins, lineage = list(options.check_ins), options.lineage
     start, units = intake.start_date, intake.athlete.units
     settings = ScheduleSettings.from_decisions(decisions)
     goals = goal_plans(list(intake.goals), decisions, units)
@@ -376,7 +377,7 @@ def _schedule(
         notes_by_kind.setdefault(kind, []).append((text, reason))
     sessions = SessionBuilder(
         SessionContext(
-            lineage=header["id"],
+            lineage=lineage,
             catalog=ruleset.catalog,
             phase_plan=phase_plan,
             exercises=exercises,

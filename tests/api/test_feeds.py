@@ -243,16 +243,23 @@ def test_a_new_plan_keeps_the_feed_uid_and_counts_sequences_on(
         json={"date": "2026-06-10", "pain_during": 6, "pain_next_morning": 3},
         headers=auth,
     )
-    bumped = _events(client.get(feed_path(token)).content)
+    replanned = client.get(feed_path(token))
+    bumped = _events(replanned.content)
     changed = {u for u, b in bumped.items() if b"SEQUENCE:1" in b}
     assert changed
     assert client.post(f"/v1/athletes/{athlete}/plans", headers=auth).status_code == 201
-    second = client.get(feed_path(token)).content
+    answer = client.get(feed_path(token))  # at once: no stale answer from the feed's cache
+    assert answer.headers["etag"] != replanned.headers["etag"]
+    second = answer.content
     calendar_uid = re.search(rb"\r\nUID:([^\r]+)\r\nX-PUBLISHED", first)
     assert calendar_uid is not None
     assert calendar_uid.group(0) in second
     assert secret_of(token).encode() not in second
     after = _events(second)
+    live = {u for u, b in after.items() if b"STATUS:CANCELLED" not in b}
+    assert b"STATUS:CANCELLED" in second or len(live) == len(after)
+    assert len(live & set(bumped)) > 0.9 * len(bumped)  # the same sessions keep their UIDs
+    assert changed & set(after)
     for uid in changed & set(after):
         assert b"SEQUENCE:0" not in after[uid]
 

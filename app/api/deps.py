@@ -3,6 +3,7 @@ transaction), the caller, the tenant scope, the rule set and the clock."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -13,10 +14,13 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.engine.model import RuleSet
-from app.services.feeds import FeedCache, TargetCache
+from app.errors import Unauthorized
+from app.services.cache import TtlCache
+from app.services.feeds import FeedCache, FeedTarget
 from app.services.organizations import Caller, authenticate
 from app.services.rulesets import RuleSetLibrary
 from app.storage.scope import Tenant
@@ -31,7 +35,9 @@ class Services:
     sessions: sessionmaker[Session]
     ruleset: RuleSet
     feeds: FeedCache = field(default_factory=FeedCache)
-    feed_targets: TargetCache = field(default_factory=TargetCache)
+    feed_targets: TtlCache[str, FeedTarget] = field(default_factory=TtlCache)
+    callers: TtlCache[str, Caller] = field(default_factory=TtlCache)
+    active_rulesets: TtlCache[str, RuleSet] = field(default_factory=TtlCache)
     library: RuleSetLibrary | None = None
     jobs: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs")
@@ -40,7 +46,7 @@ class Services:
     today: Callable[[str], date] = field(default=lambda timezone: today_in(timezone))
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -72,28 +78,53 @@ def get_db(services: ServicesDep) -> Iterator[Session]:
 DbDep = Annotated[Session, Depends(get_db)]
 
 
-def get_caller(
-    db: DbDep,
+def _authenticate(services: Services, authorization: str | None) -> Caller:
+    with services.sessions() as db, db.begin():
+        return authenticate(db, authorization)
+
+
+async def get_caller(
+    services: ServicesDep,
     authorization: Annotated[str | None, Header(description="Bearer <api key>")] = None,
 ) -> Caller:
-    return authenticate(db, authorization)
+    """The key's caller, remembered for a moment so that a busy client does not cost a
+    database round trip per request (see TtlCache; revocations here forget at once)."""
+    if not authorization:
+        raise Unauthorized("send 'Authorization: Bearer <api key>'")
+    fingerprint = hashlib.sha256(authorization.encode()).hexdigest()
+    caller = services.callers.get(fingerprint)
+    if caller is None:
+        caller = await run_in_threadpool(_authenticate, services, authorization)
+        services.callers.put(fingerprint, caller)
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_tenant(db: DbDep, caller: CallerDep) -> Tenant:
+async def get_tenant(db: DbDep, caller: CallerDep) -> Tenant:
     return Tenant(db, caller.organization_id, caller.coach_id if caller.role == "coach" else None)
 
 
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
 
 
-def get_ruleset(services: ServicesDep, db: DbDep, caller: CallerDep) -> RuleSet:
-    """The caller's organisation's active rule set (the shipped base until it publishes one)."""
+def _active(services: Services, organization_id: str) -> RuleSet:
+    assert services.library is not None
+    with services.sessions() as db:
+        return services.library.active(db, organization_id)
+
+
+async def get_ruleset(services: ServicesDep, caller: CallerDep) -> RuleSet:
+    """The caller's organisation's active rule set (the shipped base until it publishes one),
+    remembered for a moment (publishing or rolling back here forgets at once)."""
     if services.library is None:
         return services.ruleset
-    return services.library.active(db, caller.organization_id)
+    ruleset = services.active_rulesets.get(caller.organization_id)
+    if ruleset is None:
+        ruleset = await run_in_threadpool(_active, services, caller.organization_id)
+        services.active_rulesets.put(caller.organization_id, ruleset)
+    return ruleset
 
 
 RuleSetDep = Annotated[RuleSet, Depends(get_ruleset)]

@@ -77,7 +77,13 @@ def _start(job: RegenerationJob, tenant: Tenant, services: ServicesDep) -> None:
     after_commit(
         tenant.db,
         lambda: services.jobs.submit(
-            run_job, services.sessions, library, organization_id, job_id, services.today
+            run_job,
+            services.sessions,
+            library,
+            organization_id,
+            job_id,
+            services.today,
+            services.feed_targets.forget,
         ),
     )
 

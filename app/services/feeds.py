@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -119,35 +118,6 @@ class FeedCache:
             while self._bytes > self.max_bytes and len(self._items) > 1:
                 _, old = self._items.popitem(last=False)
                 self._bytes -= len(old.body)
-
-
-class TargetCache:
-    """Which plan revision each token points at, remembered for a couple of seconds so a busy
-    feed does not query the database on every poll. Revocations and re-plans made by this
-    process take effect at once; those made by other workers within `ttl` seconds."""
-
-    def __init__(self, ttl: float = 2.0, max_items: int = 10_000) -> None:
-        self.ttl = ttl
-        self.max_items = max_items
-        self._items: dict[str, tuple[float, FeedTarget]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, value: str) -> FeedTarget | None:
-        entry = self._items.get(value)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, value: str, target: FeedTarget) -> None:
-        with self._lock:
-            if len(self._items) >= self.max_items:
-                self._items.clear()
-            self._items[value] = (time.monotonic() + self.ttl, target)
-
-    def forget(self) -> None:
-        """Drop everything (after a revocation or a re-plan in this process)."""
-        with self._lock:
-            self._items.clear()
 
 
 def resolve(db: Session, value: str) -> FeedTarget:

@@ -89,8 +89,9 @@ def generate_plan(
     if start_date is not None:
         intake = intake.model_copy(update={"start_date": start_date})
     intake = finalize(intake, today, loc_prefix=("body",))
-    previous = tenant.db.scalars(
+    previous = tenant.db.scalars(  # its id only: the document is not needed here
         tenant.select(PlanRecord)
+        .with_only_columns(PlanRecord.id)
         .where(PlanRecord.athlete_id == athlete.id)
         .order_by(PlanRecord.created_at.desc(), PlanRecord.id)
     ).first()
@@ -125,7 +126,7 @@ def generate_plan(
             created_at=now,
         )
     )
-    sync_sessions(tenant, plan_id, plan, now, carry_from=previous.id if previous else None)
+    sync_sessions(tenant, plan_id, plan, now, carry_from=previous)
     return stored
 
 

@@ -379,9 +379,11 @@ def run_job(
     organization_id: str,
     job_id: str,
     today: Callable[[str], date],
+    on_change: Callable[[], object] = lambda: None,
 ) -> None:
     """Re-generate every athlete's current plan with the organisation's active rules, one
-    athlete per transaction, recording progress on the job."""
+    athlete per transaction, recording progress on the job; `on_change` runs after each
+    committed plan (the feeds' caches forget what they knew)."""
     with sessions() as db:
         job = db.get(RegenerationJob, job_id)
         if job is None:
@@ -422,6 +424,7 @@ def run_job(
                 )
                 sync_sessions(tenant, record.id, plan, now)
                 db.commit()
+                on_change()
             except Exception as exc:  # one athlete's failure must not stop the others
                 db.rollback()
                 outcome = f"{type(exc).__name__}: {exc}"

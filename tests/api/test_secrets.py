@@ -74,3 +74,16 @@ def test_secrets_never_reach_the_database_or_the_logs(
     for secret in secrets:
         assert secret not in dump
         assert secret.split("_")[-1] not in dump
+
+
+def test_a_revoked_key_is_refused_on_the_next_request(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Keys are remembered for a moment per worker; revoking one here forgets it at once."""
+    created = client.post("/v1/api-keys", json={"role": "app"}, headers=auth).json()
+    app = {"Authorization": f"Bearer {created['api_key']}"}
+    assert client.get("/v1/athletes", headers=app).status_code == 200
+    assert client.delete(f"/v1/api-keys/{created['id']}", headers=auth).status_code == 204
+    refused = client.get("/v1/athletes", headers=app)
+    assert refused.status_code == 401
+    assert client.get("/v1/athletes", headers=auth).status_code == 200

@@ -163,12 +163,12 @@ def create_plan(
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     request = body or PlanCreate()
     record = intake_for_plan(tenant, athlete, request.intake_id)
-    stored = generate_plan(
+    stored, plan = generate_plan(
         tenant, athlete, record, ruleset, services.today(athlete.timezone), request.start_date
     )
     after_commit(tenant.db, services.feed_targets.forget)  # the calendar follows at once
     return plan_response(
-        Plan.model_validate(stored.document),
+        plan,
         status_code=201,
         headers={"Location": f"/v1/plans/{stored.id}"},
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
 from app.engine.model import RuleSet
 from app.errors import InvalidInput, NotFound
@@ -79,9 +79,9 @@ def generate_plan(
     ruleset: RuleSet,
     today: date,
     start_date: date | None = None,
-) -> PlanRecord:
-    """Generate and store a plan (revision 1); a failure stores nothing (the caller's
-    transaction is rolled back)."""
+) -> tuple[PlanRecord, Plan]:
+    """Generate and store a plan (revision 1), returning the stored row and the plan; a failure
+    stores nothing (the caller's transaction is rolled back)."""
     try:
         intake = Intake.model_validate(record.body)
     except ValidationError as exc:  # pragma: no cover - bodies are validated before storage
@@ -127,13 +127,34 @@ def generate_plan(
         )
     )
     sync_sessions(tenant, plan_id, plan, now, carry_from=previous)
-    return stored
+    return stored, plan
 
 
 def session_hash(session: SessionOut) -> str:
     """A digest of what a calendar shows of a session (its id excluded)."""
     payload = session.model_dump_json(exclude={"id"}, exclude_none=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+_STATE_FIELDS = (
+    "session_id",
+    "day",
+    "kind",
+    "content_hash",
+    "sequence",
+    "modified_at",
+    "removed_at",
+)
+
+
+def _states(tenant: Tenant, plan_id: str) -> dict[str, dict[str, Any]]:
+    """A plan's session states as plain rows, by session id."""
+    query = (
+        tenant.select(SessionState)
+        .with_only_columns(*(getattr(SessionState, name) for name in _STATE_FIELDS))
+        .where(SessionState.plan_id == plan_id)
+    )
+    return {row.session_id: dict(row._mapping) for row in tenant.db.execute(query)}
 
 
 def sync_sessions(
@@ -143,63 +164,51 @@ def sync_sessions(
 
     A new plan for an athlete carries the calendar history of the plan it replaces
     (`carry_from`): its sessions have the same UIDs, so their SEQUENCE must go on, never reset.
+    The plan's rows are written in one statement (a plan has a few hundred sessions).
     Returns what happened to each session id: added, changed, unchanged or removed.
     """
-    existing = {
-        s.session_id: s
-        for s in tenant.db.scalars(
-            tenant.select(SessionState).where(SessionState.plan_id == plan_id)
-        )
-    }
-    if not existing and carry_from is not None:
-        carried = [
-            SessionState(
-                plan_id=plan_id,
-                session_id=old.session_id,
-                day=old.day,
-                kind=old.kind,
-                content_hash=old.content_hash,
-                sequence=old.sequence,
-                modified_at=old.modified_at,
-                removed_at=old.removed_at,
-            )
-            for old in tenant.db.scalars(
-                tenant.select(SessionState).where(SessionState.plan_id == carry_from)
-            )
-        ]
-        existing = {state.session_id: state for state in tenant.add_all(carried)}
+    history = _states(tenant, plan_id)
+    rewrite = bool(history)
+    if not history and carry_from is not None:
+        history = _states(tenant, carry_from)
     outcome: dict[str, str] = {}
-    new_states: list[SessionState] = []
+    rows: list[dict[str, Any]] = []
     for session in plan.sessions:
         digest = session_hash(session)
-        state = existing.pop(session.id, None)
-        if state is None:
-            new_states.append(
-                SessionState(
-                    plan_id=plan_id,
-                    session_id=session.id,
-                    day=session.date,
-                    kind=session.kind,
-                    content_hash=digest,
-                    sequence=0,
-                    modified_at=now,
-                )
-            )
+        row: dict[str, Any] = {
+            "session_id": session.id,
+            "day": session.date,
+            "kind": session.kind,
+            "content_hash": digest,
+            "sequence": 0,
+            "modified_at": now,
+            "removed_at": None,
+        }
+        old = history.pop(session.id, None)
+        if old is None:
             outcome[session.id] = "added"
-        elif state.content_hash != digest or state.removed_at is not None:
-            state.content_hash, state.day, state.kind = digest, session.date, session.kind
-            state.sequence += 1
-            state.modified_at, state.removed_at = now, None
+        elif old["content_hash"] != digest or old["removed_at"] is not None:
+            row["sequence"] = old["sequence"] + 1
             outcome[session.id] = "changed"
         else:
+            row.update(sequence=old["sequence"], modified_at=old["modified_at"])
             outcome[session.id] = "unchanged"
-    tenant.add_all(new_states)
-    for state in existing.values():
-        if state.removed_at is None:
-            state.removed_at = now
-            state.sequence += 1
-            outcome[state.session_id] = "removed"
-    tenant.db.flush()
+        rows.append(row)
+    for old in history.values():
+        if old["removed_at"] is None:
+            old.update(removed_at=now, sequence=old["sequence"] + 1)
+            outcome[old["session_id"]] = "removed"
+        rows.append(old)
+    if rewrite:
+        tenant.db.execute(
+            delete(SessionState).where(
+                SessionState.organization_id == tenant.organization_id,
+                SessionState.plan_id == plan_id,
+            )
+        )
+    if rows:
+        owner = {"plan_id": plan_id, "organization_id": tenant.organization_id}
+        tenant.db.execute(insert(SessionState), [{**row, **owner} for row in rows])
     return outcome
 
 

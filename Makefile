@@ -67,6 +67,8 @@ rules-test: install ## run every case of every shipped rule file
 bench: install ## print the benchmark figures
 	$(BIN)/python benchmarks/preview.py
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python -m benchmarks.feed   # needs wrk (apt-get install wrk)
+	$(BIN)/python -m benchmarks.api
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,111 @@
+"""Plan generation over HTTP: `POST /v1/plans/preview` (stateless) and
+`POST /v1/athletes/{id}/plans` (stored, with its sessions' calendar state) through
+`strideplan serve --workers 2` (SQLite unless `--database-url` names another empty database),
+loaded by wrk on loopback.
+
+Run: `.venv/bin/python -m benchmarks.api [--seconds 10] [--connections 8] [--database-url URL]`.
+Target (DESIGN.md): `POST /v1/plans` ≥ 150 req/s on 2 cores. wrk shares the two cores with
+the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from app.services.organizations import create_organization
+from app.storage.db import make_engine, make_sessionmaker
+from app.storage.migrations import upgrade
+from benchmarks.feed import free_port, wait_for, with_wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def prepare(database_url: str) -> tuple[str, str, dict[str, object]]:
+    """A migrated database with an organisation and one athlete with an intake."""
+    upgrade(ROOT / "alembic", database_url)
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine)() as db, db.begin():
+        _, key = create_organization(db, "Benchmark club")
+    engine.dispose()
+    intake: dict[str, object] = json.loads(
+        (ROOT / "examples" / "weak_left_glute_hamstring.json").read_text()
+    )
+    auth = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(Settings(database_url=database_url))) as client:
+        athlete = client.post("/v1/athletes", json={"name": "Sarah"}, headers=auth).json()["id"]
+        client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=auth)
+    return key, athlete, intake
+
+
+def lua(key: str, body: str) -> str:
+    return (
+        f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n'
+        f'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--database-url",
+        help="an empty database to use (e.g. postgresql+psycopg://127.0.0.1/bench); "
+        "default: a new SQLite file",
+    )
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="strideplan-api-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    key, athlete, intake = prepare(database_url)
+    port = free_port()
+    env = {
+        **os.environ,
+        "STRIDEPLAN_DATABASE_URL": database_url,
+        "STRIDEPLAN_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    try:
+        wait_for(port, "/healthz")
+        print(
+            f"strideplan serve --workers 2 on {database_url.split(':')[0]}; "
+            f"wrk, {args.connections} connections, "
+            f"{args.seconds} s each; {os.cpu_count()} cores; a 25-week plan (190 sessions)"
+        )
+        for label, path, body in (
+            ("POST /v1/plans/preview", "/v1/plans/preview", json.dumps(intake)),
+            ("POST /v1/athletes/{id}/plans", f"/v1/athletes/{athlete}/plans", ""),
+        ):
+            script = workdir / "post.lua"
+            script.write_text(lua(key, body))
+            rate, detail = with_wrk(
+                f"http://127.0.0.1:{port}{path}", args.seconds, args.connections, None, script
+            )
+            print(f"  {label:<30} {rate:8,.0f} req/s   {detail}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

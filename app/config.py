@@ -44,7 +44,6 @@ class Settings(BaseSettings):
         default=120, ge=0, description="Feed requests a minute per calendar URL and worker (0: off)"
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
-    evaluation_threads: int = Field(default=4, ge=1, le=64)
 
 
 @lru_cache(maxsize=1)

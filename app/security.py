@@ -1,4 +1,4 @@
-"""Secrets: API keys and (later) feed tokens. Shown once, stored only as SHA-256 hashes,
+"""Secrets: API keys and calendar feed tokens. Shown once, stored only as SHA-256 hashes,
 compared in constant time."""
 
 from __future__ import annotations

@@ -14,8 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from app.main import create_app
 from app.services.organizations import create_organization
 from app.storage.db import make_engine, make_sessionmaker
 from app.storage.migrations import upgrade
-from benchmarks.feed import free_port, wait_for, with_wrk
+from benchmarks.feed import serving, with_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,21 +69,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="strideplan-api-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     key, athlete, intake = prepare(database_url)
-    port = free_port()
-    env = {
-        **os.environ,
-        "STRIDEPLAN_DATABASE_URL": database_url,
-        "STRIDEPLAN_RATE_LIMIT_PER_MINUTE": "0",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    try:
-        wait_for(port, "/healthz")
+    with serving(database_url, "/healthz", {"STRIDEPLAN_RATE_LIMIT_PER_MINUTE": "0"}) as port:
         print(
             f"strideplan serve --workers 2 on {database_url.split(':')[0]}; "
             f"wrk, {args.connections} connections, "
@@ -101,10 +85,7 @@ def main() -> None:
                 f"http://127.0.0.1:{port}{path}", args.seconds, args.connections, None, script
             )
             print(f"  {label:<30} {rate:8,.0f} req/s   {detail}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

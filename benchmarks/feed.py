@@ -20,7 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -57,6 +59,27 @@ def prepare(database_url: str) -> str:
         client.post(f"/v1/athletes/{athlete}/plans", headers=auth)
         url = client.post(f"/v1/athletes/{athlete}/feed-tokens", headers=auth).json()["url"]
     return "/feeds/" + str(url).rsplit("/feeds/", 1)[1]
+
+
+@contextmanager
+def serving(database_url: str, ready_path: str, settings: dict[str, str]) -> Iterator[int]:
+    """`strideplan serve --workers 2` on a free port with these STRIDEPLAN_* settings; yields
+    the port once `ready_path` answers, stops the server afterwards."""
+    port = free_port()
+    env = {**os.environ, "STRIDEPLAN_DATABASE_URL": database_url, **settings}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    try:
+        wait_for(port, ready_path)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def wait_for(port: int, path: str, timeout: float = 60) -> None:
@@ -123,22 +146,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="strideplan-feed-"))
     database_url = f"sqlite:///{workdir / 'bench.db'}"
     path = prepare(database_url)
-    port = free_port()
     # One URL polled thousands of times a second is what the rate limit exists to stop.
-    env = {
-        **os.environ,
-        "STRIDEPLAN_DATABASE_URL": database_url,
-        "STRIDEPLAN_FEED_RATE_LIMIT_PER_MINUTE": "0",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    try:
-        wait_for(port, path)
+    settings = {"STRIDEPLAN_FEED_RATE_LIMIT_PER_MINUTE": "0"}
+    with serving(database_url, path, settings) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port)
         for _ in range(20):  # fill each worker's cache
             connection.request("GET", path)
@@ -158,10 +168,7 @@ def main() -> None:
             else:
                 rate, detail = with_python(port, path, args.seconds, 4, header), ""
             print(f"  {label:<22} {rate:10,.0f} req/s   {detail}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,9 @@ from app.plan.build import BuildOptions, build_plan, check_or_raise
 from app.plan.models import Plan
 from app.plan.replan import changes, merge
 from app.scheduler.checkins import CheckInRecord
-from app.services.plans import plan_json, sync_sessions
+from app.services.plans import save_revision
 from app.storage.scope import Tenant
-from app.storage.tables import Athlete, CheckIn, IntakeRecord, PlanRecord, PlanRevision, utcnow
+from app.storage.tables import Athlete, CheckIn, IntakeRecord, PlanRecord, utcnow
 
 NO_VERDICT = Reason(
     "check_in.no_rule",
@@ -140,19 +140,5 @@ def record_check_in(
     fresh = build_plan(intake, ruleset, options)
     merged = merge(previous, fresh, body.date)
     check_or_raise(merged, intake, ruleset)
-    now = utcnow()
-    document = plan_json(merged)
-    record.document, record.revision, record.status = document, merged.revision, merged.status
-    record.updated_at = now
-    tenant.add(
-        PlanRevision(
-            id=str(uuid.uuid4()),
-            plan_id=record.id,
-            revision=merged.revision,
-            reason=f"check-in {body.date.isoformat()}: {verdict}",
-            document=document,
-            created_at=now,
-        )
-    )
-    sync_sessions(tenant, record.id, merged, now)
+    save_revision(tenant, record, merged, f"check-in {body.date.isoformat()}: {verdict}", utcnow())
     return CheckInResult(row, merged, verdict, list(reasons), changes(previous, merged))

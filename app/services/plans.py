@@ -130,6 +130,27 @@ def generate_plan(
     return stored, plan
 
 
+def save_revision(
+    tenant: Tenant, record: PlanRecord, plan: Plan, reason: str, now: datetime
+) -> dict[str, str]:
+    """Make `plan` the record's current document, keep it as the next revision (with why it
+    was made) and bring its sessions' calendar history up to date (see `sync_sessions`)."""
+    document = plan_json(plan)
+    record.document, record.revision, record.status = document, plan.revision, plan.status
+    record.updated_at = now
+    tenant.add(
+        PlanRevision(
+            id=str(uuid.uuid4()),
+            plan_id=record.id,
+            revision=plan.revision,
+            reason=reason,
+            document=document,
+            created_at=now,
+        )
+    )
+    return sync_sessions(tenant, record.id, plan, now)
+
+
 def session_hash(session: SessionOut) -> str:
     """A digest of what a calendar shows of a session (its id excluded)."""
     payload = session.model_dump_json(exclude={"id"}, exclude_none=True)

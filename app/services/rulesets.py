@@ -27,14 +27,13 @@ from app.plan.build import BuildOptions, build_plan, check_or_raise
 from app.plan.models import Plan
 from app.plan.replan import changes, merge
 from app.services.checkins import records_for
-from app.services.plans import plan_json, sync_sessions
+from app.services.plans import save_revision
 from app.storage.scope import Tenant
 from app.storage.tables import (
     Athlete,
     IntakeRecord,
     Organization,
     PlanRecord,
-    PlanRevision,
     RegenerationJob,
     RuleSetVersion,
     utcnow,
@@ -403,26 +402,9 @@ def run_job(
                 plan = replan(
                     tenant, record, ruleset, today(record.document["athlete"]["timezone"])
                 )
-                now = utcnow()
-                document = plan_json(plan)
-                record.document, record.revision, record.status = (
-                    document,
-                    plan.revision,
-                    plan.status,
-                )
                 record.ruleset_name, record.ruleset_version = ruleset.name, ruleset.version
-                record.ruleset_digest, record.updated_at = ruleset.digest, now
-                tenant.add(
-                    PlanRevision(
-                        id=str(uuid.uuid4()),
-                        plan_id=record.id,
-                        revision=plan.revision,
-                        reason=f"rules {ruleset.version}",
-                        document=document,
-                        created_at=now,
-                    )
-                )
-                sync_sessions(tenant, record.id, plan, now)
+                record.ruleset_digest = ruleset.digest
+                save_revision(tenant, record, plan, f"rules {ruleset.version}", utcnow())
                 db.commit()
                 on_change()
             except Exception as exc:  # one athlete's failure must not stop the others

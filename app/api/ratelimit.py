@@ -4,13 +4,14 @@ Over the limit: 429 with Retry-After."""
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import threading
 import time
 from collections import OrderedDict
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.api.limits import send_error
 
 MAX_BUCKETS = 50_000
 
@@ -67,18 +68,10 @@ class RateLimitMiddleware:
 
 
 async def _too_many(send: Send, retry_after: int) -> None:
-    body = json.dumps(
-        {"error": "rate_limited", "detail": f"too many requests; retry after {retry_after} s"}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"retry-after", str(retry_after).encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+    await send_error(
+        send,
+        429,
+        "rate_limited",
+        f"too many requests; retry after {retry_after} s",
+        ((b"retry-after", str(retry_after).encode()),),
     )
-    await send({"type": "http.response.body", "body": body})

@@ -32,7 +32,12 @@ def readyz(services: ServicesDep) -> JSONResponse:
             checks["database"] = "ok"
             current = current_revision(connection)
         head = head_revision(services.settings.alembic_dir)
-        checks["migrations"] = "ok" if current == head else f"at {current}, head is {head}"
+        if current == head:
+            checks["migrations"] = "ok"
+        elif current is None:
+            checks["migrations"] = f"none applied, head is {head}: run `strideplan db upgrade`"
+        else:
+            checks["migrations"] = f"at {current}, head is {head}: run `strideplan db upgrade`"
     except Exception as exc:  # readiness reports any failure, it never raises
         checks.setdefault("database", f"unavailable: {type(exc).__name__}")
     ready = all(value == "ok" for value in checks.values()) and len(checks) == 2

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect, text
 
 from alembic import command
 from app.storage.db import normalise_url
@@ -27,10 +27,19 @@ def upgrade(alembic_dir: Path, database_url: str, revision: str = "head") -> Non
     command.upgrade(alembic_config(alembic_dir, database_url), revision)
 
 
+@lru_cache(maxsize=8)
 def head_revision(alembic_dir: Path) -> str | None:
+    """The newest migration among the scripts (read once per process: they do not change)."""
     script = ScriptDirectory(str(alembic_dir))
     return script.get_current_head()
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The database's migration (None before the first), read directly so that a readiness
+    probe every few seconds does not log Alembic's start-up lines."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    version: str | None = connection.execute(
+        text("SELECT version_num FROM alembic_version")
+    ).scalar()
+    return version

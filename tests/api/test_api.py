@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.config import Settings
+from app.main import create_app
 from app.storage.db import make_engine, make_sessionmaker
+from app.storage.migrations import upgrade
 from app.storage.tables import IntakeRecord, PlanRecord
 from tests.conftest import load_example, new_org
 
@@ -47,6 +52,28 @@ def test_health_and_readiness_need_no_key(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["migrations"] == "ok"
+
+
+def test_readiness_reports_a_database_behind_the_migrations(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'old.db'}")
+    with TestClient(create_app(settings)) as fresh:
+        empty = fresh.get("/readyz")
+        assert empty.status_code == 503
+        assert empty.json()["checks"]["migrations"].startswith("none applied, head is 0004")
+        upgrade(settings.alembic_dir, settings.database_url, "0003")
+        behind = fresh.get("/readyz")
+        assert behind.status_code == 503
+        assert behind.json()["checks"]["database"] == "ok"
+        assert behind.json()["checks"]["migrations"] == (
+            "at 0003, head is 0004: run `strideplan db upgrade`"
+        )
+        upgrade(settings.alembic_dir, settings.database_url)
+        caplog.clear()
+        caplog.set_level(logging.INFO)
+        assert fresh.get("/readyz").status_code == 200
+        assert not [r for r in caplog.records if r.name.startswith("alembic")]  # a quiet probe
 
 
 def test_preview_returns_a_plan_and_stores_nothing(

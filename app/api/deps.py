@@ -75,7 +75,9 @@ def get_db(services: ServicesDep) -> Iterator[Session]:
             action()
 
 
-DbDep = Annotated[Session, Depends(get_db)]
+# "function" scope: the transaction commits (or fails) before the response is sent, so no
+# client, and no idempotency record, ever sees a 2xx for a write that did not commit.
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _authenticate(services: Services, authorization: str | None) -> Caller:

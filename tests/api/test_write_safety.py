@@ -3,16 +3,19 @@ metrics."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from app.config import Settings
 from app.main import create_app
 from app.storage.db import make_engine, make_sessionmaker
-from app.storage.tables import IdempotencyRecord
+from app.storage.tables import Athlete, IdempotencyRecord
 
 
 def test_same_key_same_body_replays_the_first_response(
@@ -137,3 +140,45 @@ def test_request_ids_and_metrics(client: TestClient, auth: dict[str, str]) -> No
         'strideplan_http_requests_total{method="GET",route="/v1/athletes",status="200"}' in metrics
     )
     assert "strideplan_http_request_seconds_bucket" in metrics
+
+
+def test_a_write_is_committed_before_its_response_starts(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """A 201 must never reach the client (or the idempotency record) for a transaction that
+    has not committed yet: the next request may arrive on another connection at once."""
+    services = client.app.state.services  # type: ignore[attr-defined]
+    order: list[str] = []
+    app = client.app
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def send_and_note(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                order.append("response")
+            await send(message)
+
+        await app(scope, receive, send_and_note)
+
+    def flushed(session: Any, _context: Any) -> None:
+        if any(isinstance(obj, Athlete) for obj in session.new):
+            session.info["creates_athlete"] = True
+
+    def slow_commit(session: Any) -> None:
+        time.sleep(0.3)  # a slow commit must hold the response back, not race it
+
+    def committed(session: Any) -> None:
+        if session.info.pop("creates_athlete", False):
+            order.append("commit")
+
+    event.listen(services.sessions, "after_flush", flushed)
+    event.listen(services.sessions, "before_commit", slow_commit)
+    event.listen(services.sessions, "after_commit", committed)
+    try:  # the started app, seen from outside (no second start-up)
+        created = TestClient(watching).post("/v1/athletes", json={"name": "Ordered"}, headers=auth)
+    finally:
+        event.remove(services.sessions, "after_flush", flushed)
+        event.remove(services.sessions, "before_commit", slow_commit)
+        event.remove(services.sessions, "after_commit", committed)
+    assert created.status_code == 201
+    assert "commit" in order
+    assert order.index("commit") < order.index("response")

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit
+from app.api.deps import CallerDep, TenantDep
 from app.api.errors import responses
 from app.api.pagination import Cursor, Limit, next_cursor, page
 from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, CoachCreate, CoachOut, Page
@@ -92,12 +92,9 @@ def list_keys(
     responses=responses(401, 403, 404, 429),
     summary="Revoke an API key",
 )
-def revoke_key(
-    key_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
-) -> Response:
+def revoke_key(key_id: str, tenant: TenantDep, caller: CallerDep) -> Response:
     caller.require("admin")
     key = tenant.get(ApiKey, key_id, what="API key")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-    after_commit(tenant.db, services.callers.forget)
     return Response(status_code=204)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Response
 
-from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep, after_commit
+from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep
 from app.api.errors import responses
 from app.api.pagination import Cursor, Limit, check_if_match, etag_of, next_cursor, page
 from app.api.plans import plan_response
@@ -166,7 +166,6 @@ def create_plan(
     stored, plan = generate_plan(
         tenant, athlete, record, ruleset, services.today(athlete.timezone), request.start_date
     )
-    after_commit(tenant.db, services.feed_targets.forget)  # the calendar follows at once
     return plan_response(
         plan,
         status_code=201,
@@ -189,7 +188,6 @@ def create_check_in(
     unchanged sessions keep their ids, and the response lists what changed and why."""
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     result = record_check_in(tenant, athlete, body, ruleset, services.today(athlete.timezone))
-    after_commit(tenant.db, services.feed_targets.forget)  # the calendar follows at once
     row = result.check_in
     return CheckInResponse(
         check_in=CheckInOut(

@@ -4,16 +4,16 @@ transaction), the caller, the tenant scope, the rule set and the clock."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Header, Request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
@@ -24,6 +24,7 @@ from app.services.feeds import FeedCache, FeedTarget
 from app.services.organizations import Caller, authenticate
 from app.services.rulesets import RuleSetLibrary
 from app.storage.scope import Tenant
+from app.storage.tables import ApiKey, FeedToken, Organization, PlanRecord, SessionState
 
 
 @dataclass
@@ -44,6 +45,58 @@ class Services:
     )
     # Today's date in a time zone: the one clock of the service (tests set their own).
     today: Callable[[str], date] = field(default=lambda timezone: today_in(timezone))
+
+    def __post_init__(self) -> None:
+        forget_on_commit(
+            self.sessions,
+            {
+                PlanRecord: self.feed_targets,
+                SessionState: self.feed_targets,
+                FeedToken: self.feed_targets,
+                ApiKey: self.callers,
+                Organization: self.active_rulesets,
+            },
+        )
+
+
+CHANGED = "strideplan_changed_tables"
+AUDIT_ONLY = {"last_used_at"}  # a change to these alone makes no cached answer wrong
+
+
+def forget_on_commit(
+    sessions: sessionmaker[Session], caches: Mapping[type[Any], TtlCache[Any, Any]]
+) -> None:
+    """Each cache forgets what it knew once a transaction that changed one of its tables
+    commits: one place for every request and background job of the process (other workers
+    catch up within the caches' time limit)."""
+
+    def note(session: Session, model: type[Any]) -> None:
+        if model in caches:
+            session.info.setdefault(CHANGED, set()).add(model)
+
+    def flushed(session: Session, _context: object) -> None:
+        for obj in (*session.new, *session.deleted):
+            note(session, type(obj))
+        for obj in session.dirty:
+            changed = {a.key for a in inspect(obj).attrs if a.history.has_changes()}
+            if changed - AUDIT_ONLY:
+                note(session, type(obj))
+
+    def executed(state: ORMExecuteState) -> None:
+        if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper:
+            note(state.session, state.bind_mapper.class_)
+
+    def committed(session: Session) -> None:
+        for model in session.info.pop(CHANGED, ()):
+            caches[model].forget()
+
+    def rolled_back(session: Session) -> None:
+        session.info.pop(CHANGED, None)
+
+    event.listen(sessions, "after_flush", flushed)
+    event.listen(sessions, "do_orm_execute", executed)
+    event.listen(sessions, "after_commit", committed)
+    event.listen(sessions, "after_rollback", rolled_back)
 
 
 async def get_services(request: Request) -> Services:

@@ -8,7 +8,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import Services, ServicesDep, TenantDep, after_commit
+from app.api.deps import Services, ServicesDep, TenantDep
 from app.api.errors import responses
 from app.api.schemas import ErrorBody, FeedTokenCreate, FeedTokenCreated, FeedTokenOut
 from app.errors import NotFound
@@ -86,12 +86,9 @@ def list_feed_tokens(athlete_id: str, tenant: TenantDep) -> list[FeedTokenOut]:
     responses=responses(401, 404),
     summary="Revoke a calendar URL",
 )
-def revoke_feed_token(
-    athlete_id: str, token_id: str, tenant: TenantDep, services: ServicesDep
-) -> Response:
+def revoke_feed_token(athlete_id: str, token_id: str, tenant: TenantDep) -> Response:
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     revoke_token(tenant, athlete, token_id)
-    after_commit(tenant.db, services.feed_targets.forget)
     return Response(status_code=204)
 
 

@@ -83,7 +83,6 @@ def _start(job: RegenerationJob, tenant: Tenant, services: ServicesDep) -> None:
             organization_id,
             job_id,
             services.today,
-            services.feed_targets.forget,
         ),
     )
 

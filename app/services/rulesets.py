@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.authoring.cases import case_problems, run_case
@@ -244,21 +244,37 @@ def replan(db_tenant: Tenant, record: PlanRecord, ruleset: RuleSet, today: date)
     return merged
 
 
-def current_plans(tenant: Tenant, athlete_ids: list[str] | None) -> list[PlanRecord]:
-    """Each athlete's current (latest) plan."""
+def _current(tenant: Tenant) -> Select[PlanRecord]:
+    """Each athlete's current (latest) plan in the tenant's view, by athlete."""
     latest = (
         select(PlanRecord.athlete_id, func.max(PlanRecord.created_at).label("at"))
         .where(PlanRecord.organization_id == tenant.organization_id)
         .group_by(PlanRecord.athlete_id)
         .subquery()
     )
-    query = tenant.select(PlanRecord).join(
-        latest,
-        (PlanRecord.athlete_id == latest.c.athlete_id) & (PlanRecord.created_at == latest.c.at),
+    return (
+        tenant.select(PlanRecord)
+        .join(
+            latest,
+            (PlanRecord.athlete_id == latest.c.athlete_id) & (PlanRecord.created_at == latest.c.at),
+        )
+        .order_by(PlanRecord.athlete_id)
     )
+
+
+def current_plans(tenant: Tenant, athlete_ids: list[str] | None, limit: int) -> list[PlanRecord]:
+    """The current plans of these athletes (None: all the tenant sees), at most `limit`."""
+    query = _current(tenant)
     if athlete_ids is not None:
         query = query.where(PlanRecord.athlete_id.in_(athlete_ids))
-    return list(tenant.db.scalars(query.order_by(PlanRecord.athlete_id)))
+    return list(tenant.db.scalars(query.limit(limit)))
+
+
+def organization_plan_ids(db: Session, organization_id: str) -> list[str]:
+    """The ids of every current plan of the organisation, whoever's athletes they are: an
+    organisation's rules apply to all of them."""
+    query = _current(Tenant(db, organization_id)).with_only_columns(PlanRecord.id)
+    return list(db.scalars(query))
 
 
 def _weeks_caps(plan: Plan) -> dict[str, float]:
@@ -277,7 +293,7 @@ def preview(
     if athlete_ids is not None:
         for athlete_id in athlete_ids:
             tenant.get(Athlete, athlete_id, what="athlete")
-    records = current_plans(tenant, athlete_ids)[:MAX_PREVIEW_ATHLETES]
+    records = current_plans(tenant, athlete_ids, MAX_PREVIEW_ATHLETES)
     athletes = []
     totals = {
         "athletes": 0,
@@ -337,7 +353,7 @@ def activate(tenant: Tenant, version: RuleSetVersion | None, reason: str) -> Reg
     organization = tenant.db.get(Organization, tenant.organization_id)
     assert organization is not None
     organization.active_ruleset_id = version.id if version else None
-    total = len(current_plans(tenant, None))
+    total = len(organization_plan_ids(tenant.db, tenant.organization_id))
     return tenant.add(
         RegenerationJob(
             id=str(uuid.uuid4()),
@@ -378,20 +394,17 @@ def run_job(
     organization_id: str,
     job_id: str,
     today: Callable[[str], date],
-    on_change: Callable[[], object] = lambda: None,
 ) -> None:
     """Re-generate every athlete's current plan with the organisation's active rules, one
-    athlete per transaction, recording progress on the job; `on_change` runs after each
-    committed plan (the feeds' caches forget what they knew)."""
+    athlete per transaction, recording progress on the job."""
     with sessions() as db:
         job = db.get(RegenerationJob, job_id)
         if job is None:
             return
         job.status = "running"
         db.commit()
-        tenant = Tenant(db, organization_id)
         ruleset = library.active(db, organization_id)
-        plan_ids = [record.id for record in current_plans(tenant, None)]
+        plan_ids = organization_plan_ids(db, organization_id)
     for plan_id in plan_ids:
         with sessions() as db:
             tenant = Tenant(db, organization_id)
@@ -406,7 +419,6 @@ def run_job(
                 record.ruleset_digest = ruleset.digest
                 save_revision(tenant, record, plan, f"rules {ruleset.version}", utcnow())
                 db.commit()
-                on_change()
             except Exception as exc:  # one athlete's failure must not stop the others
                 db.rollback()
                 outcome = f"{type(exc).__name__}: {exc}"

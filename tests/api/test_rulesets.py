@@ -135,3 +135,24 @@ def test_app_keys_cannot_edit_rules_and_bad_drafts_cannot_publish(
     assert "invalid YAML" in checked["problems"][0]["message"]
     refused = client.post(f"/v1/rulesets/drafts/{draft['id']}/publish", headers=admin)
     assert refused.status_code == 409
+
+
+def test_a_coachs_publish_applies_at_once_and_re_generates_the_whole_organisation(
+    client: TestClient, settings: Settings
+) -> None:
+    """Rules belong to the organisation: a coach's publish re-plans every athlete (the job's
+    total counts them all), and the next request already uses the new version."""
+    admin, coach = coach_setup(client, settings)
+    intake = load_example("weak_left_glute_hamstring")
+    for owner in (admin, coach):  # one athlete of the admin's, one of the coach's
+        athlete = client.post("/v1/athletes", json={"name": "R"}, headers=owner).json()["id"]
+        client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=owner)
+        assert client.post(f"/v1/athletes/{athlete}/plans", headers=owner).status_code == 201
+    before = client.post("/v1/plans/preview", json=intake, headers=coach).json()["ruleset"]
+    draft = client.post("/v1/rulesets/drafts", json={"based_on": "base"}, headers=coach).json()
+    published = client.post(f"/v1/rulesets/drafts/{draft['id']}/publish", headers=coach)
+    assert published.status_code == 202, published.text
+    now = client.post("/v1/plans/preview", json=intake, headers=coach).json()["ruleset"]
+    assert now["version"] == f"{before['version']}+org.1"
+    job = wait_for_job(client, coach, published.json()["job"])
+    assert (job["status"], job["total"], job["done"], job["failed"]) == ("done", 2, 2, 0)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.intake.models import IsoDate, Name, TimezoneName, UnitsField
 from app.intake.vocabulary import Units
@@ -178,13 +179,23 @@ class ApiKeyCreated(ApiKeyOut):
 
 
 class AthletePatch(BaseModel):
+    """Only the fields sent change. `name`, `timezone` and `units` may be left out but not
+    set to null; `external_ref` and `coach_id` may be cleared with null."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: Name | None = None
-    timezone: TimezoneName | None = None
-    units: UnitsField | None = None
+    name: Name | SkipJsonSchema[None] = None
+    timezone: TimezoneName | SkipJsonSchema[None] = None
+    units: UnitsField | SkipJsonSchema[None] = None
     external_ref: Annotated[str, Field(max_length=100)] | None = None
     coach_id: Annotated[str, Field(max_length=36)] | None = None
+
+    @field_validator("name", "timezone", "units")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:  # runs only for a value sent: left out, the default stands
+            raise ValueError("may be left out, not set to null")
+        return value
 
 
 class Page(BaseModel):

@@ -84,6 +84,23 @@ def test_updates_need_the_current_etag(client: TestClient, auth: dict[str, str])
     assert again.status_code == 412
 
 
+def test_a_patch_cannot_null_a_required_field(client: TestClient, auth: dict[str, str]) -> None:
+    athlete = client.post("/v1/athletes", json={"name": "Eve"}, headers=auth).json()
+    url = f"/v1/athletes/{athlete['id']}"
+    for field in ("name", "timezone", "units"):
+        etag = client.get(url, headers=auth).headers["etag"]
+        refused = client.patch(url, json={field: None}, headers={**auth, "If-Match": etag})
+        assert refused.status_code == 422, refused.text
+        assert ["body", field] in [item["loc"][:2] for item in refused.json()["detail"]]
+    unchanged = client.get(url, headers=auth)
+    assert unchanged.headers["etag"] == '"v1"'
+    assert unchanged.json()["name"] == "Eve"
+    cleared = client.patch(
+        url, json={"external_ref": None}, headers={**auth, "If-Match": '"v1"'}
+    )  # optional fields may still be cleared
+    assert cleared.status_code == 200
+
+
 def test_pages_are_capped_and_walk_everything(client: TestClient, auth: dict[str, str]) -> None:
     made = {
         client.post("/v1/athletes", json={"name": f"P{i}"}, headers=auth).json()["id"]

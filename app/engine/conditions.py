@@ -128,11 +128,23 @@ def parse_condition(data: Any) -> Condition:
     return _parse(data, ())
 
 
-def _parse(data: Any, path: Path) -> Condition:
-    if isinstance(data, list):
-        return Group(
-            "all", tuple(_parse(child, (*path, index)) for index, child in enumerate(data))
+def _group(op: str, children: Any, path: Path, children_path: Path) -> Group:
+    """`op` over a list of 1 to MAX_GROUP_ITEMS conditions found at `children_path`."""
+    if not isinstance(children, list) or not 1 <= len(children) <= MAX_GROUP_ITEMS:
+        raise _at(
+            PydanticCustomError(
+                "condition_group",
+                "'{op}' takes a list of 1 to {max} conditions",
+                {"op": op, "max": MAX_GROUP_ITEMS},
+            ),
+            path,
         )
+    return Group(op, tuple(_parse(child, (*children_path, i)) for i, child in enumerate(children)))
+
+
+def _parse(data: Any, path: Path) -> Condition:
+    if isinstance(data, list):  # a plain list is short for `all:` (the same limits)
+        return _group("all", data, path, path)
     if not isinstance(data, dict):
         raise _at(
             PydanticCustomError(
@@ -151,20 +163,7 @@ def _parse(data: Any, path: Path) -> Condition:
                 ),
                 path,
             )
-        children = data[groups[0]]
-        if not isinstance(children, list) or not 1 <= len(children) <= MAX_GROUP_ITEMS:
-            raise _at(
-                PydanticCustomError(
-                    "condition_group",
-                    "'{op}' takes a list of 1 to {max} conditions",
-                    {"op": groups[0], "max": MAX_GROUP_ITEMS},
-                ),
-                path,
-            )
-        return Group(
-            groups[0],
-            tuple(_parse(child, (*path, groups[0], i)) for i, child in enumerate(children)),
-        )
+        return _group(groups[0], data[groups[0]], path, (*path, groups[0]))
     fact = data.get("fact")
     if fact not in FACT_TYPES:
         raise _at(

@@ -71,6 +71,7 @@ def to_svg(plan: Plan) -> bytes:
                 caps = [w.cap for w in plan.weeks]
                 axes.stairs(caps, edges, color="#b23a3a", linewidth=1.6, label="cap")
             top = max([w.cap for w in plan.weeks] + [1.0]) * 1.25
+            goal_names = {goal.date: goal.goal for goal in plan.feasibility}
             for session in plan.sessions:
                 if session.kind == "race":
                     x = _x(session.date)
@@ -78,7 +79,7 @@ def to_svg(plan: Plan) -> bytes:
                     axes.text(
                         x,
                         top * 0.97,
-                        session.title.split(" · ")[1],
+                        goal_names.get(session.date, session.title),
                         rotation=90,
                         va="top",
                         ha="right",

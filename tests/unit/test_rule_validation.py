@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.engine.compile import compile_sources
+from app.engine.conditions import MAX_GROUP_ITEMS
 from app.engine.problems import RuleProblem, RuleSetRejected
 from tests.conftest import RULES
 
@@ -111,3 +112,12 @@ def test_yaml_syntax_error_has_a_line() -> None:
 def test_aliases_are_refused() -> None:
     [problem] = problems("topic: &t Alias\ndescription: *t\n")
     assert "aliases" in problem.message
+
+
+@pytest.mark.parametrize("size", [0, MAX_GROUP_ITEMS + 1])
+def test_a_plain_list_of_conditions_has_the_same_bounds_as_all(size: int) -> None:
+    """`when: [a, b]` means `when: {all: [a, b]}`, limits included."""
+    when = "[" + ", ".join(["{fact: athlete}"] * size) + "]"
+    [problem] = problems(rule(when))
+    assert problem.rule == "t.one"
+    assert f"takes a list of 1 to {MAX_GROUP_ITEMS} conditions" in problem.message

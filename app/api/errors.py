@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from app.api.schemas import ErrorBody
-from app.errors import StridePlanError
+from app.errors import Conflict, PreconditionFailed, StridePlanError
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -31,6 +33,13 @@ def error_response(status: int, code: str, detail: Any) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    """Two requests inserted the same key at once (PostgreSQL SQLSTATE 23505, or SQLite's)."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+        exc.orig
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the app."""
 
@@ -49,7 +58,21 @@ def install_error_handlers(app: FastAPI) -> None:
             {"error": code, "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
+    async def stale(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StaleDataError)
+        changed = PreconditionFailed("changed by another request meanwhile; read it again")
+        return JSONResponse(changed.body(), status_code=changed.status_code)
+
+    async def integrity(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, IntegrityError)
+        if not _is_unique_violation(exc):
+            raise exc  # a broken invariant is a server error, not the client's
+        raced = Conflict("a concurrent request wrote the same thing first; try again")
+        return JSONResponse(raced.body(), status_code=raced.status_code)
+
     app.add_exception_handler(StridePlanError, domain)
+    app.add_exception_handler(StaleDataError, stale)
+    app.add_exception_handler(IntegrityError, integrity)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(HTTPException, http)
 

@@ -124,6 +124,10 @@ class Athlete(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # An update writes `WHERE version = <the version read>`: a concurrent change makes it fail
+    # (StaleDataError, a 412) instead of being overwritten. The code sets the next version.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
 
 class IntakeRecord(Base):
     __tablename__ = "intakes"
@@ -259,6 +263,9 @@ class RuleSetVersion(Base):
     etag: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    # As Athlete's version: a draft's ETag is checked by the write itself.
+    __mapper_args__ = {"version_id_col": etag, "version_id_generator": False}  # noqa: RUF012
 
 
 class RegenerationJob(Base):

@@ -10,12 +10,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from app.config import Settings
+from app.intake.models import Intake
 from app.main import create_app
+from app.services.plans import store_intake
 from app.storage.db import make_engine, make_sessionmaker
-from app.storage.tables import Athlete, IdempotencyRecord
+from app.storage.scope import Tenant
+from app.storage.tables import Athlete, IdempotencyRecord, IntakeRecord
+from tests.conftest import load_example
 
 
 def test_same_key_same_body_replays_the_first_response(
@@ -82,6 +86,70 @@ def test_updates_need_the_current_etag(client: TestClient, auth: dict[str, str])
     assert ok.json()["name"] == "Dee A"
     again = client.patch(url, json={"name": "Dee B"}, headers={**auth, "If-Match": etag})
     assert again.status_code == 412
+
+
+def test_a_concurrent_update_between_check_and_write_is_412(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """If-Match is enforced by the write itself: another request that updates the athlete after
+    this one checked its ETag makes this one fail (412) instead of overwriting it."""
+    services = client.app.state.services  # type: ignore[attr-defined]
+    athlete = client.post("/v1/athletes", json={"name": "Fay"}, headers=auth).json()
+    url = f"/v1/athletes/{athlete['id']}"
+
+    done: list[bool] = []
+
+    def meanwhile(session: Any, _context: Any, _instances: Any) -> None:
+        if not done and any(isinstance(obj, Athlete) for obj in session.dirty):
+            done.append(True)
+            with services.engine.begin() as other:
+                other.execute(
+                    update(Athlete)
+                    .where(Athlete.id == athlete["id"])
+                    .values(name="Fay B", version=Athlete.version + 1)
+                )
+
+    event.listen(services.sessions, "before_flush", meanwhile)
+    try:
+        lost = client.patch(url, json={"name": "Fay A"}, headers={**auth, "If-Match": '"v1"'})
+    finally:
+        event.remove(services.sessions, "before_flush", meanwhile)
+    assert done
+    assert lost.status_code == 412, lost.text
+    assert lost.json()["error"] == "precondition_failed"
+    now = client.get(url, headers=auth)
+    assert (now.json()["name"], now.headers["etag"]) == ("Fay B", '"v2"')
+
+
+def test_a_concurrent_duplicate_write_is_409_not_500(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Two intakes posted at once both read "next version = 1"; the database's unique
+    constraint stops the second, which is answered as a conflict to retry."""
+    services = client.app.state.services  # type: ignore[attr-defined]
+    athlete_id = client.post("/v1/athletes", json={"name": "Gil"}, headers=auth).json()["id"]
+    intake = load_example("weak_left_glute_hamstring")
+    done: list[bool] = []
+
+    def meanwhile(session: Any, _context: Any, _instances: Any) -> None:
+        if not done and any(isinstance(obj, IntakeRecord) for obj in session.new):
+            done.append(True)
+            with services.sessions() as other, other.begin():
+                athlete = other.get(Athlete, athlete_id)
+                tenant = Tenant(other, athlete.organization_id)
+                store_intake(tenant, athlete, Intake.model_validate(intake))
+
+    event.listen(services.sessions, "before_flush", meanwhile)
+    try:
+        raced = client.post(f"/v1/athletes/{athlete_id}/intakes", json=intake, headers=auth)
+    finally:
+        event.remove(services.sessions, "before_flush", meanwhile)
+    assert done
+    assert raced.status_code == 409, raced.text
+    assert raced.json()["error"] == "conflict"
+    again = client.post(f"/v1/athletes/{athlete_id}/intakes", json=intake, headers=auth)
+    assert again.status_code == 201
+    assert again.json()["version"] == 2
 
 
 def test_a_patch_cannot_null_a_required_field(client: TestClient, auth: dict[str, str]) -> None:

@@ -27,10 +27,6 @@ class StridePlanError(Exception):
             "detail": self.detail if self.detail is not None else self.message,
         }
 
-    def headers(self) -> dict[str, str]:
-        """Extra response headers (e.g. Retry-After)."""
-        return {}
-
 
 class InvalidInput(StridePlanError):
     """A request that cannot be processed as sent."""

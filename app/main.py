@@ -50,9 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         library = RuleSetLibrary(settings.rules_dir)
         get_host().prepare(library.base)
         engine = make_engine(settings.database_url)
-        services = Services(
-            settings, engine, make_sessionmaker(engine), library.base, library=library
-        )
+        services = Services(settings, engine, make_sessionmaker(engine), library)
         app.state.services = services
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's way (plan generation allocates a lot; full collections were the p99).

@@ -17,33 +17,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
-from app.config import Settings
-from app.main import create_app
-from app.services.organizations import create_organization
-from app.storage.db import make_engine, make_sessionmaker
-from app.storage.migrations import upgrade
-from benchmarks.feed import serving, with_wrk
+from benchmarks.feed import seed, serving, with_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def prepare(database_url: str) -> tuple[str, str, dict[str, object]]:
-    """A migrated database with an organisation and one athlete with an intake."""
-    upgrade(ROOT / "alembic", database_url)
-    engine = make_engine(database_url)
-    with make_sessionmaker(engine)() as db, db.begin():
-        _, key = create_organization(db, "Benchmark club")
-    engine.dispose()
-    intake: dict[str, object] = json.loads(
-        (ROOT / "examples" / "weak_left_glute_hamstring.json").read_text()
-    )
-    auth = {"Authorization": f"Bearer {key}"}
-    with TestClient(create_app(Settings(database_url=database_url))) as client:
-        athlete = client.post("/v1/athletes", json={"name": "Sarah"}, headers=auth).json()["id"]
-        client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=auth)
-    return key, athlete, intake
 
 
 def lua(key: str, body: str) -> str:
@@ -68,7 +44,7 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     workdir = Path(tempfile.mkdtemp(prefix="strideplan-api-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    key, athlete, intake = prepare(database_url)
+    key, athlete, intake = seed(database_url)
     with serving(database_url, "/healthz", {"STRIDEPLAN_RATE_LIMIT_PER_MINUTE": "0"}) as port:
         print(
             f"strideplan serve --workers 2 on {database_url.split(':')[0]}; "

@@ -25,6 +25,7 @@ from app.engine.evaluate import evaluate
 from app.engine.host import get_host
 from app.engine.model import RuleSet
 from app.facts.build import Fact, intake_facts
+from app.facts.schema import PAIN_ZONES
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.intake.vocabulary import Condition, Finding, GoalType, Priority, Restriction
@@ -45,7 +46,7 @@ def random_pattern(rng: random.Random) -> Pattern:
         if rng.random() < 0.5:
             pattern["side"] = rng.choice(["left", "right"])
         if rng.random() < 0.4:
-            pattern["pain_running_zone"] = rng.choice(["safe", "acceptable", "too_much"])
+            pattern["pain_running_zone"] = rng.choice(PAIN_ZONES)
     elif kind == "finding":
         pattern = {"fact": "finding", "name": rng.choice(list(Finding)).value}
         if rng.random() < 0.5:

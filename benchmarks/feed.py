@@ -43,19 +43,29 @@ def free_port() -> int:
         return port
 
 
-def prepare(database_url: str) -> str:
-    """A migrated database with one plan; returns the feed path."""
+def seed(database_url: str) -> tuple[str, str, dict[str, object]]:
+    """A migrated database with an organisation and one athlete with the seed runner's intake;
+    returns the API key, the athlete's id and the intake."""
     upgrade(ROOT / "alembic", database_url)
-    settings = Settings(database_url=database_url)
     engine = make_engine(database_url)
     with make_sessionmaker(engine)() as db, db.begin():
         _, key = create_organization(db, "Benchmark club")
     engine.dispose()
-    auth = {"Authorization": f"Bearer {key}"}
-    intake = json.loads((ROOT / "examples" / "weak_left_glute_hamstring.json").read_text())
-    with TestClient(create_app(settings)) as client:
+    intake: dict[str, object] = json.loads(
+        (ROOT / "examples" / "weak_left_glute_hamstring.json").read_text()
+    )
+    with TestClient(create_app(Settings(database_url=database_url))) as client:
+        auth = {"Authorization": f"Bearer {key}"}
         athlete = client.post("/v1/athletes", json={"name": "Sarah"}, headers=auth).json()["id"]
         client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=auth)
+    return key, athlete, intake
+
+
+def prepare(database_url: str) -> str:
+    """`seed`, then the athlete's plan and a calendar URL; returns the feed path."""
+    key, athlete, _ = seed(database_url)
+    auth = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(Settings(database_url=database_url))) as client:
         client.post(f"/v1/athletes/{athlete}/plans", headers=auth)
         url = client.post(f"/v1/athletes/{athlete}/feed-tokens", headers=auth).json()["url"]
     return "/feeds/" + str(url).rsplit("/feeds/", 1)[1]
@@ -108,8 +118,8 @@ def with_wrk(
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     assert match is not None, output
     transfer = re.search(r"Transfer/sec:\s+(\S+)", output)
-    p50 = re.search(r"50%\s+(\S+)", output)
-    p99 = re.search(r"99%\s+(\S+)", output)
+    p50 = re.search(r"^\s*50%\s+(\S+)", output, re.M)
+    p99 = re.search(r"^\s*99%\s+(\S+)", output, re.M)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     detail = (
         f"transfer {transfer.group(1) if transfer else '?'}/s, latency p50 "

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from app.api.deps import CallerDep, TenantDep
 from app.api.errors import responses
-from app.api.pagination import Cursor, Limit, next_cursor, page
+from app.api.pagination import Cursor, Limit, paginate
 from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, CoachCreate, CoachOut, Page
 from app.services.organizations import create_api_key
 from app.storage.tables import ApiKey, Coach, utcnow
@@ -38,7 +38,10 @@ def _key_out(key: ApiKey) -> ApiKeyOut:
 )
 def create_coach(body: CoachCreate, tenant: TenantDep, caller: CallerDep) -> CoachOut:
     caller.require("admin")
-    coach = tenant.add(Coach(id=str(uuid.uuid4()), name=body.name))
+    return _coach_out(tenant.add(Coach(id=str(uuid.uuid4()), name=body.name)))
+
+
+def _coach_out(coach: Coach) -> CoachOut:
     return CoachOut(id=coach.id, name=coach.name, created_at=coach.created_at)
 
 
@@ -52,9 +55,8 @@ def list_coaches(
     tenant: TenantDep, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page:
     caller.require("admin", "app")
-    rows = list(tenant.db.scalars(page(tenant.select(Coach), Coach, limit, cursor)))
-    items = [CoachOut(id=c.id, name=c.name, created_at=c.created_at) for c in rows[:limit]]
-    return Page(items=items, next_cursor=next_cursor(rows, limit))
+    rows, following = paginate(tenant, Coach, limit, cursor)
+    return Page(items=[_coach_out(c) for c in rows], next_cursor=following)
 
 
 @router.post(
@@ -66,9 +68,7 @@ def list_coaches(
 )
 def create_key(body: ApiKeyCreate, tenant: TenantDep, caller: CallerDep) -> ApiKeyCreated:
     caller.require("admin")
-    key, value = create_api_key(
-        tenant.db, tenant.organization_id, body.role, body.name, body.coach_id
-    )
+    key, value = create_api_key(tenant, body.role, body.name, body.coach_id)
     return ApiKeyCreated(**_key_out(key).model_dump(), api_key=value)
 
 
@@ -82,8 +82,8 @@ def list_keys(
     tenant: TenantDep, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page:
     caller.require("admin")
-    rows = list(tenant.db.scalars(page(tenant.select(ApiKey), ApiKey, limit, cursor)))
-    return Page(items=[_key_out(k) for k in rows[:limit]], next_cursor=next_cursor(rows, limit))
+    rows, following = paginate(tenant, ApiKey, limit, cursor)
+    return Page(items=[_key_out(k) for k in rows], next_cursor=following)
 
 
 @router.delete(

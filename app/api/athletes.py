@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Response
 
 from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep
 from app.api.errors import responses
-from app.api.pagination import Cursor, Limit, check_if_match, etag_of, next_cursor, page
+from app.api.pagination import Cursor, Limit, check_if_match, etag_of, paginate
 from app.api.plans import plan_response
 from app.api.schemas import (
     AthleteCreate,
@@ -29,7 +29,7 @@ from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.models import Plan
 from app.services.checkins import record_check_in
-from app.services.plans import generate_plan, intake_for_plan, plan_json, store_intake
+from app.services.plans import generate_plan, intake_for_plan, store_intake
 from app.storage.tables import Athlete, Coach, IntakeRecord
 
 router = APIRouter(prefix="/v1/athletes", tags=["athletes"])
@@ -73,10 +73,8 @@ def create_athlete(body: AthleteCreate, tenant: TenantDep, caller: CallerDep) ->
     summary="The athletes this key can see",
 )
 def list_athletes(tenant: TenantDep, limit: Limit = 50, cursor: Cursor = None) -> AthletePage:
-    rows = list(tenant.db.scalars(page(tenant.select(Athlete), Athlete, limit, cursor)))
-    return AthletePage(
-        items=[_athlete_out(a) for a in rows[:limit]], next_cursor=next_cursor(rows, limit)
-    )
+    rows, following = paginate(tenant, Athlete, limit, cursor)
+    return AthletePage(items=[_athlete_out(a) for a in rows], next_cursor=following)
 
 
 @router.get(
@@ -200,6 +198,6 @@ def create_check_in(
             created_at=row.created_at,
         ),
         verdict=Verdict(load=result.verdict, why=[r.as_dict() for r in result.reasons]),
-        plan=plan_json(result.plan),
+        plan=result.document,
         changes=PlanChanges.model_validate(result.changes),
     )

@@ -3,7 +3,6 @@ transaction), the caller, the tenant scope, the rule set and the clock."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from app.config import Settings
 from app.engine.model import RuleSet
 from app.errors import Unauthorized
+from app.security import digest
 from app.services.cache import TtlCache
 from app.services.feeds import FeedCache, FeedTarget
 from app.services.organizations import Caller, authenticate
@@ -34,12 +34,11 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    ruleset: RuleSet
+    library: RuleSetLibrary  # the shipped base and every organisation's versions
     feeds: FeedCache = field(default_factory=FeedCache)
     feed_targets: TtlCache[str, FeedTarget] = field(default_factory=TtlCache)
     callers: TtlCache[str, Caller] = field(default_factory=TtlCache)
     active_rulesets: TtlCache[str, RuleSet] = field(default_factory=TtlCache)
-    library: RuleSetLibrary | None = None
     jobs: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs")
     )
@@ -146,7 +145,7 @@ async def get_caller(
     database round trip per request (see TtlCache; revocations here forget at once)."""
     if not authorization:
         raise Unauthorized("send 'Authorization: Bearer <api key>'")
-    fingerprint = hashlib.sha256(authorization.encode()).hexdigest()
+    fingerprint = digest(authorization)
     caller = services.callers.get(fingerprint)
     if caller is None:
         caller = await run_in_threadpool(_authenticate, services, authorization)
@@ -165,7 +164,6 @@ TenantDep = Annotated[Tenant, Depends(get_tenant)]
 
 
 def _active(services: Services, organization_id: str) -> RuleSet:
-    assert services.library is not None
     with services.sessions() as db:
         return services.library.active(db, organization_id)
 
@@ -173,8 +171,6 @@ def _active(services: Services, organization_id: str) -> RuleSet:
 async def get_ruleset(services: ServicesDep, caller: CallerDep) -> RuleSet:
     """The caller's organisation's active rule set (the shipped base until it publishes one),
     remembered for a moment (publishing or rolling back here forgets at once)."""
-    if services.library is None:
-        return services.ruleset
     ruleset = services.active_rulesets.get(caller.organization_id)
     if ruleset is None:
         ruleset = await run_in_threadpool(_active, services, caller.organization_id)

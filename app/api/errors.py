@@ -45,7 +45,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def domain(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StridePlanError)
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
+        return JSONResponse(exc.body(), status_code=exc.status_code)
 
     async def validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -58,17 +58,19 @@ def install_error_handlers(app: FastAPI) -> None:
             {"error": code, "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
-    async def stale(_: Request, exc: Exception) -> JSONResponse:
+    async def stale(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StaleDataError)
-        changed = PreconditionFailed("changed by another request meanwhile; read it again")
-        return JSONResponse(changed.body(), status_code=changed.status_code)
+        return await domain(
+            request, PreconditionFailed("changed by another request meanwhile; read it again")
+        )
 
-    async def integrity(_: Request, exc: Exception) -> JSONResponse:
+    async def integrity(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, IntegrityError)
         if not _is_unique_violation(exc):
             raise exc  # a broken invariant is a server error, not the client's
-        raced = Conflict("a concurrent request wrote the same thing first; try again")
-        return JSONResponse(raced.body(), status_code=raced.status_code)
+        return await domain(
+            request, Conflict("a concurrent request wrote the same thing first; try again")
+        )
 
     app.add_exception_handler(StridePlanError, domain)
     app.add_exception_handler(StaleDataError, stale)

@@ -10,6 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import Services, ServicesDep, TenantDep
 from app.api.errors import responses
+from app.api.pagination import etags
+from app.api.plans import CALENDAR
 from app.api.schemas import ErrorBody, FeedTokenCreate, FeedTokenCreated, FeedTokenOut
 from app.errors import NotFound
 from app.services.feeds import (
@@ -25,7 +27,6 @@ from app.services.feeds import (
 from app.storage.tables import Athlete, FeedToken
 
 router = APIRouter(tags=["calendar"])
-CALENDAR = "text/calendar; charset=utf-8"
 FEED_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"text/calendar": {}}, "description": "The athlete's plan as iCalendar"},
     304: {"description": "Not modified since the ETag / date given"},
@@ -96,7 +97,7 @@ def _not_modified(request: Request, feed: Feed) -> bool:
     """RFC 9110 §13.1: If-None-Match wins over If-Modified-Since."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        tags = etags(if_none_match)
         return "*" in tags or feed.etag in tags
     if_modified_since = request.headers.get("if-modified-since")
     if if_modified_since:

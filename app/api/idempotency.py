@@ -6,7 +6,6 @@ Authorization header) and path, kept for 24 hours; server errors are not kept, s
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from datetime import timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.asgi import Answer, json_error, send_answer
 from app.storage.tables import IdempotencyRecord, utcnow
 
 HEADER = b"idempotency-key"
@@ -24,11 +24,6 @@ KEEP = timedelta(hours=24)
 STALE = timedelta(minutes=5)
 MAX_KEY = 200
 REPLAYED_HEADERS = {"content-type", "location", "etag"}
-
-
-def _json(status: int, code: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    body = json.dumps({"error": code, "detail": detail}).encode()
-    return status, [(b"content-type", b"application/json")], body
 
 
 class IdempotencyMiddleware:
@@ -44,10 +39,8 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not 1 <= len(key) <= MAX_KEY:
-            await _send(
-                send,
-                *_json(422, "invalid_input", f"Idempotency-Key must be 1 to {MAX_KEY} characters"),
-            )
+            detail = f"Idempotency-Key must be 1 to {MAX_KEY} characters"
+            await send_answer(send, json_error(422, "invalid_input", detail))
             return
         body = await _read_body(receive)
         sessions: sessionmaker[Session] = scope["app"].state.services.sessions
@@ -56,7 +49,7 @@ class IdempotencyMiddleware:
         body_hash = hashlib.sha256(body).hexdigest()
         early = await run_in_threadpool(_claim, sessions, scope_key, body_hash)
         if early is not None:
-            await _send(send, *early)
+            await send_answer(send, early)
             return
         captured: dict[str, Any] = {"body": b""}
 
@@ -85,20 +78,7 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*headers, (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-def _claim(
-    sessions: sessionmaker[Session], scope_key: str, body_hash: str
-) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+def _claim(sessions: sessionmaker[Session], scope_key: str, body_hash: str) -> Answer | None:
     """Mark the key in flight, or say what to answer instead of running the request."""
     now = utcnow()
     with sessions() as db:
@@ -112,13 +92,13 @@ def _claim(
             record = None
         if record is not None:
             if record.body_hash != body_hash:
-                return _json(
+                return json_error(
                     422,
                     "idempotency_key_reused",
                     "this Idempotency-Key was used with a different body",
                 )
             if record.status == "in_flight":
-                return _json(409, "conflict", "a request with this Idempotency-Key is running")
+                return json_error(409, "conflict", "a request with this Idempotency-Key is running")
             stored = [(k.encode(), v.encode()) for k, v in record.response_headers["h"]]
             return (
                 record.response_status or 200,
@@ -139,7 +119,7 @@ def _claim(
         try:
             db.commit()
         except IntegrityError:
-            return _json(409, "conflict", "a request with this Idempotency-Key is running")
+            return json_error(409, "conflict", "a request with this Idempotency-Key is running")
     return None
 
 

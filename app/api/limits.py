@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.asgi import json_error, send_answer
 
 
 class BodyTooLarge(Exception):
@@ -51,28 +51,5 @@ class BodyLimitMiddleware:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        await send_error(
-            send,
-            413,
-            "payload_too_large",
-            f"request bodies are limited to {self.max_bytes} bytes",
-        )
-
-
-async def send_error(
-    send: Send, status: int, error: str, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
-) -> None:
-    """Answer from ASGI middleware with the service's error body, `{"error", "detail"}`."""
-    body = json.dumps({"error": error, "detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+        detail = f"request bodies are limited to {self.max_bytes} bytes"
+        await send_answer(send, json_error(413, "payload_too_large", detail))

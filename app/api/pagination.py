@@ -5,15 +5,17 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import Query
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import and_, or_
 
 from app.errors import InvalidInput, PreconditionFailed, PreconditionRequired
+from app.storage.scope import Tenant
+from app.storage.tables import Base
 
 MAX_PAGE = 100
-T = TypeVar("T")
+T = TypeVar("T", bound=Base)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"At most {MAX_PAGE}")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of a page")]
@@ -38,25 +40,31 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         ) from exc
 
 
-def page(query: Select[Any], model: Any, limit: int, cursor: str | None) -> Select[Any]:
-    """Order by (created_at, id) and start after the cursor; one row more tells if there is
-    a next page."""
+def paginate(
+    tenant: Tenant, model: type[T], limit: int, cursor: str | None
+) -> tuple[list[T], str | None]:
+    """One page of the tenant's `model` rows by (created_at, id), starting after the cursor,
+    and the cursor of the next page (None on the last)."""
+    query = tenant.select(model)
     if cursor is not None:
         created_at, object_id = decode_cursor(cursor)
         query = query.where(
             or_(
-                model.created_at > created_at,
-                and_(model.created_at == created_at, model.id > object_id),
+                model.created_at > created_at,  # type: ignore[attr-defined]
+                and_(model.created_at == created_at, model.id > object_id),  # type: ignore[attr-defined]
             )
         )
-    return query.order_by(model.created_at, model.id).limit(limit + 1)
-
-
-def next_cursor(rows: list[Any], limit: int) -> str | None:
+    ordered = query.order_by(model.created_at, model.id)  # type: ignore[attr-defined]
+    rows = list(tenant.db.scalars(ordered.limit(limit + 1)))  # one more: is there a next page?
     if len(rows) <= limit:
-        return None
+        return rows, None
     last = rows[limit - 1]
-    return encode_cursor(last.created_at, last.id)
+    return rows[:limit], encode_cursor(last.created_at, last.id)  # type: ignore[attr-defined]
+
+
+def etags(header: str) -> set[str]:
+    """The entity tags of an If-Match / If-None-Match header (weak ones compared as strong)."""
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
 def etag_of(version: int) -> str:
@@ -67,6 +75,6 @@ def check_if_match(if_match: str | None, version: int) -> None:
     """Optimistic concurrency: 428 without If-Match, 412 when it is not the current ETag."""
     if if_match is None:
         raise PreconditionRequired("send If-Match with the ETag you last read")
-    tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    tags = etags(if_match)
     if "*" not in tags and etag_of(version) not in tags:
         raise PreconditionFailed(f"the object changed; its ETag is now {etag_of(version)}")

@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.limits import send_error
+from app.api.asgi import json_error, send_answer
 
 MAX_BUCKETS = 50_000
 
@@ -68,10 +68,6 @@ class RateLimitMiddleware:
 
 
 async def _too_many(send: Send, retry_after: int) -> None:
-    await send_error(
-        send,
-        429,
-        "rate_limited",
-        f"too many requests; retry after {retry_after} s",
-        ((b"retry-after", str(retry_after).encode()),),
-    )
+    detail = f"too many requests; retry after {retry_after} s"
+    headers = [(b"retry-after", str(retry_after).encode())]
+    await send_answer(send, json_error(429, "rate_limited", detail, headers))

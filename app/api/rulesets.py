@@ -20,9 +20,7 @@ from app.api.schemas import (
     RuleSetsOut,
     VersionOut,
 )
-from app.errors import Conflict
 from app.services.rulesets import (
-    RuleSetLibrary,
     activate,
     create_draft,
     draft,
@@ -39,11 +37,6 @@ from app.storage.tables import Organization, RegenerationJob, RuleSetVersion
 
 router = APIRouter(prefix="/v1/rulesets", tags=["rules"])
 EDITORS = ("admin", "coach")
-
-
-def _library(services: ServicesDep) -> RuleSetLibrary:
-    assert services.library is not None
-    return services.library
 
 
 def _draft_out(version: RuleSetVersion, with_text: bool) -> DraftOut:
@@ -73,7 +66,7 @@ def _job_out(job: RegenerationJob) -> JobOut:
 
 def _start(job: RegenerationJob, tenant: Tenant, services: ServicesDep) -> None:
     """Start re-generation once the request has committed (the job's thread needs its rows)."""
-    organization_id, job_id, library = tenant.organization_id, job.id, _library(services)
+    organization_id, job_id, library = tenant.organization_id, job.id, services.library
     after_commit(
         tenant.db,
         lambda: services.jobs.submit(
@@ -94,7 +87,7 @@ def _start(job: RegenerationJob, tenant: Tenant, services: ServicesDep) -> None:
     summary="The active rule set, published versions and drafts",
 )
 def list_rulesets(tenant: TenantDep, services: ServicesDep) -> RuleSetsOut:
-    library = _library(services)
+    library = services.library
     organization = tenant.db.get(Organization, tenant.organization_id)
     assert organization is not None
     active = library.active(tenant.db, tenant.organization_id)
@@ -140,7 +133,7 @@ def create_ruleset_draft(
     response: Response,
 ) -> DraftOut:
     caller.require(*EDITORS)
-    version = create_draft(tenant, _library(services), body.based_on, body.files)
+    version = create_draft(tenant, services.library, body.based_on, body.files)
     response.headers["ETag"] = etag_of(version.etag)
     return _draft_out(version, True)
 
@@ -211,7 +204,7 @@ def validate_ruleset_draft(
     draft_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
-    ruleset, problems = problems_of(_library(services), draft(tenant, draft_id))
+    ruleset, problems = problems_of(services.library, draft(tenant, draft_id))
     result: dict[str, Any] = {"ok": not problems, "problems": [p.as_dict() for p in problems]}
     if ruleset is not None:
         result["rules"], result["files"] = len(ruleset.rules), len(ruleset.files)
@@ -227,7 +220,7 @@ def test_ruleset_draft(
     draft_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
-    return test_results(_library(services), draft(tenant, draft_id))
+    return test_results(services.library, draft(tenant, draft_id))
 
 
 @router.post(
@@ -245,16 +238,8 @@ def preview_ruleset_draft(
     """Nothing is stored. Per athlete: sessions added, removed and changed, caps changed and
     status; and totals. Without `athlete_ids`, the organisation's athletes (at most 50)."""
     caller.require(*EDITORS)
-    version = draft(tenant, draft_id)
-    ruleset, problems = problems_of(_library(services), version)
-    if ruleset is None:
-        raise_conflict(problems)
     ids = body.athlete_ids if body else None
-    return preview(tenant, _library(services), version, ids, services.today)
-
-
-def raise_conflict(problems: list[Any]) -> None:
-    raise Conflict("the draft does not validate", detail=[p.as_dict() for p in problems])
+    return preview(tenant, services.library, draft(tenant, draft_id), ids, services.today)
 
 
 @router.post(
@@ -271,7 +256,7 @@ def publish_ruleset_draft(
     background (the past kept); follow the job for progress."""
     caller.require(*EDITORS)
     version = draft(tenant, draft_id)
-    job = publish(tenant, _library(services), version)
+    job = publish(tenant, services.library, version)
     _start(job, tenant, services)
     assert version.number is not None
     return PublishOut(version=version.number, job=_job_out(job))

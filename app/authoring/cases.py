@@ -99,18 +99,7 @@ def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
         return result
     assert intake.start_date is not None
     check_in = located.case.check_in
-    check_ins = (
-        [
-            CheckInFacts(
-                check_in.pain_during,
-                check_in.pain_next_morning,
-                check_in.skipped_sessions,
-                check_in.completed_sessions,
-            )
-        ]
-        if check_in
-        else []
-    )
+    check_ins = [CheckInFacts(**check_in.model_dump())] if check_in else []
     evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date, check_ins), explain=True)
     fired = evaluation.fired_ids()
     expect = located.case.expect

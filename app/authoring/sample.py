@@ -27,6 +27,7 @@ from app.intake.vocabulary import (
     Side,
     TeamFormat,
     Trend,
+    Units,
     Weekday,
 )
 from app.plan.build import build_plan
@@ -40,7 +41,7 @@ def _pick(rng: random.Random, values: list[Any], low: int, high: int) -> list[An
 
 def random_intake(rng: random.Random) -> dict[str, Any]:
     """A random intake that passes validation (most of the time: see `check_sample`)."""
-    units = rng.choice(["km", "mi"])
+    units = rng.choice([unit.value for unit in Units])
     weekly = rng.choice([0.0, round(rng.uniform(3, 90), 1)])
     runs = 0 if weekly == 0 else rng.randint(1, 6)
     days = sorted(rng.sample(list(Weekday), rng.randint(max(1, runs), 7)), key=lambda d: d.number)

@@ -58,13 +58,16 @@ class Exercise(BaseModel):
     minutes: Annotated[float, Field(gt=0, le=30)] = 1.5
 
 
+MAX_EXERCISES = 1000
+
+
 class CatalogFile(BaseModel):
     """`rules/catalog.yaml`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1] = 1
-    exercises: Annotated[list[Exercise], Field(min_length=1, max_length=1000)]
+    exercises: Annotated[list[Exercise], Field(min_length=1, max_length=MAX_EXERCISES)]
 
 
 class Catalog:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.catalog.models import Catalog, CatalogFile
+from app.catalog.models import MAX_EXERCISES, Catalog, CatalogFile
 from app.engine.canonical import Conjunction, pattern_conjunctions
 from app.engine.conditions import Condition, Pattern
 from app.engine.loader import MAX_FILE_BYTES, LoadedYaml, YamlRejected, load_yaml
@@ -65,7 +65,7 @@ def _pydantic_problems(
 
 M = TypeVar("M", bound=BaseModel)
 # Long top-level lists are refused while parsing, before they cost anything.
-MAX_ITEMS = {"rules": MAX_RULES_PER_FILE, "cases": MAX_CASES_PER_FILE, "exercises": 1000}
+MAX_ITEMS = {"rules": MAX_RULES_PER_FILE, "cases": MAX_CASES_PER_FILE, "exercises": MAX_EXERCISES}
 
 
 def _parse(

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from app.engine.evaluate import Evaluation, Fired
 from app.engine.verbs import (
+    CAUTION,
     PARAMETERS,
     Avoid,
     Cap,
@@ -232,12 +233,9 @@ def _target(d: Decisions, verb: Target, f: Firing) -> None:
                 goal_targets.setdefault(name, (value, f.reason))
 
 
-_CAUTION = {"progress": 0, "hold": 1, "regress": 2}
-
-
 def _respond(d: Decisions, verb: Respond, f: Firing) -> None:
     """The most conservative verdict wins; every rule that gave it is a reason."""
-    if d.response is None or _CAUTION[verb.load] > _CAUTION[d.response[0]]:
+    if d.response is None or CAUTION[verb.load] > CAUTION[d.response[0]]:
         d.response = (verb.load, [f.reason])
     elif verb.load == d.response[0]:
         d.response[1].append(f.reason)

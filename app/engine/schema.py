@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from app.engine.conditions import Condition, condition_json_schema, parse_condition
-from app.engine.verbs import ThenItem
+from app.engine.verbs import ThenItem, Verdict
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
 MAX_RULES_PER_FILE = 2500
@@ -90,7 +90,7 @@ class Expect(_Model):
     prescribes: list[str] = []
     not_prescribes: list[str] = []
     status: Literal["ok", "goal_at_risk", "referral_required"] | None = None
-    response: Literal["progress", "hold", "regress"] | None = None
+    response: Verdict | None = None
 
 
 class CaseCheckIn(_Model):

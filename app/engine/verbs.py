@@ -181,13 +181,17 @@ class Target(_Verb):
         return self
 
 
+Verdict = Literal["progress", "hold", "regress"]
+CAUTION: dict[str, int] = {"progress": 0, "hold": 1, "regress": 2}  # higher is more cautious
+
+
 class Respond(_Verb):
     """The pain-monitoring verdict on a check-in: how the next week's load should change.
 
     When rules disagree, the most conservative verdict wins (regress, then hold, then progress).
     """
 
-    load: Literal["progress", "hold", "regress"]
+    load: Verdict
 
 
 class Note(_Verb):

@@ -251,8 +251,7 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
             "the intake has no start date",
             detail=[{"loc": ["start_date"], "msg": "required", "type": "missing"}],
         )
-    start, _units = intake.start_date, intake.athlete.units
-    evaluation = evaluate(ruleset, intake_facts(intake, start), explain=options.explain)
+    evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date), explain=options.explain)
     decisions = decide(evaluation)
     header = _header(intake, ruleset, options, evaluation)
     blocked_ids, blocked_tags = blocked(decisions, [])

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.engine.decisions import Reason
-from app.engine.verbs import GateCriterion
+from app.engine.verbs import CAUTION, GateCriterion
 from app.scheduler.calendar import monday_of
 
-CAUTION = {"progress": 0, "hold": 1, "regress": 2}
 GATE_DELAY_DAYS = 7
 
 

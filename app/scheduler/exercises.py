@@ -128,13 +128,6 @@ def choose_exercises(
     return result
 
 
-def rotation_period(items: list[Chosen], count: int) -> int:
-    """After how many days `rotation` repeats itself."""
-    core = sum(1 for c in items if c.core)
-    pool = core if core >= count else len(items) - core
-    return max(1, pool)
-
-
 def rotation(items: list[Chosen], count: int, day_index: int) -> list[Chosen]:
     """`count` exercises for a day: core exercises every day, the rest rotating."""
     core = [c for c in items if c.core]

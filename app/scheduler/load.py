@@ -219,7 +219,7 @@ class LoadPlanner:
         run_days: list[date],
         phases: set[str],
         races: list[GoalPlan],
-        adjustment: Adjustment | None = None,
+        adjustment: Adjustment | None,
     ) -> None:
         rule_cap, cap_reason = self._rule_cap(phases)
         ceiling = self._ceiling()

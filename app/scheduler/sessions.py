@@ -14,7 +14,7 @@ from app.catalog.models import Catalog
 from app.engine.decisions import Reason
 from app.plan.models import ExerciseOut, Why
 from app.scheduler.calendar import days, monday_of
-from app.scheduler.exercises import Chosen, PhaseExercises, rotation, rotation_period
+from app.scheduler.exercises import Chosen, PhaseExercises, rotation
 from app.scheduler.goals import GoalPlan
 from app.scheduler.load import RunSpec, WeekLoad
 from app.scheduler.phases import PhasePlan
@@ -135,8 +135,6 @@ class SessionBuilder:
                 self.runs_by_day[run.day].append(run)
         self.week_of = {w.start: w for w in ctx.weeks}
         self.goal_days = {g.day: g for g in ctx.goals}
-        self.rotations: dict[tuple[str, int, int], list[Chosen]] = {}
-        self.periods: dict[tuple[str, int], int] = {}
         self.notes: dict[str, tuple[list[str], list[Reason]]] = {}
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
@@ -160,16 +158,8 @@ class SessionBuilder:
         return sessions
 
     def _rotate(self, phase: str, count: int, day_index: int) -> list[Chosen]:
-        """The day's exercises of a phase (rotations repeat, so each is worked out once)."""
-        items = self.ctx.exercises.of(phase)
-        period = self.periods.get((phase, count))
-        if period is None:
-            period = self.periods[(phase, count)] = rotation_period(items, count)
-        key = (phase, count, day_index % period)
-        cached = self.rotations.get(key)
-        if cached is None:
-            cached = self.rotations[key] = rotation(items, count, day_index)
-        return cached
+        """The day's exercises of a phase."""
+        return rotation(self.ctx.exercises.of(phase), count, day_index)
 
     # -- identity ---------------------------------------------------------------------------
     def _key(self, kind: str, day: date) -> str:

@@ -32,6 +32,7 @@ NO_VERDICT = Reason(
 class CheckInResult:
     check_in: CheckIn
     plan: Plan
+    document: dict[str, Any]  # the plan as stored (and served)
     verdict: str
     reasons: list[Reason]
     changes: dict[str, Any]
@@ -94,6 +95,43 @@ def records_for(tenant: Tenant, plan_id: str) -> list[CheckInRecord]:
     ]
 
 
+def stored_intake(tenant: Tenant, record: PlanRecord) -> Intake:
+    """The intake a stored plan was made from, with the plan's start date."""
+    intake_record = tenant.get(IntakeRecord, record.intake_id, what="intake")
+    return Intake.model_validate(intake_record.body).model_copy(
+        update={"start_date": record.start_date}
+    )
+
+
+def replan(
+    tenant: Tenant,
+    record: PlanRecord,
+    ruleset: RuleSet,
+    today: date,
+    *,
+    intake: Intake | None = None,
+    previous: Plan | None = None,
+) -> Plan:
+    """The stored plan made again with `ruleset` and its check-ins from `today` on, the past
+    kept as it was (not stored). `intake` and `previous` save reading them again."""
+    intake = intake or stored_intake(tenant, record)
+    previous = previous or Plan.model_validate(record.document)
+    fresh = build_plan(
+        intake,
+        ruleset,
+        BuildOptions(
+            lineage=record.athlete_id,
+            plan_id=record.id,
+            revision=record.revision + 1,
+            check_ins=records_for(tenant, record.id),
+        ),
+    )
+    cutoff = min(max(today, previous.start), previous.end)
+    merged = merge(previous, fresh, cutoff) if today >= previous.start else fresh
+    check_or_raise(merged, intake, ruleset)
+    return merged
+
+
 def record_check_in(
     tenant: Tenant, athlete: Athlete, body: CheckInIn, ruleset: RuleSet, today: date
 ) -> CheckInResult:
@@ -102,10 +140,7 @@ def record_check_in(
     record = current_plan(tenant, athlete)
     previous = Plan.model_validate(record.document)
     _validate(body, previous, today)
-    intake_record = tenant.get(IntakeRecord, record.intake_id, what="intake")
-    intake = Intake.model_validate(intake_record.body).model_copy(
-        update={"start_date": record.start_date}
-    )
+    intake = stored_intake(tenant, record)
     facts = intake_facts(
         intake,
         record.start_date,
@@ -131,14 +166,8 @@ def record_check_in(
             plan_revision=record.revision + 1,
         )
     )
-    options = BuildOptions(
-        lineage=athlete.id,
-        plan_id=record.id,
-        revision=record.revision + 1,
-        check_ins=records_for(tenant, record.id),
-    )
-    fresh = build_plan(intake, ruleset, options)
-    merged = merge(previous, fresh, body.date)
-    check_or_raise(merged, intake, ruleset)
+    # The check-in date lies within the plan (validated above): the plan changes from it on.
+    merged = replan(tenant, record, ruleset, body.date, intake=intake, previous=previous)
     save_revision(tenant, record, merged, f"check-in {body.date.isoformat()}: {verdict}", utcnow())
-    return CheckInResult(row, merged, verdict, list(reasons), changes(previous, merged))
+    changed = changes(previous, merged)
+    return CheckInResult(row, merged, record.document, verdict, list(reasons), changed)

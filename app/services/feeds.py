@@ -13,11 +13,10 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.export.ical import CalendarOptions, SessionStamp, to_ical
-from app.plan.models import Plan
-from app.security import digest, matches, mint, split
+from app.security import matches, mint, split
+from app.services.plans import calendar_bytes
 from app.storage.scope import Tenant
-from app.storage.tables import Athlete, FeedToken, PlanRecord, SessionState, utcnow
+from app.storage.tables import Athlete, FeedToken, PlanRecord, utcnow
 
 FEED_PREFIX = "spf_"
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -88,7 +87,6 @@ class FeedTarget:
     token_id: str
     plan_id: str
     revision: int
-    updated_at: datetime
     alarm_minutes: int | None
     touch: bool  # last_used_at is due an update
 
@@ -138,7 +136,7 @@ def resolve(db: Session, value: str) -> FeedTarget:
     if row is None or not matches(value, row.token_hash):
         raise NotFound("no such calendar")
     plan = db.execute(
-        select(PlanRecord.id, PlanRecord.revision, PlanRecord.updated_at)
+        select(PlanRecord.id, PlanRecord.revision)
         .where(
             PlanRecord.athlete_id == row.athlete_id,
             PlanRecord.organization_id == row.organization_id,
@@ -150,26 +148,20 @@ def resolve(db: Session, value: str) -> FeedTarget:
         raise NotFound("no plan in this calendar yet")
     last_used: datetime | None = row.last_used_at
     touch = last_used is None or utcnow() - last_used > LAST_USED_RESOLUTION
-    return FeedTarget(row.id, plan.id, plan.revision, plan.updated_at, row.alarm_minutes, touch)
+    return FeedTarget(row.id, plan.id, plan.revision, row.alarm_minutes, touch)
 
 
 def render(db: Session, target: FeedTarget, host: str, base_url: str) -> Feed:
-    """Render the plan's calendar with each session's SEQUENCE and LAST-MODIFIED."""
+    """Render the plan's calendar (one UID for the athlete's calendar, whatever plan it shows)."""
     record = db.get(PlanRecord, target.plan_id)
     assert record is not None
-    plan = Plan.model_validate(record.document)
-    states = db.scalars(select(SessionState).where(SessionState.plan_id == target.plan_id))
-    history = {s.session_id: SessionStamp(s.sequence, s.modified_at) for s in states}
-    body = to_ical(
-        plan,
-        CalendarOptions(
-            stamp=record.updated_at,
-            host=host,
-            base_url=base_url,
-            history=history,
-            alarm_minutes=target.alarm_minutes,
-            calendar_uid=f"athlete-{record.athlete_id}@{host}",
-        ),
+    body = calendar_bytes(
+        Tenant(db, record.organization_id),
+        record,
+        host,
+        base_url,
+        alarm_minutes=target.alarm_minutes,
+        calendar_uid=f"athlete-{record.athlete_id}@{host}",
     )
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return Feed(body, etag, record.updated_at.replace(microsecond=0))
@@ -181,8 +173,3 @@ def touch(engine: Engine, token_id: str) -> None:
         connection.execute(
             update(FeedToken).where(FeedToken.id == token_id).values(last_used_at=utcnow())
         )
-
-
-def token_fingerprint(value: str) -> str:
-    """A non-secret handle for a token (for rate limiting and debugging)."""
-    return digest(value)[:16]

@@ -9,8 +9,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from app.errors import Forbidden, InvalidInput, Unauthorized
 from app.security import API_KEY_PREFIX, matches, mint, split
+from app.storage.scope import Tenant
 from app.storage.tables import ApiKey, Coach, Organization, utcnow
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -58,7 +59,7 @@ def create_organization(db: Session, name: str) -> tuple[Organization, str]:
 
 
 def create_api_key(
-    db: Session, organization_id: str, role: str, name: str, coach_id: str | None
+    tenant: Tenant, role: str, name: str, coach_id: str | None
 ) -> tuple[ApiKey, str]:
     """A new key for the organisation; a coach key belongs to one of its coaches."""
     if role not in ROLES:
@@ -78,13 +79,9 @@ def create_api_key(
             ],
         )
     if coach_id is not None:
-        coach = db.get(Coach, coach_id)
-        if coach is None or coach.organization_id != organization_id:
-            raise NotFound(f"coach {coach_id} not found")
-    key, value = _key(organization_id, role, name, coach_id)
-    db.add(key)
-    db.flush()
-    return key, value
+        tenant.get(Coach, coach_id, what="coach")
+    key, value = _key(tenant.organization_id, role, name, coach_id)
+    return tenant.add(key), value
 
 
 def authenticate(db: Session, authorization: str | None) -> Caller:

@@ -132,7 +132,7 @@ def generate_plan(
 
 def save_revision(
     tenant: Tenant, record: PlanRecord, plan: Plan, reason: str, now: datetime
-) -> dict[str, str]:
+) -> None:
     """Make `plan` the record's current document, keep it as the next revision (with why it
     was made) and bring its sessions' calendar history up to date (see `sync_sessions`)."""
     document = plan_json(plan)
@@ -148,7 +148,7 @@ def save_revision(
             created_at=now,
         )
     )
-    return sync_sessions(tenant, record.id, plan, now)
+    sync_sessions(tenant, record.id, plan, now)
 
 
 def session_hash(session: SessionOut) -> str:
@@ -180,19 +180,15 @@ def _states(tenant: Tenant, plan_id: str) -> dict[str, dict[str, Any]]:
 
 def sync_sessions(
     tenant: Tenant, plan_id: str, plan: Plan, now: datetime, carry_from: str | None = None
-) -> dict[str, str]:
+) -> None:
     """Record each session's content; bump SEQUENCE for changed ones, mark missing ones removed.
 
     A new plan for an athlete carries the calendar history of the plan it replaces
     (`carry_from`): its sessions have the same UIDs, so their SEQUENCE must go on, never reset.
     The plan's rows are written in one statement (a plan has a few hundred sessions).
-    Returns what happened to each session id: added, changed, unchanged or removed.
     """
-    history = _states(tenant, plan_id)
-    rewrite = bool(history)
-    if not history and carry_from is not None:
-        history = _states(tenant, carry_from)
-    outcome: dict[str, str] = {}
+    history = _states(tenant, carry_from if carry_from is not None else plan_id)
+    rewrite = carry_from is None and bool(history)
     rows: list[dict[str, Any]] = []
     for session in plan.sessions:
         digest = session_hash(session)
@@ -206,19 +202,14 @@ def sync_sessions(
             "removed_at": None,
         }
         old = history.pop(session.id, None)
-        if old is None:
-            outcome[session.id] = "added"
-        elif old["content_hash"] != digest or old["removed_at"] is not None:
-            row["sequence"] = old["sequence"] + 1
-            outcome[session.id] = "changed"
-        else:
-            row.update(sequence=old["sequence"], modified_at=old["modified_at"])
-            outcome[session.id] = "unchanged"
+        if old is not None and old["content_hash"] == digest and old["removed_at"] is None:
+            row.update(sequence=old["sequence"], modified_at=old["modified_at"])  # unchanged
+        elif old is not None:
+            row["sequence"] = old["sequence"] + 1  # changed, or back after a removal
         rows.append(row)
-    for old in history.values():
+    for old in history.values():  # no longer in the plan: cancelled in calendars
         if old["removed_at"] is None:
             old.update(removed_at=now, sequence=old["sequence"] + 1)
-            outcome[old["session_id"]] = "removed"
         rows.append(old)
     if rewrite:
         tenant.db.execute(
@@ -230,15 +221,27 @@ def sync_sessions(
     if rows:
         owner = {"plan_id": plan_id, "organization_id": tenant.organization_id}
         tenant.db.execute(insert(SessionState), [{**row, **owner} for row in rows])
-    return outcome
 
 
-def calendar_bytes(tenant: Tenant, record: PlanRecord, host: str, base_url: str) -> bytes:
+def calendar_bytes(
+    tenant: Tenant,
+    record: PlanRecord,
+    host: str,
+    base_url: str,
+    *,
+    alarm_minutes: int | None = None,
+    calendar_uid: str | None = None,
+) -> bytes:
     """The stored plan as iCalendar, with each session's SEQUENCE and LAST-MODIFIED."""
     plan = Plan.model_validate(record.document)
     states = tenant.db.scalars(tenant.select(SessionState).where(SessionState.plan_id == record.id))
     history = {s.session_id: SessionStamp(s.sequence, s.modified_at) for s in states}
-    return to_ical(
-        plan,
-        CalendarOptions(stamp=record.updated_at, host=host, base_url=base_url, history=history),
+    options = CalendarOptions(
+        stamp=record.updated_at,
+        host=host,
+        base_url=base_url,
+        history=history,
+        alarm_minutes=alarm_minutes,
+        calendar_uid=calendar_uid,
     )
+    return to_ical(plan, options)

@@ -5,6 +5,7 @@ every athlete's plan is re-generated in the background with progress in a job.""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 import uuid
 from collections import OrderedDict
@@ -22,16 +23,13 @@ from app.engine.compile import MAX_FILES, compile_sources, read_sources
 from app.engine.model import RuleSet
 from app.engine.problems import RuleProblem, RuleSetRejected
 from app.errors import Conflict, InvalidInput, NotFound
-from app.intake.models import Intake
-from app.plan.build import BuildOptions, build_plan, check_or_raise
 from app.plan.models import Plan
-from app.plan.replan import changes, merge
-from app.services.checkins import records_for
+from app.plan.replan import changes
+from app.services.checkins import replan
 from app.services.plans import save_revision
 from app.storage.scope import Tenant
 from app.storage.tables import (
     Athlete,
-    IntakeRecord,
     Organization,
     PlanRecord,
     RegenerationJob,
@@ -57,16 +55,29 @@ class RuleSetLibrary:
         self._lock = threading.Lock()
 
     def compile(self, files: dict[str, str], version: str | None = None) -> RuleSet:
-        """Validate and compile (`RuleSetRejected` lists every problem); cached by content."""
-        key = f"{version}|" + "|".join(f"{n}:{hash(files[n])}" for n in sorted(files))
+        """Validate and compile (`RuleSetRejected` lists every problem), labelled `version`.
+        Cached by content: validating a draft and then publishing it compile it once."""
+        content = hashlib.sha256(
+            b"\0".join(f"{name}\0{files[name]}".encode() for name in sorted(files))
+        ).hexdigest()
+        labelled = self._cached(f"{content}|{version}")
+        if labelled is not None:
+            return labelled
+        plain = self._cached(f"{content}|None") or self._keep(
+            f"{content}|None", compile_sources(files)
+        )
+        if version is None:
+            return plain
+        return self._keep(f"{content}|{version}", dataclasses.replace(plain, version=version))
+
+    def _cached(self, key: str) -> RuleSet | None:
         with self._lock:
-            cached = self._compiled.get(key)
-            if cached is not None:
+            ruleset = self._compiled.get(key)
+            if ruleset is not None:
                 self._compiled.move_to_end(key)
-                return cached
-        ruleset = compile_sources(files)
-        if version is not None:
-            ruleset = dataclasses.replace(ruleset, version=version)
+            return ruleset
+
+    def _keep(self, key: str, ruleset: RuleSet) -> RuleSet:
         with self._lock:
             self._compiled[key] = ruleset
             while len(self._compiled) > self._size:
@@ -91,8 +102,8 @@ def version_label(base: RuleSet, number: int) -> str:
 
 
 def _files(version: RuleSetVersion) -> dict[str, str]:
-    files: dict[str, str] = version.files["files"]
-    return files
+    """A copy of a version's files (changing it never touches the stored version)."""
+    return dict(version.files["files"])
 
 
 def check_filename(name: str) -> None:
@@ -130,7 +141,7 @@ def create_draft(
         label = f"version {source.number}" if source else "base"
     else:
         source = published(tenant, int(based_on))
-        files, label = dict(_files(source)), f"version {source.number}"
+        files, label = _files(source), f"version {source.number}"
     for name, text in overrides.items():
         check_filename(name)
         files[name] = text
@@ -162,7 +173,7 @@ def published(tenant: Tenant, number: int) -> RuleSetVersion:
 def put_file(version: RuleSetVersion, name: str, text: str | None) -> None:
     """Replace (or with None remove) one file of a draft."""
     check_filename(name)
-    files = dict(_files(version))
+    files = _files(version)
     if text is None:
         if name not in files:
             raise NotFound(f"no file {name} in the draft")
@@ -221,29 +232,6 @@ def test_results(library: RuleSetLibrary, version: RuleSetVersion) -> dict[str, 
     }
 
 
-def replan(db_tenant: Tenant, record: PlanRecord, ruleset: RuleSet, today: date) -> Plan:
-    """The plan made with `ruleset` from today on, the past kept (not stored)."""
-    intake_record = db_tenant.get(IntakeRecord, record.intake_id, what="intake")
-    intake = Intake.model_validate(intake_record.body).model_copy(
-        update={"start_date": record.start_date}
-    )
-    previous = Plan.model_validate(record.document)
-    fresh = build_plan(
-        intake,
-        ruleset,
-        BuildOptions(
-            lineage=record.athlete_id,
-            plan_id=record.id,
-            revision=record.revision + 1,
-            check_ins=records_for(db_tenant, record.id),
-        ),
-    )
-    cutoff = min(max(today, previous.start), previous.end)
-    merged = merge(previous, fresh, cutoff) if today >= previous.start else fresh
-    check_or_raise(merged, intake, ruleset)
-    return merged
-
-
 def _current(tenant: Tenant) -> Select[PlanRecord]:
     """Each athlete's current (latest) plan in the tenant's view, by athlete."""
     latest = (
@@ -288,8 +276,13 @@ def preview(
     athlete_ids: list[str] | None,
     today: Callable[[str], date],
 ) -> dict[str, Any]:
-    """Re-plan the chosen athletes (or all with a plan) with the draft; nothing is stored."""
-    draft_rules = library.compile(_files(version))
+    """Re-plan the chosen athletes (or all with a plan) with the draft; nothing is stored.
+    A draft that does not compile is a `Conflict` listing its problems."""
+    try:
+        draft_rules = library.compile(_files(version))
+    except RuleSetRejected as exc:
+        detail = [p.as_dict() for p in exc.problems]
+        raise Conflict("the draft does not validate", detail=detail) from exc
     if athlete_ids is not None:
         for athlete_id in athlete_ids:
             tenant.get(Athlete, athlete_id, what="athlete")
@@ -313,7 +306,7 @@ def preview(
             "status_before": before.status,
         }
         try:
-            after = replan(tenant, record, draft_rules, today(timezone))
+            after = replan(tenant, record, draft_rules, today(timezone), previous=before)
         except Exception as exc:  # a draft that cannot plan for someone is what preview is for
             entry["error"] = f"{type(exc).__name__}: {exc}"
             totals["failed"] += 1

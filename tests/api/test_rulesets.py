@@ -135,6 +135,9 @@ def test_app_keys_cannot_edit_rules_and_bad_drafts_cannot_publish(
     assert "invalid YAML" in checked["problems"][0]["message"]
     refused = client.post(f"/v1/rulesets/drafts/{draft['id']}/publish", headers=admin)
     assert refused.status_code == 409
+    unpreviewable = client.post(f"/v1/rulesets/drafts/{draft['id']}/preview", headers=admin)
+    assert unpreviewable.status_code == 409
+    assert unpreviewable.json()["detail"][0]["file"] == "broken.yaml"
 
 
 def test_a_coachs_publish_applies_at_once_and_re_generates_the_whole_organisation(

@@ -39,6 +39,8 @@ _CONSERVATIVE_MAX = {
     Parameter.walk_run,
     Parameter.activation_exercises,
     Parameter.min_runs_per_week,
+    Parameter.b_race_taper_days,
+    Parameter.easy_pace_slower_pct,
 }
 
 

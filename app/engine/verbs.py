@@ -35,6 +35,12 @@ class Parameter(StrEnum):
     walk_run = "walk_run"
     activation_exercises = "activation_exercises"
     min_runs_per_week = "min_runs_per_week"
+    peak_block_weeks = "peak_block_weeks"
+    base_percent_of_peak = "base_percent_of_peak"
+    b_race_taper_days = "b_race_taper_days"
+    strides_per_week = "strides_per_week"
+    quality_sessions_per_week = "quality_sessions_per_week"
+    easy_pace_slower_pct = "easy_pace_slower_pct"
 
 
 # name: (lowest, highest, default, what it means)
@@ -44,11 +50,27 @@ PARAMETERS: dict[Parameter, tuple[float, float, float, str]] = {
     Parameter.strength_sessions_per_week: (2, 3, 2, "strength sessions a week"),
     Parameter.progression_limit_pct: (0, 10, 10, "largest week-on-week increase, percent"),
     Parameter.deload_every_weeks: (2, 4, 4, "a lighter week every N weeks"),
-    Parameter.deload_cut_pct: (20, 40, 25, "how much lighter a deload week is, percent"),
-    Parameter.long_run_share_pct: (25, 50, 35, "the long run's share of the week, percent"),
+    Parameter.deload_cut_pct: (25, 33, 25, "how much lighter a deload week is, percent"),
+    Parameter.long_run_share_pct: (
+        25,
+        40,
+        35,
+        "the long run's largest share of a week of 4+ runs, percent (3 runs: 10 more)",
+    ),
     Parameter.walk_run: (0, 1, 0, "1: start running with walk-run intervals"),
     Parameter.activation_exercises: (4, 6, 5, "exercises in each activation set"),
-    Parameter.min_runs_per_week: (0, 7, 0, "spread the week over at least this many runs"),
+    Parameter.min_runs_per_week: (0, 6, 0, "spread the week over at least this many runs"),
+    Parameter.peak_block_weeks: (3, 5, 3, "weeks at peak volume before the taper"),
+    Parameter.base_percent_of_peak: (
+        50,
+        90,
+        70,
+        "base volume before the race build, percent of the peak (never below today's)",
+    ),
+    Parameter.b_race_taper_days: (3, 5, 4, "lighter days before a B race"),
+    Parameter.strides_per_week: (0, 2, 2, "easy runs a week that end with strides"),
+    Parameter.quality_sessions_per_week: (0, 1, 1, "quality sessions a week, once allowed"),
+    Parameter.easy_pace_slower_pct: (0, 20, 0, "run this much slower than the easy pace, percent"),
 }
 
 
@@ -168,6 +190,9 @@ class Target(_Verb):
     long_run_km: Annotated[float, Field(gt=0, le=80)] | None = None
     long_run_percent_of_race: Annotated[float, Field(gt=0, le=150)] | None = None
     taper_weeks: Annotated[int, Field(ge=0, le=3)] | None = None
+    taper_days: Annotated[int, Field(ge=7, le=23)] | None = None
+    build_weeks: Annotated[int, Field(ge=6, le=28)] | None = None
+    recovery_days: Annotated[int, Field(ge=2, le=56)] | None = None
     back_to_back: bool | None = None
 
     @model_validator(mode="after")
@@ -176,6 +201,8 @@ class Target(_Verb):
             raise ValueError("give peak_km or peak_percent_of_race, not both")
         if self.long_run_km is not None and self.long_run_percent_of_race is not None:
             raise ValueError("give long_run_km or long_run_percent_of_race, not both")
+        if self.taper_weeks is not None and self.taper_days is not None:
+            raise ValueError("give taper_days or taper_weeks, not both")
         if all(getattr(self, name) is None for name in type(self).model_fields):
             raise ValueError("target needs at least one of its fields")
         return self

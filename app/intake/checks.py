@@ -7,9 +7,13 @@ from datetime import date, timedelta
 
 from app.errors import InvalidInput
 from app.intake.models import Intake
-from app.intake.vocabulary import GoalType
+from app.intake.vocabulary import GoalType, Units
 
 MAX_HORIZON_DAYS = 52 * 7
+KM_PER_MILE = 1.609344
+# Easy paces a plan can be built on, in minutes per km (the plan review bounds every run's
+# pace to 4.5-15 min/km, and slower runs for knee pain must stay inside that).
+EASY_PACE_RANGE = (4.5, 12.0)
 
 Loc = tuple[str | int, ...]
 
@@ -65,6 +69,16 @@ def cross_field_problems(intake: Intake, start: date) -> list[Problem]:
                 "availability",
             )
         )
+    if running.easy_pace is not None:
+        per_km = running.easy_pace / (KM_PER_MILE if intake.athlete.units == Units.mi else 1)
+        if not EASY_PACE_RANGE[0] <= per_km <= EASY_PACE_RANGE[1]:
+            problems.append(
+                Problem(
+                    ("running", "easy_pace"),
+                    "must be between 4:30 and 12:00 per km (7:15 and 19:19 per mile)",
+                    "pace",
+                )
+            )
     if availability.long_run_day not in availability.run_days:
         problems.append(
             Problem(("availability", "long_run_day"), "must be one of run_days", "availability")

@@ -32,6 +32,7 @@ from app.intake.vocabulary import (
     Restriction,
     Side,
     TeamFormat,
+    Terrain,
     Trend,
     Units,
     Weekday,
@@ -43,6 +44,7 @@ MAX_GOALS = 10
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_PACE_RE = re.compile(r"^(\d{1,2}):([0-5]\d)$")
 _TIMEZONES = frozenset(available_timezones())
 
 
@@ -64,6 +66,15 @@ def _clock_time(value: Any) -> Any:
     if not isinstance(value, str) or not _TIME_RE.match(value):
         raise PydanticCustomError("time_format", "Input should be a time in the form HH:MM (24 h)")
     return time.fromisoformat(value)
+
+
+def _pace_minutes(value: Any) -> Any:
+    """An easy pace written `M:SS` (minutes per km or per mile, in the athlete's units)."""
+    if not isinstance(value, str) or not (match := _PACE_RE.match(value)):
+        raise PydanticCustomError(
+            "pace_format", "Input should be a pace in the form M:SS, e.g. '6:30' or '10:15'"
+        )
+    return int(match.group(1)) + int(match.group(2)) / 60
 
 
 def _known_timezone(value: str) -> str:
@@ -106,10 +117,27 @@ class AthleteIn(_Strict):
     units: UnitsField = Units.km
 
 
+EasyPace = Annotated[
+    float,
+    BeforeValidator(_pace_minutes),
+    PlainSerializer(
+        lambda minutes: f"{int(minutes)}:{round((minutes % 1) * 60):02d}",
+        return_type=str,
+        when_used="json",
+    ),
+    Field(
+        description="Your easy running pace, M:SS per km or per mile (the athlete's units); "
+        "run durations follow it. Without it, durations use a pace estimated from your volume.",
+        json_schema_extra={"type": "string", "pattern": r"^\d{1,2}:[0-5]\d$", "examples": ["6:30"]},
+    ),
+]
+
+
 class RunningIn(_Strict):
     weekly_distance: Annotated[float, Field(ge=0, le=400, allow_inf_nan=False)]
     longest_run: Annotated[float, Field(ge=0, le=160, allow_inf_nan=False)]
     runs_per_week: Annotated[int, Field(ge=0, le=7)]
+    easy_pace: EasyPace | None = None
 
 
 class AvailabilityIn(_Strict):
@@ -144,6 +172,7 @@ class GoalIn(_Strict):
     legs: Annotated[int, Field(ge=1, le=36)] | None = None
     start_time: ClockTime | None = None
     priority: Annotated[Priority, Strict(False)] = Priority.A
+    terrain: Annotated[Terrain, Strict(False)] | None = None
 
 
 class Intake(_Strict):

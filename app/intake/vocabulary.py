@@ -109,6 +109,16 @@ class TeamFormat(StrEnum):
     ultra = "ultra"
 
 
+class Terrain(StrEnum):
+    """The course's profile: hills shape the quality sessions of a build."""
+
+    flat = "flat"
+    rolling = "rolling"
+    hilly = "hilly"
+    mountain = "mountain"
+    downhill = "downhill"
+
+
 class Priority(StrEnum):
     A = "A"
     B = "B"

@@ -11,21 +11,34 @@ from typing import Any
 from app.engine.decisions import Decisions, Reason, decide
 from app.engine.evaluate import Evaluation, evaluate
 from app.engine.model import RuleSet
-from app.errors import InvalidInput, SafetyViolation
+from app.errors import InvalidInput
 from app.facts.build import intake_facts, to_km
 from app.intake.models import Intake
-from app.intake.vocabulary import Units
+from app.intake.vocabulary import Condition
 from app.plan.describe import GATE_TEXT, describe_fact
+from app.plan.feasibility import feasibility
 from app.plan.models import DISCLAIMER, Plan
-from app.plan.safety import Violation, check_plan, summarise
+from app.plan.review import ReviewContext, raise_if_refused, review_plan
+from app.scheduler.blocks import season_blocks
 from app.scheduler.calendar import choose_run_days, choose_strength_days
-from app.scheduler.checkins import CheckInRecord, GateEvidence, adjustments, gate_delay, judge_gate
+from app.scheduler.checkins import (
+    CheckInRecord,
+    GateEvidence,
+    adjustments,
+    gate_delay,
+    intensity_by_week,
+    judge_gate,
+)
+from app.scheduler.demand import Demand, DemandInputs
 from app.scheduler.exercises import blocked, choose_exercises
-from app.scheduler.goals import GoalPlan, goal_plans, weeks_short
-from app.scheduler.load import LoadInputs, LoadPlanner, WeekLoad, floor1
-from app.scheduler.phases import PhasePlan, TaperGoal, plan_phases
+from app.scheduler.goals import RaceClass, goal_plans
+from app.scheduler.load import LoadInputs, LoadPlanner, WeekPlan
+from app.scheduler.phases import PhasePlan, TaperSpan, plan_phases
+from app.scheduler.quality import QualityContext
+from app.scheduler.season import Season, build_season
 from app.scheduler.sessions import SessionBuilder, SessionContext
-from app.scheduler.settings import EASY_PACE_MIN_PER_KM, ScheduleSettings
+from app.scheduler.settings import MAX_RUNS_PER_WEEK, ScheduleSettings
+from app.scheduler.units import Measure, estimated_easy_pace
 
 PLAN_NAMESPACE = uuid.UUID("0c6f7f4e-61a4-4b57-9d8e-2f7e4d7c9b21")
 REFERRAL_MESSAGE = (
@@ -45,8 +58,11 @@ class BuildOptions:
     check_ins: Sequence[CheckInRecord] = ()  # past check-ins with their verdicts
 
 
-def _units_from_km(km: float, units: Units) -> float:
-    return km / to_km(1.0, units)
+TENDINOPATHIES = frozenset(
+    {Condition.achilles_tendinopathy, Condition.proximal_hamstring_tendinopathy}
+)
+NO_DOWNHILL = frozenset({Condition.patellofemoral_pain, Condition.it_band_syndrome})
+MAX_EASY_PACE = 13.5  # min/km, after any slowing for knee pain
 
 
 def _decisions_out(evaluation: Evaluation) -> list[dict[str, Any]]:
@@ -111,7 +127,7 @@ def _referral(header: dict[str, Any], decisions: Decisions) -> dict[str, Any]:
 def _phases_out(
     phase_plan: PhasePlan,
     decisions: Decisions,
-    goals: list[GoalPlan],
+    names: dict[int, str],
     evidence: dict[str, GateEvidence],
 ) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
@@ -138,114 +154,32 @@ def _phases_out(
                 "status": judged.status,
             }
         if span.goal is not None:
-            phase["goal"] = goals[span.goal].goal.name
+            phase["goal"] = names[span.goal]
         result.append(phase)
     return result
 
 
-def _weeks_out(weeks: list[WeekLoad]) -> list[dict[str, Any]]:
+def _weeks_out(weeks: list[WeekPlan], measure: Measure) -> list[dict[str, Any]]:
     return [
         {
             "start": w.start,
-            "planned_distance": w.planned,
-            "cap": max(w.cap, w.planned),
+            "planned_distance": measure.out(w.planned_km),
+            "cap": max(measure.out(measure.grid(w.cap_km)), measure.out(w.planned_km)),
             "deload": w.deload,
-            "race_distance": w.race_distance,
+            "race_distance": round(w.race_km / measure.km_per_unit, 1),
             "phase": w.phase,
             "walk_run": w.walk_run,
+            "kind": w.kind,
+            "long_run": measure.out(w.long_run_km),
             "why": [r.as_dict() for r in dict.fromkeys(w.reasons)],
         }
         for w in weeks
     ]
 
 
-def _feasibility(
-    goals: list[GoalPlan],
-    weeks: list[WeekLoad],
-    settings: ScheduleSettings,
-    compressed: bool,
-    units: str,
-) -> list[dict[str, Any]]:
-    result = []
-    for goal in goals:
-        if goal.goal.priority.value == "C" or (not goal.needed_peak and not goal.needed_long_run):
-            continue
-        before = [w for w in weeks if w.start <= goal.day]
-        reachable_peak = max((w.planned for w in before), default=0.0)
-        reachable_long = max(
-            (r.distance for w in before for r in w.runs if r.day < goal.day), default=0.0
-        )
-        short = max(
-            weeks_short(reachable_peak, goal.needed_peak, settings.progression_limit),
-            weeks_short(reachable_long, goal.needed_long_run, settings.progression_limit),
-        )
-        at_risk = (
-            compressed
-            or reachable_peak < goal.needed_peak * 0.95
-            or (reachable_long < goal.needed_long_run * 0.9)
-        )
-        alternatives = []
-        if at_risk:
-            alternatives = _alternatives(goal, short, units)
-        result.append(
-            {
-                "goal": goal.goal.name,
-                "date": goal.day,
-                "priority": goal.goal.priority.value,
-                "needed_peak": goal.needed_peak,
-                "reachable_peak": round(reachable_peak, 1),
-                "needed_long_run": goal.needed_long_run,
-                "reachable_long_run": round(reachable_long, 1),
-                "weeks_short": short if at_risk else 0,
-                "at_risk": at_risk,
-                "alternatives": alternatives,
-            }
-        )
-    return result
-
-
-def _alternatives(goal: GoalPlan, short: int, units: str) -> list[dict[str, str]]:
-    result = []
-    if (
-        goal.goal.type.value == "relay"
-        and goal.goal.team_format
-        and goal.goal.team_format.value == "ultra"
-    ):
-        per_runner = round(goal.race_distance / 2, 1)
-        result.append(
-            {
-                "code": "regular_team",
-                "message": f"Run on a regular team instead: about {per_runner:g} {units} over "
-                "3 legs with 4-6 hours between them.",
-            }
-        )
-    if short:
-        result.append(
-            {
-                "code": "later_race",
-                "message": f"Choose a race at least {short} weeks later so the build can stay "
-                "within the safe limits.",
-            }
-        )
-    if goal.goal.type.value == "marathon":
-        result.append(
-            {
-                "code": "shorter_race",
-                "message": "Run the half marathon that many marathons offer on the same day.",
-            }
-        )
-    result.append(
-        {
-            "code": "run_walk",
-            "message": "Run-walk the race (for example 4 minutes running, 1 minute walking) to "
-            "finish within what your training reaches.",
-        }
-    )
-    return result
-
-
 def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOptions()) -> Plan:
-    """Generate the plan for a finalised intake (its start date set). Pure and deterministic."""
+    """Generate the plan for a finalised intake (its start date set), reviewed before it is
+    returned: a plan that breaks a hard limit is refused. Pure and deterministic."""
     if intake.start_date is None:
         raise InvalidInput(
             "the intake has no start date",
@@ -254,60 +188,64 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
     evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date), explain=options.explain)
     decisions = decide(evaluation)
     header = _header(intake, ruleset, options, evaluation)
-    blocked_ids, blocked_tags = blocked(decisions, [])
     if decisions.referrals:
-        plan = Plan.model_validate(_referral(header, decisions))
+        document = _referral(header, decisions)
     else:
-        plan = Plan.model_validate(_schedule(intake, ruleset, decisions, header, options))
-    _raise_if_unsafe(check_plan(plan, intake, ruleset.catalog, blocked_ids, blocked_tags))
-    return plan
+        document = _schedule(intake, ruleset, decisions, header, options)
+    context = _review_context(intake, ruleset, decisions, options.check_ins)
+    findings = review_plan(Plan.model_validate(document), context)
+    raise_if_refused(findings)
+    if findings:
+        document["review"] = [f.as_dict() for f in findings]
+        document["warnings"] = [
+            *document.get("warnings", []),
+            *({"code": f.rule, "message": f.text()} for f in findings),
+        ]
+    return Plan.model_validate(document)
 
 
-def _raise_if_unsafe(violations: list[Violation]) -> None:
-    if violations:
-        raise SafetyViolation(
-            "the generated plan breaks a safety rule; it was not returned",
-            detail=summarise(violations),
-        )
-
-
-def check_or_raise(plan: Plan, intake: Intake, ruleset: RuleSet) -> None:
-    """Check a plan assembled outside `build_plan` (a merged re-plan) against every safety rule."""
-    decisions = decide(evaluate(ruleset, intake_facts(intake, plan.start)))
+def _review_context(
+    intake: Intake, ruleset: RuleSet, decisions: Decisions, check_ins: Sequence[CheckInRecord]
+) -> ReviewContext:
     blocked_ids, blocked_tags = blocked(decisions, [])
-    _raise_if_unsafe(check_plan(plan, intake, ruleset.catalog, blocked_ids, blocked_tags))
+    return ReviewContext(
+        intake=intake,
+        catalog=ruleset.catalog,
+        avoided_ids=blocked_ids,
+        avoided_tags=blocked_tags,
+        settings=ScheduleSettings.from_decisions(decisions),
+        check_ins=tuple(check_ins),
+    )
 
 
-RACE_CLUSTER_DAYS = 7
-
-
-def taper_goals(goals: list[GoalPlan]) -> list[TaperGoal]:
-    """One taper per A race, shared by A races a few days apart (back-to-back halves)."""
-    result: list[TaperGoal] = []
-    for goal in sorted((g for g in goals if g.tapers), key=lambda g: g.day):
-        previous = result[-1] if result else None
-        if previous and (goal.day - previous.day).days <= RACE_CLUSTER_DAYS:
-            result[-1] = TaperGoal(
-                previous.index,
-                goal.day,
-                max(previous.weeks, goal.taper_weeks),
-                previous.starts_from,
-            )
-        else:
-            result.append(TaperGoal(goal.index, goal.day, goal.taper_weeks))
-    return result
+def review_or_raise(
+    plan: Plan, intake: Intake, ruleset: RuleSet, check_ins: Sequence[CheckInRecord] = ()
+) -> Plan:
+    """Review a plan assembled outside `build_plan` (a merged re-plan): refuse it on a hard
+    failure, else return it carrying its review's warnings."""
+    decisions = decide(evaluate(ruleset, intake_facts(intake, plan.start)))
+    findings = review_plan(plan, _review_context(intake, ruleset, decisions, check_ins))
+    raise_if_refused(findings)
+    document = plan.model_dump()
+    rules = {f.rule for f in plan.review}
+    document["warnings"] = [
+        *(w for w in document["warnings"] if w["code"] not in rules),
+        *({"code": f.rule, "message": f.text()} for f in findings),
+    ]
+    document["review"] = [f.as_dict() for f in findings]
+    return Plan.model_validate(document)
 
 
 def _gates(
     start: date,
-    last_goal: date | None,
-    tapers: list[TaperGoal],
+    end: date,
+    tapers: list[TaperSpan],
     settings: ScheduleSettings,
     decisions: Decisions,
     check_ins: list[CheckInRecord],
 ) -> tuple[PhasePlan, dict[str, GateEvidence]]:
     """Phases, each gate judged from the check-ins; an unmet gate delays its phase a week."""
-    projected = plan_phases(start, last_goal, tapers, settings)
+    projected = plan_phases(start, end, tapers, settings)
     evidence: dict[str, GateEvidence] = {}
     delays: dict[str, int] = {}
     for name in ("strength", "running_form"):
@@ -317,7 +255,68 @@ def _gates(
         delays[name] = gate_delay(evidence[name], span.start, check_ins)
     if not any(delays.values()):
         return projected, evidence
-    return plan_phases(start, last_goal, tapers, settings, delays), evidence
+    return plan_phases(start, end, tapers, settings, delays), evidence
+
+
+def _easy_pace(intake: Intake, settings: ScheduleSettings) -> float:
+    """Minutes per km: the runner's own easy pace, or one estimated from the volume; slower
+    when a rule says so (knee pain)."""
+    running = intake.running
+    if running.easy_pace is not None:
+        pace = running.easy_pace / to_km(1.0, intake.athlete.units)
+    else:
+        pace = estimated_easy_pace(to_km(running.weekly_distance, intake.athlete.units))
+    return min(MAX_EASY_PACE, pace * (1 + settings.easy_pace_slower))
+
+
+def _intensity_pain_ok(intake: Intake) -> bool:
+    """Intensity waits while running pain is above 2/10 (3/10 that settles, for tendinopathy)."""
+    for symptom in intake.symptoms:
+        limit = 3 if symptom.condition in TENDINOPATHIES else 2
+        if symptom.pain_running > limit:
+            return False
+    return True
+
+
+def _quality_contexts(intake: Intake, season: Season) -> dict[int, QualityContext]:
+    conditions = {s.condition for s in intake.symptoms}
+    hills_ok = not conditions & TENDINOPATHIES
+    downhill_ok = not conditions & NO_DOWNHILL
+    return {
+        event.index: QualityContext(
+            klass=event.klass,
+            race_name=event.main.goal.name,
+            hilly=any(g.hilly for g in event.goals),
+            downhill=any(g.downhill for g in event.goals),
+            hills_allowed=hills_ok,
+            downhill_allowed=downhill_ok,
+        )
+        for event in season.raced
+    }
+
+
+def _default_quality(intake: Intake) -> QualityContext:
+    """Without a race ahead: general fitness sessions (threshold and strides)."""
+    conditions = {s.condition for s in intake.symptoms}
+    return QualityContext(
+        klass=RaceClass.half,
+        race_name="your next race",
+        hilly=False,
+        downhill=False,
+        hills_allowed=not conditions & TENDINOPATHIES,
+        downhill_allowed=not conditions & NO_DOWNHILL,
+    )
+
+
+def _rest_weekday(run_weekdays: list[int], long_day: int, strength: list[int] | None) -> int | None:
+    """A weekday kept free of running and strength, so every week has a rest day: preferably
+    one the runner did not ask strength on, the day before the long run first."""
+    free = [d for d in range(7) if d not in run_weekdays]
+    if not free:
+        return None
+    ordered = sorted(free, key=lambda d: ((long_day - d) % 7 != 1, d))
+    unwanted = [d for d in ordered if d not in (strength or [])]
+    return (unwanted or ordered)[0]
 
 
 def _schedule(
@@ -330,67 +329,105 @@ def _schedule(
     """The scheduled plan as a document. Session ids come from the lineage (the athlete), not
     from the plan id, so a new plan for the same athlete keeps its sessions' calendar UIDs."""
     assert intake.start_date is not None
-    check_ins, lineage = list(options.check_ins), options.lineage
+    check_ins = list(options.check_ins)
     start, units = intake.start_date, intake.athlete.units
     settings = ScheduleSettings.from_decisions(decisions)
+    measure = Measure(units, _easy_pace(intake, settings))
     goals = goal_plans(list(intake.goals), decisions, units)
-    tapers = taper_goals(goals)
-    last_goal = max((g.day for g in goals), default=None)
-    phase_plan, evidence = _gates(start, last_goal, tapers, settings, decisions, check_ins)
     availability = intake.availability
     long_day = availability.long_run_day.number
+    current_km = to_km(intake.running.weekly_distance, units)
     runs_wanted = max(intake.running.runs_per_week, settings.min_runs_per_week)
-    if intake.running.weekly_distance == 0:
+    if current_km <= 0:
         runs_wanted = max(runs_wanted, 3)
-    run_weekdays = choose_run_days([d.number for d in availability.run_days], long_day, runs_wanted)
+    run_weekdays = choose_run_days(
+        [d.number for d in availability.run_days], long_day, min(runs_wanted, MAX_RUNS_PER_WEEK)
+    )
+    season = build_season(start, goals, run_weekdays, long_day)
+    tapers = [
+        TaperSpan(event.main.index, season.taper_start[event.index], event.last)
+        for event in season.a_events()
+    ]
+    phase_plan, evidence = _gates(start, season.end, tapers, settings, decisions, check_ins)
+    if phase_plan.end > season.end:  # the phases' minimum lengths run past the last race
+        season = build_season(start, goals, run_weekdays, long_day, min_end=phase_plan.end)
+    demand = Demand(
+        DemandInputs(
+            season=season,
+            current_km=current_km,
+            longest_km=to_km(intake.running.longest_run, units),
+            runs_per_week=len(run_weekdays),
+            long_run_share=settings.long_run_share,
+            base_fraction=settings.base_fraction,
+            peak_weeks=settings.peak_block_weeks,
+            easy_pace=measure.easy_pace,
+        )
+    )
+    quality = _quality_contexts(intake, season)
+    planner = LoadPlanner(
+        LoadInputs(
+            start=start,
+            season=season,
+            demand=demand,
+            phase_plan=phase_plan,
+            settings=settings,
+            caps={phase: (ranked.value, ranked.reason) for phase, ranked in decisions.caps.items()},
+            measure=measure,
+            current_km=current_km,
+            longest_km=to_km(intake.running.longest_run, units),
+            run_weekdays=run_weekdays,
+            long_run_weekday=long_day,
+            quality=quality,
+            quality_default=_default_quality(intake),
+            intensity_pain_ok=_intensity_pain_ok(intake),
+            adjustments=adjustments(check_ins),
+            pain_by_week=intensity_by_week(
+                check_ins, any(s.condition in TENDINOPATHIES for s in intake.symptoms)
+            ),
+            skipped=frozenset(day for c in check_ins for day in c.skipped_runs),
+            regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
+        )
+    )
+    weeks = planner.plan()
     preferred = (
         [d.number for d in availability.strength_days] if availability.strength_days else None
     )
     strength_weekdays, dropped = choose_strength_days(
-        preferred, long_day, settings.strength_per_week
+        preferred,
+        long_day,
+        settings.strength_per_week,
+        rest_day=_rest_weekday(run_weekdays, long_day, preferred),
     )
-    pace = 1 / _units_from_km(1.0, units) / EASY_PACE_MIN_PER_KM  # units per minute
-    caps = {
-        phase: (floor1(_units_from_km(ranked.value, units)), ranked.reason)
-        for phase, ranked in decisions.caps.items()
-    }
-    weeks = LoadPlanner(
-        LoadInputs(
-            start=start,
-            phase_plan=phase_plan,
-            settings=settings,
-            caps=caps,
-            baseline=intake.running.weekly_distance,
-            longest_run=intake.running.longest_run,
-            run_weekdays=run_weekdays,
-            long_run_weekday=long_day,
-            goals=goals,
-            units_per_minute=pace,
-            min_run=floor1(_units_from_km(2.0, units)),
-            adjustments=adjustments(check_ins),
-        )
-    ).plan()
     exercises = choose_exercises(decisions, ruleset.catalog, list(intake.restrictions))
     notes_by_kind: dict[str, list[tuple[str, Reason]]] = {}
     for kind, text, reason in decisions.notes:
         notes_by_kind.setdefault(kind, []).append((text, reason))
     sessions = SessionBuilder(
         SessionContext(
-            lineage=lineage,
+            lineage=options.lineage,
             catalog=ruleset.catalog,
             phase_plan=phase_plan,
             exercises=exercises,
             weeks=weeks,
-            goals=goals,
+            season=season,
+            shortened=planner.shortened,
             strength_weekdays=strength_weekdays,
             activation_count=settings.activation_exercises,
             session_time=availability.session_time,
-            units=units.value,
-            units_per_minute=pace,
+            measure=measure,
             notes_by_kind=notes_by_kind,
         )
-    ).build(start, phase_plan.end)
-    feasibility = _feasibility(goals, weeks, settings, phase_plan.compressed, units.value)
+    ).build(start, season.end)
+    feasible = feasibility(
+        season,
+        demand,
+        weeks,
+        planner.shortened,
+        measure,
+        len(run_weekdays),
+        phase_plan.compressed,
+        settings.progression_limit,
+    )
     used = dict.fromkeys(e.id for s in sessions for e in [*s["exercises"], *s["drills"]])
     catalog = ruleset.catalog
     exercise_info = [
@@ -404,27 +441,31 @@ def _schedule(
         }
         for i in used
     ]
-    warnings = _warnings(dropped, feasibility, phase_plan, len(strength_weekdays))
-    at_risk = any(f["at_risk"] and f["priority"] == "A" for f in feasibility)
+    clamped = [f"{g.goal.name}: {note}" for g in goals for note in g.clamped]
+    warnings = _warnings(dropped, feasible, phase_plan, len(strength_weekdays), clamped)
+    at_risk = any(f["at_risk"] and f["priority"] == "A" for f in feasible)
+    names = {g.index: g.goal.name for g in goals}
     return {
         **header,
         "status": "goal_at_risk" if at_risk else "ok",
-        "end": phase_plan.end,
-        "phases": _phases_out(phase_plan, decisions, goals, evidence),
-        "weeks": _weeks_out(weeks),
+        "end": season.end,
+        "phases": _phases_out(phase_plan, decisions, names, evidence),
+        "weeks": _weeks_out(weeks, measure),
         "sessions": sessions,
         "warnings": warnings,
-        "feasibility": feasibility,
+        "feasibility": feasible,
         "exercises": exercise_info,
         "notes": [*[text for text, _ in notes_by_kind.get("plan", [])], *exercises.notes],
+        "blocks": season_blocks(season, demand, planner.shortened),
     }
 
 
 def _warnings(
     dropped: list[int],
-    feasibility: list[dict[str, Any]],
+    feasible: list[dict[str, Any]],
     phase_plan: PhasePlan,
     strength_count: int,
+    clamped: list[str],
 ) -> list[dict[str, str]]:
     names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     warnings = []
@@ -434,7 +475,7 @@ def _warnings(
                 "code": "strength_day_moved",
                 "message": "Strength is not scheduled on "
                 + ", ".join(names[d] for d in dropped)
-                + ": it is within 48 hours before the long run.",
+                + ": it is within 48 hours before the long run, or the week's rest day.",
             }
         )
     if strength_count < 2:
@@ -452,15 +493,18 @@ def _warnings(
                 "strength was shortened to its minimum.",
             }
         )
-    for item in feasibility:
+    for note in clamped:
+        warnings.append({"code": "setting_clamped", "message": note})
+    for item in feasible:
         if item["at_risk"]:
+            because = "; ".join(item["reasons"])
             warnings.append(
                 {
                     "code": "goal_at_risk",
-                    "message": f"{item['goal']}: peak {item['reachable_peak']:g} of "
-                    f"{item['needed_peak']:g} needed, long run {item['reachable_long_run']:g} "
-                    f"of {item['needed_long_run']:g}; about {item['weeks_short']} "
-                    f"{'week' if item['weeks_short'] == 1 else 'weeks'} short.",
+                    "message": f"{item['goal']}: {because}; about {item['weeks_short']} "
+                    f"{'week' if item['weeks_short'] == 1 else 'weeks'} short."
+                    if item["weeks_short"]
+                    else f"{item['goal']}: {because}.",
                 }
             )
     return warnings

@@ -15,6 +15,11 @@ Status = Literal["ok", "goal_at_risk", "referral_required"]
 PhaseName = Literal["activation", "strength", "running_form", "taper"]
 SessionKind = Literal["activation", "strength", "run", "drills", "rest", "race"]
 SideOut = Literal["left", "right", "both"]
+WeekKind = Literal["base", "build", "peak", "deload", "taper", "race", "recovery", "walk_run"]
+RunType = Literal[
+    "easy", "long", "quality", "double", "shake_out", "walk_run", "recovery", "race_run"
+]
+BlockKind = Literal["base", "build", "peak", "taper", "race", "recovery"]
 
 DISCLAIMER = (
     "StridePlan is a training aid, not medical advice. It does not diagnose or treat injury. "
@@ -66,6 +71,14 @@ class Interval(_Out):
     walk_minutes: float
 
 
+class WorkoutOut(_Out):
+    """What to do in a run beyond easy running (strides, a quality session, a shake-out)."""
+
+    kind: str
+    detail: str
+    hard: bool = False
+
+
 class SessionOut(_Out):
     id: str
     date: date
@@ -80,6 +93,8 @@ class SessionOut(_Out):
     intervals: list[Interval] = []
     notes: list[str] = []
     why: list[Why] = []
+    run_type: RunType | None = None
+    workout: WorkoutOut | None = None
 
 
 class GateCriterionOut(_Out):
@@ -114,6 +129,27 @@ class WeekOut(_Out):
     phase: PhaseName
     walk_run: bool = False
     why: list[Why] = []
+    kind: WeekKind = "build"
+    long_run: float = 0
+
+
+class BlockOut(_Out):
+    """A stretch of the season: base, build, peak, taper, race or recovery."""
+
+    kind: BlockKind
+    start: date
+    end: date
+    goal: str | None = None
+
+
+class ReviewFinding(_Out):
+    """A plan-review check the plan did not pass: `hard` ones refuse the plan, `warn` ones
+    travel with it."""
+
+    rule: str
+    level: Literal["hard", "warn"]
+    week: date | None = None
+    message: str
 
 
 class Warning(_Out):
@@ -145,6 +181,7 @@ class Feasibility(_Out):
     weeks_short: int
     at_risk: bool
     alternatives: list[Alternative] = []
+    reasons: list[str] = []
 
 
 class RulesetRef(_Out):
@@ -196,3 +233,5 @@ class Plan(_Out):
     decisions: list[Decision] = []
     near_misses: list[NearMissOut] | None = None
     disclaimer: str = Field(default=DISCLAIMER)
+    blocks: list[BlockOut] = []
+    review: list[ReviewFinding] = []

@@ -12,14 +12,30 @@ from app.scheduler.calendar import monday_of
 def merge(previous: Plan, fresh: Plan, cutoff: date) -> Plan:
     """Sessions on or before `cutoff` and the weeks they belong to come from `previous`;
     everything after comes from `fresh` (which changes loads only from the next week)."""
-    next_week = monday_of(cutoff) + timedelta(days=7)
+    this_week = monday_of(cutoff)
+    next_week = this_week + timedelta(days=7)
     document: dict[str, Any] = fresh.model_dump()
-    document["sessions"] = [s for s in previous.sessions if s.date <= cutoff] + [
+    sessions = [s for s in previous.sessions if s.date <= cutoff] + [
         s for s in fresh.sessions if s.date > cutoff
     ]
-    document["weeks"] = [w for w in previous.weeks if w.start < next_week] + [
-        w for w in fresh.weeks if w.start >= next_week
-    ]
+    document["sessions"] = sessions
+    weeks = [w for w in previous.weeks if w.start < this_week]
+    current = next((w for w in previous.weeks if w.start == this_week), None)
+    if current is not None:  # the week of the cutoff: its own past, the new rest
+        runs = [
+            s.distance or 0.0
+            for s in sessions
+            if s.kind == "run" and this_week <= s.date < next_week
+        ]
+        weeks.append(
+            current.model_copy(
+                update={
+                    "planned_distance": round(sum(runs), 1),
+                    "long_run": max(runs, default=0.0),
+                }
+            )
+        )
+    document["weeks"] = [*weeks, *(w for w in fresh.weeks if w.start >= next_week)]
     return Plan.model_validate(document)
 
 

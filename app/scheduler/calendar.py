@@ -53,11 +53,11 @@ def strength_day_candidates(long_run_day: int) -> set[int]:
 
 
 def choose_strength_days(
-    preferred: list[int] | None, long_run_day: int, count: int
+    preferred: list[int] | None, long_run_day: int, count: int, rest_day: int | None = None
 ) -> tuple[list[int], list[int]]:
     """Strength weekdays: never consecutive (round the week), never within 48 h before the long
-    run. Returns (days, preferred days that had to be dropped)."""
-    allowed = strength_day_candidates(long_run_day)
+    run, never on the week's rest day. Returns (days, preferred days that had to be dropped)."""
+    allowed = strength_day_candidates(long_run_day) - {rest_day}
     dropped = sorted(set(preferred or []) - allowed)
     pool = sorted(allowed & set(preferred)) if preferred else sorted(allowed)
     chosen: list[int] = []

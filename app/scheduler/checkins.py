@@ -24,6 +24,7 @@ class CheckInRecord:
     verdict: str  # progress | hold | regress
     reasons: tuple[Reason, ...] = ()
     tests_passed: tuple[str, ...] = ()
+    skipped_runs: tuple[date, ...] = ()  # days of runs the runner logged as skipped
 
     @property
     def effective_week(self) -> date:
@@ -112,3 +113,13 @@ def gate_delay(evidence: GateEvidence, phase_start: date, check_ins: list[CheckI
     if latest is None or phase_start < monday_of(latest) + timedelta(days=7):
         return 0
     return GATE_DELAY_DAYS
+
+
+def intensity_by_week(check_ins: list[CheckInRecord], tendinopathy: bool) -> dict[date, bool]:
+    """From each check-in's next week on: whether running pain allows intensity (2/10 or less;
+    3/10 that settles by morning, for tendinopathy). The latest check-in decides."""
+    result: dict[date, bool] = {}
+    for record in sorted(check_ins, key=lambda r: r.day):
+        limit = 3 if tendinopathy and not record.morning_worse else 2
+        result[record.effective_week] = record.pain_during <= limit
+    return result

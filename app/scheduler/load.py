@@ -1,24 +1,38 @@
-"""Weekly running load: caps, progression, deloads, walk-run, tapers and run distances (pure).
+"""Weekly running load, forwards from today (coaching.md §2-§6, "Capacity"): pure.
 
-Limits applied (domain.md §1): weekly distance ≤ the phase cap from the rules; ≤ +10 % on the
-higher of the last two weeks and ≤ +30 % over two weeks; a deload week every N weeks; each run
-≤ 110 % of the longest run in the previous 30 days; taper volumes cut progressively.
+Each calendar week takes the smaller of what the races want (`demand`) and what the hard
+limits allow: the rules' caps, +10 % a week and +30 % over two on the last full week, a deload
+every few weeks, each run within 110 % of the longest of the previous 30 days, the long run as
+its own progression. Days that belong to a taper, a B race's lighter days or a recovery are cut
+from the block's peak week, weekday by weekday, so every window stays under its bound.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from app.engine.decisions import Reason
 from app.intake.vocabulary import Priority
-from app.scheduler.calendar import DAY, monday_of, spread
+from app.scheduler.calendar import monday_of, spread
 from app.scheduler.checkins import Adjustment
-from app.scheduler.goals import GoalPlan
+from app.scheduler.demand import Demand, Need, share_limit
 from app.scheduler.phases import PhasePlan
+from app.scheduler.quality import (
+    STRIDE_WEEKS,
+    QualityContext,
+    Workout,
+    shake_out,
+    stride_workout,
+    taper_workout,
+    weekly_workout,
+)
+from app.scheduler.season import DayRole, Event, Season
 from app.scheduler.settings import ScheduleSettings
+from app.scheduler.units import Measure
 
 # Walk-run progression (domain.md §2.3): repeats × (run minutes, walk minutes).
 WALK_RUN_STAGES: tuple[tuple[int, float, float], ...] = (
@@ -28,165 +42,328 @@ WALK_RUN_STAGES: tuple[tuple[int, float, float], ...] = (
     (2, 14, 2),
     (1, 30, 0),
 )
-TAPER_FACTORS: dict[int, tuple[float, ...]] = {1: (0.6,), 2: (0.75, 0.55), 3: (0.8, 0.65, 0.5)}
+# Taper volume, as a share of the block's peak week, by number of taper weeks (earliest first);
+# the hard upper bounds (coaching.md §4) are 85/70/50, 75/50 and 60.
+TAPER_FACTORS: dict[int, tuple[float, ...]] = {
+    1: (0.55,),
+    2: (0.70, 0.45),
+    3: (0.80, 0.65, 0.45),
+}
+TAPER_LONG_RUN = ((7, 0.40), (14, 0.65))  # days before the race → share of the peak long run
+B_TAPER_FACTOR = 0.7
 SINGLE_RUN_LIMIT = 1.10
+LONG_RUN_STEP_KM = 3.0
 TWO_WEEK_LIMIT = 1.30
-B_RACE_WEEK = 0.8
-BUILD_WITHOUT_GOAL = 1.15
-MAX_LONG_RUN_SHARE = 0.5
+DELOAD_LONG_RUN = 0.78  # a deload's long run: at least 20 % shorter than the last full week's
+REGRESS_LONG_RUN = 0.9  # after a regress verdict: shorter than the run that hurt
+FIRST_LONG_AFTER_RACE = 0.6  # of the peak long run (coaching.md §5)
+EASY_MINUTES_MAX = 85  # easy and quality runs stay under 90 minutes (a 90-minute run is hard)
+HARD_MINUTES = 90
+MIN_RUN_KM = 2.0
+SHAKE_OUT_MINUTES = 20
+SHAKE_OUT_MAX_KM = 4.8
+LONG_LABEL_FACTOR = 1.15  # a run is "long" when clearly longer than the week's easy runs
+HISTORY_DAYS = 30
+TYPICAL_WEEKS = 4  # a typical easy run of the build: from its last four full weeks
+RETURN_RHYTHM_LATER = 3  # deloads every second week relax to every third from running form on
+LONG_OVER_EASY = 1.25  # while the long run is behind, easy runs stay this much shorter
 
 POLICY = {
     "progression": Reason(
         "plan.progression",
-        "Weekly distance grows by at most 10% on recent weeks (30% over two weeks), the limits "
-        "linked to fewer running injuries.",
+        "Weekly distance grows by at most 10% on the last full week (30% over two weeks), the "
+        "limits linked to fewer running injuries.",
     ),
     "single_run": Reason(
         "plan.single_run",
         "No run is longer than 110% of your longest run in the previous 30 days: single long "
         "runs beyond that carried the highest injury risk in a study of 5,205 runners.",
     ),
+    "long_run": Reason(
+        "plan.long_run",
+        "The long run grows on its own, by at most 10% (and 3 km) on the longest run of the "
+        "last 30 days, and stays a modest share of the week.",
+    ),
     "deload": Reason(
         "plan.deload",
-        "Every few weeks a lighter week (about a quarter less) lets tissues catch up with "
-        "training.",
+        "Every few weeks a lighter week (about a quarter less, with a shorter long run) lets "
+        "tissues catch up with training.",
+    ),
+    "base": Reason(
+        "plan.base",
+        "Before the race-specific build, a steady base: a volume you can hold, with a moderate "
+        "long run.",
+    ),
+    "build": Reason(
+        "plan.build",
+        "The race-specific build climbs gradually toward what your race needs, planned "
+        "backwards from race day.",
+    ),
+    "peak": Reason(
+        "plan.peak",
+        "The biggest weeks and the longest runs come in the last weeks before the taper.",
     ),
     "taper": Reason(
         "plan.taper",
-        "Volume falls progressively before the race while intensity stays, so you start fresh.",
+        "Volume falls progressively from your peak week before the race while the number of "
+        "runs and some faster running stay, so you start fresh.",
+    ),
+    "race_week": Reason(
+        "plan.race_week",
+        "Race week has no long run: short, easy runs, a short shake-out and, before a half "
+        "marathon or longer, a rest day.",
+    ),
+    "b_race": Reason(
+        "plan.b_race",
+        "A few lighter days before a B race, and the race is that week's long run.",
+    ),
+    "c_race": Reason(
+        "plan.c_race",
+        "A C race is a training run: it takes the place of that week's long run.",
+    ),
+    "recovery": Reason(
+        "plan.recovery",
+        "After a race the body needs time: rest days first, then easy running that rebuilds "
+        "from there, not from the peak.",
+    ),
+    "back_to_back": Reason(
+        "plan.back_to_back",
+        "Runs close together rehearse racing again on tired legs, as a relay or an ultra asks; "
+        "they are that week's long run.",
     ),
     "walk_run": Reason(
         "plan.walk_run",
         "Running returns through walk-run intervals, advancing only while pain stays under 3/10 "
         "and does not carry into the next day.",
     ),
+    "walk_breaks": Reason(
+        "plan.walk_breaks",
+        "Walk breaks (run 4 minutes, walk 1) keep each run within what your symptoms allow.",
+    ),
 }
 
 
-def floor1(value: float) -> float:
-    """Round down to one decimal, so rounded figures never exceed their limits."""
-    return math.floor(value * 10 + 1e-6) / 10
-
-
-@dataclass
-class RunSpec:
+@dataclass(slots=True)
+class RunPlan:
     day: date
-    distance: float
-    role: str  # easy | long | double | walk_run
+    km: float
+    role: str  # easy | long | quality | double | shake_out | walk_run | recovery | race_run
+    minutes: int = 0
     intervals: tuple[tuple[int, float, float], ...] = ()
-    run_walk: bool = False
-    goal: int | None = None
+    walk_breaks: bool = False
+    workout: Workout | None = None
+    event: Event | None = None  # a race this run stands in for, or the back-to-back's race
+    order: int = 0  # the n-th run of a back-to-back set
+    of: int = 1  # runs in the set
+    notes: tuple[str, ...] = ()
+
+    @property
+    def hard(self) -> bool:
+        return (
+            (self.workout is not None and self.workout.hard)
+            or self.minutes >= HARD_MINUTES
+            or self.role in ("double", "race_run")
+        )
 
 
 @dataclass
-class WeekLoad:
+class WeekPlan:
     start: date
+    kind: str  # base | build | peak | deload | taper | race | recovery | walk_run
     phase: str
-    cap: float
-    planned: float
+    cap_km: float
+    planned_km: float
     deload: bool
     walk_run: bool
-    race_distance: float
-    runs: list[RunSpec] = field(default_factory=list)
+    race_km: float
+    long_run_km: float = 0.0
+    runs: list[RunPlan] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadInputs:
     start: date
+    season: Season
+    demand: Demand
     phase_plan: PhasePlan
     settings: ScheduleSettings
-    caps: dict[str, tuple[float, Reason]]  # phase → (cap in athlete units, rule)
-    baseline: float
-    longest_run: float
+    caps: dict[str, tuple[float, Reason]]  # phase → (cap in km, rule)
+    measure: Measure
+    current_km: float
+    longest_km: float
     run_weekdays: list[int]
     long_run_weekday: int
-    goals: list[GoalPlan]
-    units_per_minute: float  # easy-pace distance per minute, in athlete units
-    min_run: float  # shortest worthwhile run, in athlete units
+    quality: dict[int, QualityContext]  # by event index
+    quality_default: QualityContext | None  # weeks with no A race ahead
+    intensity_pain_ok: bool  # running pain within the limits for intensity (from the intake)
     adjustments: dict[date, Adjustment] = field(default_factory=dict)  # week start → verdict
+    pain_by_week: dict[date, bool] = field(default_factory=dict)  # week → intensity allowed
+    skipped: frozenset[date] = frozenset()  # days whose runs were logged as not done
+    regressions: tuple[date, ...] = ()  # days of check-ins with a regress verdict
+
+
+@dataclass
+class Block:
+    """Since the last race: the peak week (for tapers and recoveries) and the easy runs."""
+
+    peak_km: float = 0.0
+    pattern: dict[int, RunPlan] = field(default_factory=dict)
+    long_km: float = 0.0
+    easy: list[list[float]] = field(default_factory=list)  # each full week's easy runs
+    runs: list[list[float]] = field(default_factory=list)  # each full week's runs
+    quality_count: int = 0
 
 
 class LoadPlanner:
-    """Plans every week's running, week by week, remembering what came before."""
+    """Plans every week's running in order, remembering what came before."""
 
     def __init__(self, inputs: LoadInputs) -> None:
         self.i = inputs
-        self.history: list[float] = []  # planned weekly distances so far
-        self.runs: deque[tuple[date, float]] = deque()  # runs of the last 30 days
-        if inputs.baseline > 0:
-            self.runs.append((inputs.start - DAY, inputs.longest_run))
-        self.stage = 0 if inputs.baseline <= 0 else len(WALK_RUN_STAGES)
-        self.block_peak = inputs.baseline  # the peak since the last race: tapers cut from it
-        self.level = (
-            inputs.baseline
-        )  # the last normal week: deloads cut from it, builds return to it
+        self.m = inputs.measure
+        self.history: deque[tuple[date, float]] = deque()
+        if inputs.current_km > 0:
+            self.history.append((inputs.start - timedelta(days=1), inputs.longest_km))
+        self.ref1 = self.ref2 = inputs.current_km
+        self.long_ref = inputs.longest_km
+        self.stage = 0 if inputs.current_km <= 0 else len(WALK_RUN_STAGES)
+        self.block = Block()
+        self.previous_block = Block()
+        self.level_pattern: dict[int, RunPlan] = {}
+        self.since_reset = 0  # full weeks since the plan began, a race or walk-run ended
+        self.intensity_weeks = 0
+        self.weeks: list[WeekPlan] = []
+        self.runs_by_day: dict[date, list[RunPlan]] = {}
+        self.shortened: dict[int, float] = {}  # B/C events run as training: the distance
+        self._pending_stand_in: RunPlan | None = None
+        self._extra_runs: list[RunPlan] = []  # runs on a day that already has one (doubles)
+        self._taper_scales: dict[tuple[int, int], float] = {}
+        self.last_full_km = 0.0  # the last full build week (deloads included)
+        self._volume_target = 0.0
+        self._long_wanted = 0.0
+        self._long_held = False
+        self.pending_regress = sorted(inputs.regressions)
+        self.deloads = self._deload_weeks()
 
-    def plan(self) -> list[WeekLoad]:
-        weeks: list[WeekLoad] = []
-        week_start = monday_of(self.i.start)
-        while week_start <= self.i.phase_plan.end:
-            weeks.append(self._week(len(weeks), week_start))
-            week_start += timedelta(days=7)
-        return weeks
+    # -- the whole plan ---------------------------------------------------------------------------
+    def plan(self) -> list[WeekPlan]:
+        week = monday_of(self.i.start)
+        while week <= self.i.season.end:
+            self.weeks.append(self._week(week))
+            week += timedelta(days=7)
+        self._separate_hard_days()
+        return self.weeks
 
-    # -- one week ---------------------------------------------------------------------------
-    def _week(self, index: int, week_start: date) -> WeekLoad:
-        while self.runs and self.runs[0][0] < week_start - timedelta(days=31):
-            self.runs.popleft()  # no run in this week can look back that far
-        first = max(week_start, self.i.start)
-        last = min(week_start + timedelta(days=6), self.i.phase_plan.end)
-        phase = self.i.phase_plan.phase_on(first).name
-        phases = {
-            self.i.phase_plan.phase_on(first + timedelta(days=k)).name
-            for k in range((last - first).days + 1)
-        }
-        races = [g for g in self.i.goals if first <= g.day <= last]
-        run_days = self._run_days(first, last, races)
-        week = WeekLoad(
-            week_start, phase, 0.0, 0.0, False, False, round(sum(g.race_distance for g in races), 1)
+    def _days(self, week: date) -> list[date]:
+        season = self.i.season
+        return [
+            d
+            for d in (week + timedelta(days=k) for k in range(7))
+            if season.start <= d <= season.end
+        ]
+
+    def _full_build(self, week: date) -> bool:
+        days = self._days(week)
+        return len(days) == 7 and all(self._build_like(self.i.season.role(d)) for d in days)
+
+    def _role(self, day: date) -> DayRole:
+        """The season's role of a day; a race run as a shorter training run needs no
+        recovery after it."""
+        role = self.i.season.role(day)
+        if role.recovery is not None and role.recovery.index in self.shortened:
+            return replace(role, recovery=None, since=0)
+        return role
+
+    @staticmethod
+    def _build_like(role: DayRole) -> bool:
+        special = role.taper or role.recovery or role.b_taper
+        if role.build or (role.demoted is not None and special is None):
+            return True
+        return (
+            role.race is not None
+            and role.race.priority == Priority.C
+            and role.taper is None
+            and role.recovery is None
+            and role.b_taper is None
         )
-        taper = self._taper_factor(week_start)
-        adjustment = self.i.adjustments.get(week_start)
-        if self.stage < len(WALK_RUN_STAGES):
-            if adjustment is not None and adjustment.action == "regress":
-                self.stage = max(0, self.stage - 1)
-            if adjustment is not None:
-                week.reasons.extend(adjustment.reasons)
-            self._walk_run_week(
-                week,
-                run_days,
-                phases,
-                hold=adjustment is not None and adjustment.action != "progress",
-            )
-        elif taper is not None:
-            factor, reason = taper
-            week.cap = floor1(min(self.block_peak * factor, self._ceiling()))
-            self._fill(week, run_days, week.cap)
-            week.reasons.append(reason)
-        else:
-            self._build_week(week, index, run_days, phases, races, adjustment)
-        self.history.append(week.planned)
-        if races:
-            self.block_peak = self.level = week.planned
-        elif taper is None:
-            self.block_peak = max(self.block_peak, week.planned)
-            if not week.deload:
-                self.level = week.planned
-        return week
 
-    def _run_days(self, first: date, last: date, races: list[GoalPlan]) -> list[date]:
-        race_days = {g.day for g in races}
-        first_race = min(race_days, default=None)
-        result = []
-        for weekday in self.i.run_weekdays:
-            day = monday_of(first) + timedelta(days=weekday)
-            if not first <= day <= last or day in race_days:
-                continue
-            if first_race is not None and day > first_race:
-                continue  # recover after a race
-            result.append(day)
-        return sorted(result)
+    def _deload_every(self, week: date) -> int:
+        """The deload rhythm: the rules' setting; a rhythm of every second week (returning
+        from injury) holds during activation and strength, then relaxes to every third."""
+        every = self.i.settings.deload_every
+        if every < RETURN_RHYTHM_LATER and self.i.phase_plan.phase_on(week).name not in (
+            "activation",
+            "strength",
+        ):
+            return RETURN_RHYTHM_LATER
+        return every
+
+    def _deload_weeks(self) -> set[date]:
+        """Deloads every N full build weeks, laid backwards from the block's end (so the last
+        week before a taper or a B race is a full one), never in a block's first two weeks."""
+        result: set[date] = set()
+        week = monday_of(self.i.start)
+        segment: list[date] = []
+        while week <= self.i.season.end + timedelta(days=7):
+            if week <= self.i.season.end and self._full_build(week):
+                segment.append(week)
+            elif segment:
+                positions: list[int] = []
+                if week <= self.i.season.end:  # the block ends at a race: lay them backwards
+                    p = len(segment) - self._deload_every(segment[-1])
+                    while p >= 2:
+                        positions.append(p)
+                        p -= self._deload_every(segment[p - 1])
+                else:
+                    p = self._deload_every(segment[0]) - 1
+                    while p < len(segment):
+                        positions.append(p)
+                        p += self._deload_every(segment[p])
+                result.update(segment[p] for p in positions if p >= 2)
+                segment = []
+            week += timedelta(days=7)
+        return result
+
+    # -- one week ---------------------------------------------------------------------------------
+    def _week(self, week: date) -> WeekPlan:
+        i = self.i
+        while self.history and self.history[0][0] < week - timedelta(days=HISTORY_DAYS + 1):
+            self.history.popleft()
+        days = self._days(week)
+        roles = {d: self._role(d) for d in days}
+        phases = {i.phase_plan.phase_on(d).name for d in days}
+        rule_cap, cap_reason = self._rule_cap(phases)
+        races = [r.race for r in roles.values() if r.race is not None]
+        plan = WeekPlan(
+            start=week,
+            kind=self._kind(week, roles),
+            phase=i.phase_plan.phase_on(days[0]).name,
+            cap_km=rule_cap,
+            planned_km=0.0,
+            deload=False,
+            walk_run=False,
+            race_km=sum({id(e): e.race_km for e in races}.values()),
+        )
+        if cap_reason is not None:
+            plan.reasons.append(cap_reason)
+        if self.stage < len(WALK_RUN_STAGES):
+            self._walk_run_week(plan, days, roles, rule_cap)
+        else:
+            self._running_week(plan, days, roles, rule_cap)
+        self._settle(plan, days, roles)
+        return plan
+
+    def _kind(self, week: date, roles: dict[date, DayRole]) -> str:
+        values = list(roles.values())
+        if any(r.race is not None and r.race.priority != Priority.C for r in values):
+            return "race"
+        if any(r.taper is not None for r in values):
+            return "taper"
+        if any(r.recovery is not None for r in values):
+            return "recovery"
+        if any(r.b_taper is not None for r in values):
+            return "race"
+        return self.i.demand.kind(week)
 
     def _rule_cap(self, phases: set[str]) -> tuple[float, Reason | None]:
         cap, reason = math.inf, None
@@ -196,161 +373,762 @@ class LoadPlanner:
         return cap, reason
 
     def _ceiling(self) -> float:
-        if not self.history:
-            return self.i.baseline
-        recent = max(self.history[-2:])
-        ceiling = recent * (1 + self.i.settings.progression_limit)
-        if len(self.history) >= 2:
-            ceiling = min(ceiling, max(self.history[-3:-1]) * TWO_WEEK_LIMIT)
-        return ceiling
+        growth = 1 + self.i.settings.progression_limit
+        return min(self.ref1 * growth, self.ref2 * TWO_WEEK_LIMIT)
 
-    def _next_goal(self, week_start: date) -> GoalPlan | None:
-        upcoming = [g for g in self.i.goals if g.day >= week_start]
-        return min(upcoming, key=lambda g: g.day, default=None)
-
-    def _is_deload(self, index: int) -> bool:
-        every = self.i.settings.deload_every
-        return index > 0 and (index + 1) % every == 0
-
-    def _build_week(
-        self,
-        week: WeekLoad,
-        index: int,
-        run_days: list[date],
-        phases: set[str],
-        races: list[GoalPlan],
-        adjustment: Adjustment | None,
-    ) -> None:
-        rule_cap, cap_reason = self._rule_cap(phases)
-        ceiling = self._ceiling()
-        week.cap = floor1(min(rule_cap, ceiling))
-        if cap_reason is not None and rule_cap <= ceiling:
-            week.reasons.append(cap_reason)
-        else:
-            week.reasons.append(POLICY["progression"])
-        goal = self._next_goal(week.start)
-        target = (
-            goal.needed_peak if goal and goal.needed_peak else self.i.baseline * BUILD_WITHOUT_GOAL
-        )
-        # Build toward what the goal needs, never below the current level (caps still apply).
-        planned = min(week.cap, max(target, self.level))
-        if self._is_deload(index) and not races:
-            week.deload = True
-            planned = min(week.cap, self.level) * (1 - self.i.settings.deload_cut)
-            week.reasons.append(POLICY["deload"])
-        if adjustment is not None and adjustment.action != "progress":
-            # hold: stay at the current level; regress: one progression step back from it.
-            # Only that week changes: later weeks follow the plan again (within the limits)
-            # unless the next check-in says otherwise.
-            step = 1 + self.i.settings.progression_limit if adjustment.action == "regress" else 1
-            planned = min(planned, week.cap, self.level / step)
-            week.reasons.extend(adjustment.reasons)
-        if any(g.goal.priority == Priority.B for g in races):
-            planned *= B_RACE_WEEK
-        self._fill(week, run_days, planned)
-
-    def _taper_factor(self, week_start: date) -> tuple[float, Reason] | None:
-        for goal in self.i.goals:
-            if not goal.tapers:
-                continue
-            race_week = monday_of(goal.day)
-            weeks_before = (race_week - week_start).days // 7
-            span = self.i.phase_plan.phase_on(goal.day)
-            if span.name != "taper" or not 0 <= weeks_before < goal.taper_weeks:
-                continue
-            if monday_of(span.start) > week_start:
-                continue
-            factors = TAPER_FACTORS[goal.taper_weeks]
-            return factors[len(factors) - 1 - weeks_before], POLICY["taper"]
-        return None
-
-    # -- runs -------------------------------------------------------------------------------
+    # -- walk-run ---------------------------------------------------------------------------------
     def _walk_run_week(
-        self, week: WeekLoad, run_days: list[date], phases: set[str], *, hold: bool = False
+        self, plan: WeekPlan, days: list[date], roles: dict[date, DayRole], rule_cap: float
     ) -> None:
+        adjustment = self.i.adjustments.get(plan.start)
+        if adjustment is not None:
+            if adjustment.action == "regress":
+                self.stage = max(0, self.stage - 1)
+            plan.reasons.extend(adjustment.reasons)
         repeats, run_minutes, walk_minutes = WALK_RUN_STAGES[self.stage]
-        days = _alternate(run_days, 3)
-        per_run = floor1(repeats * run_minutes * self.i.units_per_minute)
-        rule_cap, cap_reason = self._rule_cap(phases)
-        week.walk_run = True
-        week.reasons.append(POLICY["walk_run"])
-        if per_run * len(days) > rule_cap:
-            days = days[: int(rule_cap // per_run)] if per_run else []
-            if cap_reason:
-                week.reasons.append(cap_reason)
-        elif days and not hold:
-            self.stage += 1  # one stage a week, only after a week that ran it in full
-        for day in days:
-            week.runs.append(
-                RunSpec(day, per_run, "walk_run", ((repeats, run_minutes, walk_minutes),))
-            )
-            self.runs.append((day, per_run))
-        week.planned = round(sum(r.distance for r in week.runs), 1)
-        week.cap = floor1(min(rule_cap, max(week.planned, per_run * 3)))
-
-    def _limit(self, day: date) -> float:
-        """110 % of the longest run in the 30 days before `day`."""
-        window_start = day - timedelta(days=30)
-        return SINGLE_RUN_LIMIT * max(
-            (d for when, d in self.runs if window_start <= when < day), default=0.0
+        plan.walk_run, plan.kind = True, plan.kind if plan.kind in ("race", "taper") else "walk_run"
+        plan.reasons.append(POLICY["walk_run"])
+        usable = [d for d in days if d.weekday() in self.i.run_weekdays and _walk_run_day(roles[d])]
+        chosen = _alternate(usable, 3)
+        km = self.m.walk_run_km(repeats, run_minutes, walk_minutes)
+        if km * len(chosen) > rule_cap:
+            chosen = chosen[: int(rule_cap // km)] if km else []
+        # A full week runs every session the week's run days allow (three at most).
+        possible = len(
+            _alternate([plan.start + timedelta(days=w) for w in sorted(self.i.run_weekdays)], 3)
         )
-
-    def _fill(self, week: WeekLoad, run_days: list[date], planned: float) -> None:
-        """Split a week's distance into runs: the long run first (toward what the next race
-        needs), then the rest evenly, every run within the single-run limit."""
-        count = len(run_days)
-        if count == 0 or planned <= 0:
-            week.planned = 0.0
-            return
-        worthwhile = max(1, min(count, int(planned // self.i.min_run)))
-        days = _keep_long_day(run_days, worthwhile, self.i.long_run_weekday)
-        long_day = next((d for d in days if d.weekday() == self.i.long_run_weekday), days[-1])
-        others = [d for d in days if d != long_day]
-        share = max(self.i.settings.long_run_share, 1 / len(days)) if others else 1.0
-        goal = self._next_goal(week.start)
-        if goal is not None and others and goal.needed_long_run > planned * share:
-            # Build the long run toward what the race needs, up to half the week; the
-            # single-run limit still decides how fast it grows.
-            share = min(MAX_LONG_RUN_SHARE, goal.needed_long_run / planned)
-        long_limit = self._limit(long_day)
-        long_want = planned * share
-        clipped = long_want > long_limit
-        run_walk = self.i.settings.walk_run and week.phase in ("activation", "strength")
-        double_goal = self._double_goal(week.start)
-        if double_goal is not None:
-            each = floor1(min(long_want / 2, double_goal.leg_distance * 1.2, long_limit))
-            week.runs += [RunSpec(long_day, each, "double", goal=double_goal.index)] * 2
-            long_total = 2 * each
-        else:
-            distance = floor1(min(long_want, long_limit))
-            week.runs.append(
-                RunSpec(long_day, distance, "long" if others else "easy", run_walk=run_walk)
+        full = len(chosen) >= possible and len(days) == 7
+        minutes = int(repeats * (run_minutes + walk_minutes))
+        intervals = ((repeats, run_minutes, walk_minutes),)
+        for day in chosen:
+            self._add(RunPlan(day, km, "walk_run", minutes=minutes, intervals=intervals))
+        for day in days:  # B and C races are not raced during walk-run: a session instead
+            event = roles[day].race
+            if event is None or event.priority == Priority.A or day != event.first:
+                continue
+            self.shortened[event.index] = km
+            self._add(
+                RunPlan(day, km, "race_run", minutes=minutes, intervals=intervals, event=event)
             )
-            long_total = distance
-        remaining = planned - long_total
+        if full and (adjustment is None or adjustment.action == "progress"):
+            self.stage += 1  # one stage a week, only after a week that ran it in full
+        if self.stage == len(WALK_RUN_STAGES):
+            volume = km * len(chosen)
+            self.ref1 = self.ref2 = volume
+            self.long_ref = km
+            self.level_pattern = {r.day.weekday(): r for r in self._runs_in(days)}
+            self.since_reset = 0
+
+    # -- continuous running -----------------------------------------------------------------------
+    def _running_week(
+        self, plan: WeekPlan, days: list[date], roles: dict[date, DayRole], rule_cap: float
+    ) -> None:
+        i = self.i
+        full = len(days) == 7 and all(self._build_like(r) for r in roles.values())
+        adjustment = i.adjustments.get(plan.start)
+        ceiling = self._ceiling()
+        volume = min(i.demand.volume(plan.start), ceiling, rule_cap)
+        plan.reasons.append(POLICY[plan.kind] if plan.kind in POLICY else POLICY["build"])
+        plan.reasons.append(POLICY["progression"])
+        if adjustment is not None and adjustment.action != "progress":
+            step = 1 + i.settings.progression_limit if adjustment.action == "regress" else 1
+            volume = min(volume, self.ref1 / step)
+            plan.reasons.extend(adjustment.reasons)
+        if full and plan.start in self.deloads and self.since_reset >= 2:
+            plan.deload = True
+            plan.kind = "deload"
+            volume = min(volume, self.ref1 * (1 - i.settings.deload_cut))
+            plan.reasons.append(POLICY["deload"])
+        if full:
+            plan.cap_km = min(rule_cap, max(ceiling, volume))
+        else:  # tapers, races and recoveries have their own bounds, cut from the peak week
+            peak = max(self.block.peak_km, self.previous_block.peak_km, ceiling)
+            plan.cap_km = min(rule_cap, peak)
+        build_days = [d for d in days if self._build_like(roles[d])]
+        pattern = self._pattern(plan, build_days, roles, volume, adjustment)
+        for day in days:
+            role = roles[day]
+            if self._build_like(role):
+                run = pattern.get(day.weekday())
+                if run is not None and run.day == day:
+                    self._add(run)
+            elif role.race is not None:
+                self._check_race(plan, day, role.race, adjustment)
+            elif day.weekday() in i.run_weekdays:
+                special = self._special_run(day, role)
+                if special is not None:
+                    self._add(special)
+        self._race_week_intensity(days, roles)
+
+    def _pattern(
+        self,
+        plan: WeekPlan,
+        build_days: list[date],
+        roles: dict[date, DayRole],
+        volume: float,
+        adjustment: Adjustment | None,
+    ) -> dict[int, RunPlan]:
+        """The build days' runs: the long run first (or the race that stands in for it),
+        a quality session when allowed, easy runs to fill; every run within its limits."""
+        i, m = self.i, self.m
+        week_run_days = [plan.start + timedelta(days=w) for w in sorted(i.run_weekdays)]
+        stand_ins = sorted(
+            d for d in build_days if roles[d].race is not None or roles[d].demoted is not None
+        )
+        stand_in = stand_ins[0] if stand_ins else None
+        run_dates = [d for d in week_run_days if d in build_days and d not in stand_ins]
+        if not run_dates and stand_in is None:
+            return {}
+        share = share_limit(len(week_run_days), i.settings.long_run_share)
+        count = max(1, min(len(week_run_days), int(volume // MIN_RUN_KM)))
+        long_day = None if stand_in is not None else self._long_day(plan.start, run_dates)
+        chosen = _keep(run_dates, count - (stand_in is not None), long_day)
+        runs: dict[int, RunPlan] = {}
+        remaining, long_km = volume, 0.0
+        self._volume_target = volume
+        self._long_held = False
+        double_event = None if plan.deload else i.demand.back_to_back_event(plan.start)
+        if double_event is not None and long_day is not None and self._race_within(long_day, 15):
+            double_event = None  # never in the last 14 days before a race
+        if stand_in is not None:
+            long_km = self._stand_in(plan, stand_in, roles[stand_in], volume * share, adjustment)
+            run = self._pending_stand_in
+            if run is not None:
+                runs[stand_in.weekday()] = run
+                remaining -= run.km
+            plan.reasons.append(POLICY["c_race"])
+        elif long_day is not None and long_day in chosen:
+            long_km = self._long_run_km(plan, long_day, volume * share, adjustment)
+            if double_event is not None and not self._doubles_fit(double_event, long_km):
+                double_event = None
+            if long_km < MIN_RUN_KM:
+                long_km = 0.0
+            elif double_event is not None:
+                remaining -= self._doubles(runs, plan, long_day, double_event, long_km)
+            else:
+                runs[long_day.weekday()] = RunPlan(
+                    long_day, long_km, "long", minutes=m.minutes(long_km)
+                )
+                remaining -= long_km
+        others = [d for d in chosen if d.weekday() not in runs]
+        easy_cap = self._km_in(EASY_MINUTES_MAX, plan.start)
+        if plan.deload:  # every run of a deload stays under its long-run step-back
+            easy_cap = min(easy_cap, m.grid(self.long_ref * DELOAD_LONG_RUN))
+        others_count = len([d for d in chosen if d.weekday() not in runs])
+        if long_km and others_count >= 2 and self._long_held:
+            # The long run is behind what the race needs: it grows first, the easy runs stay
+            # shorter (never below today's volume) so that it can stand out.
+            floor = max(0.0, min(i.current_km, volume) - (volume - remaining)) / others_count
+            easy_cap = min(easy_cap, max(long_km / LONG_OVER_EASY, floor))
         for position, day in enumerate(others):
             want = remaining / (len(others) - position)
-            limit = self._limit(day)
-            clipped = clipped or want > limit
-            distance = floor1(min(want, limit))
-            week.runs.append(RunSpec(day, distance, "easy", run_walk=run_walk))
-            remaining -= distance
-        week.runs.sort(key=lambda r: (r.day, r.role))
-        for run in week.runs:
-            self.runs.append((run.day, run.distance))
-        week.planned = round(sum(r.distance for r in week.runs), 1)
-        if clipped:
-            week.reasons.append(POLICY["single_run"])
-
-    def _double_goal(self, week_start: date) -> GoalPlan | None:
-        """A relay or back-to-back goal whose last 3 weeks before the taper include this week."""
-        for goal in self.i.goals:
-            if not goal.back_to_back or goal.goal.priority == Priority.C:
+            km = m.grid(min(want, easy_cap, self._single_limit(day)))
+            if km < MIN_RUN_KM:
                 continue
-            taper_start = monday_of(goal.day) - timedelta(days=7 * max(goal.taper_weeks - 1, 0))
-            if taper_start - timedelta(days=21) <= week_start < taper_start:
-                return goal
+            runs[day.weekday()] = RunPlan(day, km, "easy", minutes=m.minutes(km))
+            remaining -= km
+        self._balance_long_run(plan, runs, full=len(build_days) == 7)
+        self._after_regress(runs)
+        if stand_in is None and double_event is None and not plan.deload:
+            self._intensity(plan, runs, roles)
+        return runs
+
+    def _balance_long_run(self, plan: WeekPlan, runs: dict[int, RunPlan], *, full: bool) -> None:
+        """The long run is the week's longest run, and a modest share of what the week really
+        holds: lengthened to the easy runs' length when the volume needs it, shortened when
+        the week came out smaller than planned, and called an easy run when it is not clearly
+        longer than the others."""
+        easy = [r for r in runs.values() if r.role == "easy"]
+        long_run = next((r for r in runs.values() if r.role == "long"), None)
+        if long_run is None or not easy:
+            return
+        share = share_limit(len(runs), self.i.settings.long_run_share)
+        others = sum(r.km for r in runs.values() if r is not long_run)
+        limit = min(
+            self._single_limit(long_run.day),
+            others * share / (1 - share) if share < 1 and full else math.inf,
+            self._km_in(self.i.demand.long_minutes(plan.start), long_run.day),
+        )
+        if plan.deload:
+            limit = min(limit, self.long_ref * DELOAD_LONG_RUN)
+        longest_easy = max(r.km for r in easy)
+        room = max(0.0, self._volume_target - others - long_run.km)  # never past the week
+        km = max(long_run.km, min(longest_easy, limit, long_run.km + room))
+        long_run.km = self.m.grid(min(km, limit))
+        long_run.minutes = self.m.minutes(long_run.km)
+        if long_run.km < longest_easy * LONG_LABEL_FACTOR:
+            long_run.role = "easy"
+
+    def _after_regress(self, runs: dict[int, RunPlan]) -> None:
+        """After a regress verdict the next long run is shorter than the run that hurt: the
+        longest run from the day before the check-in's week to the check-in."""
+        longs = sorted(
+            (r for r in runs.values() if r.role in ("long", "double")), key=lambda r: r.day
+        )
+        for checked in list(self.pending_regress):
+            if not longs or longs[0].day <= checked:
+                continue
+            window = (monday_of(checked) - timedelta(days=1), checked)
+            hurt = max(
+                [km for when, km in self.history if window[0] <= when <= window[1]]
+                + [r.km for r in runs.values() if window[0] <= r.day <= window[1]],
+                default=0.0,
+            )
+            for run in longs:
+                if hurt:
+                    run.km = min(run.km, self.m.grid(hurt * REGRESS_LONG_RUN))
+                    run.minutes = self.m.minutes(run.km)
+            self.pending_regress.remove(checked)
+
+    def _long_day(self, week: date, run_dates: list[date]) -> date | None:
+        """The long run's day: the A race's peak long-run day in its week, else the weekday."""
+        for day in self.i.season.peak_long_day.values():
+            if monday_of(day) == week and day in run_dates:
+                return day
+        wanted = week + timedelta(days=self.i.long_run_weekday)
+        return wanted if wanted in run_dates else None
+
+    def _walk_breaks(self, day: date) -> bool:
+        """Walk breaks (a rule's `walk_run` setting) apply during activation and strength."""
+        return self.i.settings.walk_run and self.i.phase_plan.phase_on(day).name in (
+            "activation",
+            "strength",
+        )
+
+    def _km_in(self, minutes: float, day: date) -> float:
+        """The distance that takes `minutes` on `day` (walk breaks included)."""
+        return self.m.km_in(minutes, walk_breaks=self._walk_breaks(day))
+
+    def _history_max(self, day: date) -> float:
+        start = day - timedelta(days=HISTORY_DAYS)
+        return max((km for when, km in self.history if start <= when < day), default=0.0)
+
+    def _single_limit(self, day: date) -> float:
+        return SINGLE_RUN_LIMIT * self._history_max(day)
+
+    def _long_run_km(
+        self, plan: WeekPlan, day: date | None, share_km: float, adjustment: Adjustment | None
+    ) -> float:
+        """The long run: toward what the races want, grown by at most 10 % (and 3 km) on the
+        longest run of the last 30 days, a modest share of the week, within its time."""
+        i, m = self.i, self.m
+        if day is None:
+            return 0.0
+        longest = self._history_max(day)
+        wanted = i.demand.long_run(plan.start, share_km / max(i.settings.long_run_share, 0.01))
+        self._long_wanted = wanted
+        limits = [
+            wanted,
+            SINGLE_RUN_LIMIT * longest,
+            longest + LONG_RUN_STEP_KM if longest > 0 else math.inf,
+            share_km,
+            self._km_in(i.demand.long_minutes(plan.start), day),
+            i.demand.long_cap(plan.start) or math.inf,
+        ]
+        if plan.deload:
+            limits.append(self.long_ref * DELOAD_LONG_RUN)
+        if self._race_next_to(day):  # never two hard days in a row
+            limits.append(self._km_in(EASY_MINUTES_MAX, day))
+        if adjustment is not None and adjustment.action == "hold":
+            limits.append(self.long_ref)
+        km = m.grid(min(limits))
+        # Held back by its own progression (the 110 % rule and the 3 km step), not by the week.
+        self._long_held = km < wanted * 0.999 and min(limits[1:3]) <= min(limits[3:])
+        if km < share_km * 0.999 and km < wanted:
+            plan.reasons.append(POLICY["long_run"])
+        return km
+
+    def _stand_in(
+        self,
+        plan: WeekPlan,
+        day: date,
+        role: DayRole,
+        share_km: float,
+        adjustment: Adjustment | None,
+    ) -> float:
+        """A C race, or a race the plan advises against, takes the long run's place. One longer
+        than the single-run limit allows is run as a shorter training run (never raced); the
+        run is left in `_pending_stand_in`. Returns the distance that counts as the long run."""
+        self._pending_stand_in = None
+        event = role.demoted or role.race
+        assert event is not None
+        allowed = self._long_run_km(plan, day, share_km, adjustment)
+        if role.demoted is None and event.leg_km <= self._single_limit(day) + 1e-9:
+            return event.leg_km  # raced as it is: the race session is the long run
+        km = self.m.grid(min(allowed, event.race_km))
+        if km < MIN_RUN_KM:
+            km = 0.0
+        if role.demoted is None:
+            self.shortened[event.index] = km
+        if km:
+            self._pending_stand_in = RunPlan(
+                day, km, "race_run", minutes=self.m.minutes(km), event=event
+            )
+        return km
+
+    def _check_race(
+        self, plan: WeekPlan, day: date, event: Event, adjustment: Adjustment | None
+    ) -> None:
+        """A B or C race longer than the single-run limit allows (they are not exempt, unlike
+        A races) is run as a shorter training run instead."""
+        if event.priority == Priority.A:
+            return
+        if event.index not in self.shortened:
+            if day != event.first or event.leg_km <= self._single_limit(day) + 1e-9:
+                return
+            allowed = self._long_run_km(plan, day, math.inf, adjustment)
+            self.shortened[event.index] = allowed if allowed >= MIN_RUN_KM else 0.0
+        allowed = self.shortened[event.index]
+        goal = next((g for g in event.goals if g.day == day), None)
+        if goal is None or not allowed:
+            return
+        km = self.m.grid(min(allowed, goal.leg_km))
+        self._add(RunPlan(day, km, "race_run", minutes=self.m.minutes(km), event=event))
+
+    @staticmethod
+    def _doubles_fit(event: Event, long_km: float) -> bool:
+        """Relay practice replaces the long run only when its runs (each no longer than the
+        longest leg) hold most of it; legs far shorter than the long run need no practice."""
+        if event.klass.value == "ultra" and not any(g.legs > 1 for g in event.goals):
+            return True
+        pieces = 3 if event.klass.value == "marathon" else 2
+        return pieces * event.leg_km >= 0.8 * long_km
+
+    def _doubles(
+        self, runs: dict[int, RunPlan], plan: WeekPlan, day: date, event: Event, long_km: float
+    ) -> float:
+        """Back-to-back running (coaching.md §2): relay legs as two or three runs in 24 hours,
+        each no longer than the longest leg; an ultra's long run followed by a shorter one."""
+        m = self.m
+        plan.reasons.append(POLICY["back_to_back"])
+        next_day = day + timedelta(days=1)
+        next_ok = (
+            next_day.weekday() in self.i.run_weekdays
+            and next_day <= self.i.season.end
+            and self._build_like(self._role(next_day))
+        )
+        if event.klass.value == "ultra" and not any(g.legs > 1 for g in event.goals):
+            runs[day.weekday()] = RunPlan(day, long_km, "long", minutes=m.minutes(long_km))
+            if not next_ok:
+                return long_km
+            day_two = m.grid(min(long_km * 0.6, self._single_limit(next_day) or long_km))
+            runs[next_day.weekday()] = RunPlan(
+                next_day, day_two, "double", m.minutes(day_two), event=event, order=1, of=2
+            )
+            return long_km + day_two
+        pieces = 3 if next_ok and event.klass.value == "marathon" else 2
+        each = m.grid(min(long_km / pieces * 1.3, event.leg_km, self._single_limit(day) or 0))
+        if each < MIN_RUN_KM:  # too short to practise: the long run stays
+            runs[day.weekday()] = RunPlan(day, long_km, "long", minutes=m.minutes(long_km))
+            return long_km
+        first = RunPlan(day, each, "double", m.minutes(each), event=event, order=0, of=pieces)
+        second = RunPlan(day, each, "double", m.minutes(each), event=event, order=1, of=pieces)
+        runs[day.weekday()] = first
+        self._extra_runs.append(second)
+        total = 2 * each
+        if pieces == 3:
+            runs[next_day.weekday()] = RunPlan(
+                next_day, each, "double", m.minutes(each), event=event, order=2, of=pieces
+            )
+            total += each
+        return total
+
+    # -- intensity --------------------------------------------------------------------------------
+    def _quality_for(self, week: date) -> QualityContext | None:
+        """The quality sessions suit the next A race (or the next race) ahead."""
+        for need in self.i.demand.ahead(week):
+            return self.i.quality.get(need.event.index)
+        for event in self.i.season.raced:
+            if event.last >= week and event.index in self.i.quality:
+                return self.i.quality[event.index]
+        return self.i.quality_default
+
+    def _intensity_allowed(self, week: date, days: list[date]) -> bool:
+        i = self.i
+        if self._quality_for(week) is None or self.stage < len(WALK_RUN_STAGES):
+            return False
+        if i.settings.walk_run and any(
+            i.phase_plan.phase_on(d).name in ("activation", "strength") for d in days
+        ):
+            return False
+        if any(i.phase_plan.phase_on(d).name in ("activation", "strength") for d in days):
+            return False
+        known = [w for w in i.pain_by_week if w <= week]
+        return i.pain_by_week[max(known)] if known else i.intensity_pain_ok
+
+    def _race_next_to(self, day: date) -> bool:
+        """A race the day before or after `day`."""
+        near = {day - timedelta(days=1), day + timedelta(days=1)}
+        return any(self.i.season.role(d).race is not None for d in near)
+
+    def _race_within(self, day: date, days: int) -> bool:
+        """An A or B race in the `days` days after `day` (the next day counted)."""
+        return any(
+            0 < (event.first - day).days <= days
+            for event in self.i.season.raced
+            if event.priority != Priority.C
+        )
+
+    def _recently_raced(self, day: date) -> bool:
+        """Inside the days after a race before quality returns (coaching.md §5)."""
+        for event in self.i.season.raced:
+            if event.priority == Priority.C:
+                continue
+            since = (day - event.last).days
+            if 0 < since < event.recovery_days:
+                return True
+        return False
+
+    def _intensity(
+        self, plan: WeekPlan, runs: dict[int, RunPlan], roles: dict[date, DayRole]
+    ) -> None:
+        i = self.i
+        days = sorted(roles)
+        if not self._intensity_allowed(plan.start, days):
+            return
+        easy = sorted((r for r in runs.values() if r.role == "easy"), key=lambda r: r.day)
+        easy = [r for r in easy if not self._recently_raced(r.day)]
+        if not easy:
+            return
+        self.intensity_weeks += 1
+        quality_run: RunPlan | None = None
+        context = self._quality_for(plan.start)
+        if (
+            context is not None
+            and i.settings.quality_per_week
+            and (self.intensity_weeks > STRIDE_WEEKS)
+        ):
+            long_run = next((r for r in runs.values() if r.role == "long"), None)
+            workout = weekly_workout(
+                context, self.block.quality_count, long_run.km if long_run else 0.0
+            )
+            if workout.kind == "long_finish":
+                if long_run is not None and not self._recently_raced(long_run.day):
+                    long_run.workout = workout
+                    quality_run = long_run
+                    self.block.quality_count += 1
+            else:
+                quality_run = self._quality_day(easy, runs)
+                if quality_run is not None:
+                    quality_run.role = "quality"
+                    quality_run.workout = workout
+                    quality_run.minutes = self.m.minutes(quality_run.km, quality=True)
+                    self.block.quality_count += 1
+        stride_runs = [
+            r
+            for r in easy
+            if r is not quality_run
+            and (quality_run is None or abs((r.day - quality_run.day).days) > 1)
+        ]
+        for run in stride_runs[: i.settings.strides_per_week]:
+            run.workout = stride_workout()
+
+    def _quality_day(self, easy: list[RunPlan], runs: dict[int, RunPlan]) -> RunPlan | None:
+        """The easy run farthest from the week's hard days, with no hard day next to it."""
+        hard_days = {r.day for r in runs.values() if r.hard}
+        hard_days |= {d for d in self.i.season.roles if self.i.season.roles[d].race is not None}
+        candidates = [
+            r
+            for r in easy
+            if not ({r.day - timedelta(days=1), r.day + timedelta(days=1)} & hard_days)
+        ]
+        if not candidates:
+            return None
+
+        def distance(run: RunPlan) -> int:
+            return min((abs((run.day - d).days) for d in hard_days), default=7)
+
+        return max(candidates, key=lambda r: (distance(r), -r.day.toordinal()))
+
+    # -- tapers, B races, recoveries --------------------------------------------------------------
+    def _special_run(self, day: date, role: DayRole) -> RunPlan | None:
+        """A run on a day that belongs to a taper, a B race's lighter days or a recovery:
+        the peak week's run on that weekday, cut to the bound of its window."""
+        m = self.m
+        weekday = day.weekday()
+        limits: list[float] = [self._single_limit(day)]
+        factor = 1.0
+        block = self.block if self.block.pattern else self.previous_block
+        pattern = block.pattern or self.level_pattern
+        base = pattern.get(weekday)
+        if base is not None:
+            base_km = base.km
+        elif pattern:
+            return None  # the peak week had no run on this weekday
+        else:
+            base_km = self.ref1 / max(1, len(self.i.run_weekdays))
+        typical = self._typical_easy(block if block.pattern else self.previous_block)
+        role_name = "easy"
+        notes: list[str] = []
+        if role.taper is not None:
+            event, k = role.taper, role.to_race
+            factor = min(factor, self._taper_scale(event, k, block, pattern))
+            peak_long = block.long_km or base_km
+            for within, share in TAPER_LONG_RUN:
+                if k <= within:  # long runs (those longer than a typical easy run) shrink
+                    limits.append(max(typical, peak_long * share))
+                    break
+            if k <= 6:
+                limits.append(typical)
+            if k <= 2:
+                shake = self._shake_out_day(event)
+                if day != shake:
+                    return None
+                budget = factor * (block.peak_km or base_km * len(self.i.run_weekdays))
+                km = m.grid(min(m.km_in(SHAKE_OUT_MINUTES), SHAKE_OUT_MAX_KM, budget, *limits))
+                if km < MIN_RUN_KM * 0.75:
+                    return None
+                strides = self._intensity_allowed(monday_of(day), [day])
+                return RunPlan(
+                    day,
+                    km,
+                    "shake_out",
+                    minutes=m.minutes(km),
+                    workout=shake_out() if strides else None,
+                    event=event,
+                )
+        if role.b_taper is not None:
+            if role.to_race <= self.i.settings.b_race_taper_days:
+                factor = min(factor, B_TAPER_FACTOR)
+            limits.append(typical)
+        if role.recovery is not None:
+            event, since = role.recovery, role.since
+            if since <= event.profile.rest_days_after:
+                return None
+            bounds = event.profile.recovery_limits
+            window = (since - 1) // 7
+            if window < len(bounds):
+                factor = min(factor, bounds[window])
+            if window == 0 or event.klass.value in ("short", "half"):
+                limits.append(typical)
+            else:  # the first long run after a race: at most 60 % of the peak long run
+                limits.append(max(typical, block.long_km * FIRST_LONG_AFTER_RACE))
+            role_name = "recovery"
+        if role.taper is not None and day < self.i.season.taper_start[role.taper.index] + (
+            timedelta(days=7)
+        ):
+            factor = min(factor, self._first_taper_week_scale(role.taper, pattern))
+        km = m.grid(min(base_km * factor, self._km_in(EASY_MINUTES_MAX, day), *limits))
+        if km < MIN_RUN_KM:
+            return None
+        if role.demoted is not None:  # a race not raced: an easy run in its place
+            return RunPlan(day, km, "race_run", minutes=m.minutes(km), event=role.demoted)
+        return RunPlan(day, km, role_name, minutes=m.minutes(km), notes=tuple(notes))
+
+    def _first_taper_week_scale(self, event: Event, pattern: dict[int, RunPlan]) -> float:
+        """The taper's first week is never bigger than the last full week before it."""
+        start = self.i.season.taper_start[event.index]
+        weekdays = {(start + timedelta(days=k)).weekday() for k in range(7)}
+        total = sum(r.km for w, r in pattern.items() if w in weekdays)
+        if not total or not self.last_full_km:
+            return 1.0
+        return self.last_full_km / total
+
+    def _taper_scale(
+        self, event: Event, to_race: int, block: Block, pattern: dict[int, RunPlan]
+    ) -> float:
+        """How much of the peak week's run a taper day keeps. Taper weeks are counted back
+        from race day (days 1-6 before it, 7-13, 14 and more); each gets its share of the peak
+        week, spread over the runs it keeps (race week loses the day before a half or longer
+        and all but one of its last two days)."""
+        taper_len = (event.first - self.i.season.taper_start[event.index]).days
+        windows = min(3, taper_len // 7 + 1)
+        j = min(3, to_race // 7 + 1)
+        factor = TAPER_FACTORS[windows][windows - j]
+        key = (event.index, j)
+        if key in self._taper_scales:
+            return self._taper_scales[key]
+        low = 1 if j == 1 else 7 * (j - 1)
+        high = 6 if j == 1 else (7 * j - 1 if j < 3 else taper_len)
+        high = min(high, taper_len)
+        scale = factor
+        if high - low + 1 >= (6 if j == 1 else 7) and pattern and block.peak_km:
+            shake = self._shake_out_day(event)
+            kept, fixed = 0.0, 0.0
+            for k in range(low, high + 1):
+                day = event.first - timedelta(days=k)
+                run = pattern.get(day.weekday())
+                if run is None or day.weekday() not in self.i.run_weekdays:
+                    continue
+                if k <= 2:
+                    fixed += self.m.km_in(SHAKE_OUT_MINUTES) if day == shake else 0.0
+                else:
+                    kept += run.km
+            if kept > 0:
+                scale = min(1.0, max(0.0, factor * block.peak_km - fixed) / kept)
+        self._taper_scales[key] = scale
+        return scale
+
+    def _typical_easy(self, block: Block) -> float:
+        """The median easy run of the block's last four full weeks (of all their runs, if
+        none is easy): a typical easy run of the build."""
+        if not block.runs:
+            return max(MIN_RUN_KM, self.ref1 / max(1, len(self.i.run_weekdays)))
+        easy = [km for week in block.easy[-TYPICAL_WEEKS:] for km in week]
+        return statistics.median(
+            easy or [km for week in block.runs[-TYPICAL_WEEKS:] for km in week]
+        )
+
+    def _shake_out_day(self, event: Event) -> date | None:
+        """The one run of the last two days: the day before for a 5k or 10k; two days before
+        (with a rest day after it) for a half marathon or longer."""
+        days = [event.first - timedelta(days=2)]
+        if event.klass.value == "short":
+            days.insert(0, event.first - timedelta(days=1))
+        for day in days:
+            if day.weekday() in self.i.run_weekdays and day >= self.i.start:
+                return day
         return None
+
+    def _race_week_intensity(self, days: list[date], roles: dict[date, DayRole]) -> None:
+        """Intensity kept in a taper: race-pace segments early in it, strides in race week."""
+        context = self._quality_for(monday_of(days[0]))
+        if context is None or not self._intensity_allowed(monday_of(days[0]), days):
+            return
+        for day in days:
+            role = roles[day]
+            runs = [r for r in self.runs_by_day.get(day, []) if r.role == "easy"]
+            if role.taper is None or not runs or self._recently_raced(day):
+                continue
+            run = runs[0]
+            event, k = role.taper, role.to_race
+            if 8 <= k <= 13 and not self._taper_has(event, "taper_pace"):
+                run.workout = taper_workout(self.i.quality.get(event.index, context))
+                run.role = "quality"
+                run.minutes = self.m.minutes(run.km, quality=True)
+            elif 4 <= k <= 6 and not self._taper_has(event, "strides", within=6):
+                run.workout = stride_workout()
+
+    def _taper_has(self, event: Event, kind: str, within: int = 30) -> bool:
+        for day, runs in self.runs_by_day.items():
+            to_race = (event.first - day).days
+            if 0 < to_race <= within and any(r.workout and r.workout.kind == kind for r in runs):
+                return True
+        return False
+
+    # -- bookkeeping ------------------------------------------------------------------------------
+    def _add(self, run: RunPlan) -> None:
+        self.runs_by_day.setdefault(run.day, []).append(run)
+
+    def _runs_in(self, days: list[date]) -> list[RunPlan]:
+        return [r for d in days for r in self.runs_by_day.get(d, [])]
+
+    def _settle(self, plan: WeekPlan, days: list[date], roles: dict[date, DayRole]) -> None:
+        """Record the week: its runs (within the cap), the history and the references."""
+        for extra in self._extra_runs:
+            self._add(extra)
+        self._extra_runs.clear()
+        self._keep_rest_day(days, roles)
+        runs = self._runs_in(days)
+        for run in runs:
+            if run.role in ("easy", "long", "recovery", "race_run", "double") and (
+                self._walk_breaks(run.day)
+            ):
+                run.walk_breaks = True
+                run.minutes = self.m.minutes(run.km, walk_breaks=True)
+        total = sum(r.km for r in runs)
+        if total > plan.cap_km + 1e-9 and total > 0:
+            scale = plan.cap_km / total
+            for run in runs:
+                run.km = self.m.grid(run.km * scale)
+                run.minutes = self.m.minutes(
+                    run.km, quality=run.role == "quality", walk_breaks=run.walk_breaks
+                )
+            self._drop_empty(days)
+            runs = self._runs_in(days)
+        plan.runs = sorted(runs, key=lambda r: (r.day, r.order))
+        plan.planned_km = sum(r.km for r in runs)
+        plan.long_run_km = max((r.km for r in runs), default=0.0)
+        for event in {id(r.race): r.race for r in roles.values() if r.race}.values():
+            if event.index not in self.shortened:
+                self.history.append((event.first, event.leg_km))
+        for run in runs:
+            if run.day not in self.i.skipped:
+                self.history.append((run.day, run.km))
+        self.history = deque(sorted(self.history))
+        logged = sum(r.km for r in runs if r.day not in self.i.skipped)
+        for run in runs:
+            if self._build_like(roles[run.day]):
+                self.block.long_km = max(self.block.long_km, run.km)
+        full = len(days) == 7 and all(r.build for r in roles.values())
+        recovering = any(r.recovery is not None for r in roles.values()) and not any(
+            r.taper is not None or (r.race is not None and r.race.priority != Priority.C)
+            for r in roles.values()
+        )
+        if plan.cap_km == math.inf:
+            plan.cap_km = max(plan.planned_km, self._ceiling())
+        if plan.walk_run:
+            return
+        if len(days) == 7 and all(self._build_like(r) for r in roles.values()):
+            self.since_reset += 1
+        if full:
+            self.last_full_km = plan.planned_km
+        if full and not plan.deload:
+            self.ref2, self.ref1 = self.ref1, logged
+            self.long_ref = plan.long_run_km
+            self.level_pattern = {r.day.weekday(): r for r in runs if r.order == 0}
+            if logged >= self.block.peak_km:
+                self.block.peak_km = logged
+                self.block.pattern = dict(self.level_pattern)
+            self.block.easy.append([r.km for r in runs if r.role in ("easy", "quality")])
+            self.block.runs.append([r.km for r in runs])
+        elif recovering and logged > 0:  # after a race, growth starts from the recovery week
+            self.ref2 = self.ref1 = logged
+            self.since_reset = 0
+        if any(r.race is not None and r.race.priority != Priority.C for r in roles.values()):
+            if self.block.pattern:
+                self.previous_block = self.block
+            self.block = Block()
+            self.since_reset = 0
+
+    def _keep_rest_day(self, days: list[date], roles: dict[date, DayRole]) -> None:
+        """A week whose runs and races fill all seven days loses its shortest easy run."""
+        if len(days) < 7:
+            return
+        busy = {d for d in days if self.runs_by_day.get(d) or roles[d].race is not None}
+        if len(busy) < 7:
+            return
+        easy = [r for d in days for r in self.runs_by_day.get(d, []) if r.role == "easy"]
+        if easy:
+            shortest = min(easy, key=lambda r: (r.km, r.day))
+            self.runs_by_day[shortest.day].remove(shortest)
+            if not self.runs_by_day[shortest.day]:
+                del self.runs_by_day[shortest.day]
+
+    def _drop_empty(self, days: list[date]) -> None:
+        for day in days:
+            kept = [r for r in self.runs_by_day.get(day, []) if r.km >= MIN_RUN_KM * 0.5]
+            if kept:
+                self.runs_by_day[day] = kept
+            else:
+                self.runs_by_day.pop(day, None)
+
+    def _separate_hard_days(self) -> None:
+        """Never two hard days in a row (coaching.md §2): a quality session next to another
+        hard day becomes an easy run with strides. Back-to-back runs and races on consecutive
+        days are one effort."""
+        race_days = {d for d, r in self.i.season.roles.items() if r.race is not None}
+        for day in sorted(self.runs_by_day):
+            for run in self.runs_by_day[day]:
+                if run.workout is None or not run.workout.hard:
+                    continue
+                for other in (day - timedelta(days=1), day + timedelta(days=1)):
+                    neighbours = self.runs_by_day.get(other, [])
+                    if other in race_days or any(n.hard for n in neighbours):
+                        if run.role == "long":
+                            run.workout = None
+                        else:
+                            run.role, run.workout = "easy", stride_workout()
+                            run.minutes = self.m.minutes(run.km)
+                        break
+
+
+def _walk_run_day(role: DayRole) -> bool:
+    if role.race is not None or role.demoted is not None:
+        return False
+    if role.recovery is not None and role.since <= role.recovery.profile.rest_days_after:
+        return False
+    return not (role.taper is not None and role.to_race <= 2)
 
 
 def _alternate(days: list[date], limit: int) -> list[date]:
@@ -362,11 +1140,18 @@ def _alternate(days: list[date], limit: int) -> list[date]:
     return chosen[:limit]
 
 
-def _keep_long_day(days: list[date], count: int, long_weekday: int) -> list[date]:
+def _keep(days: list[date], count: int, long_day: date | None) -> list[date]:
     """`count` of the week's run days, the long-run day kept, the rest spread out."""
     if count >= len(days):
-        return days
+        return list(days)
     by_weekday = {d.weekday(): d for d in days}
-    fixed = [long_weekday] if long_weekday in by_weekday else []
+    fixed = [long_day.weekday()] if long_day is not None and long_day in days else []
     chosen = spread(by_weekday, count, fixed=fixed)
     return sorted(by_weekday[w] for w in chosen)
+
+
+def need_summary(need: Need | None) -> tuple[float, float]:
+    """(peak volume, peak long run) a need asks for, in km (0, 0 without one)."""
+    if need is None:
+        return 0.0, 0.0
+    return need.volume_peak, need.long_peak

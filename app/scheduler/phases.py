@@ -7,12 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
-from app.scheduler.settings import (
-    MIN_FORM_DAYS,
-    MIN_STRENGTH_DAYS,
-    NO_GOAL_HORIZON_WEEKS,
-    ScheduleSettings,
-)
+from app.scheduler.settings import MIN_FORM_DAYS, MIN_STRENGTH_DAYS, ScheduleSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,18 +22,12 @@ class PhaseSpan:
 
 
 @dataclass(frozen=True, slots=True)
-class TaperGoal:
-    """A goal that gets a taper: its index, date and taper length in weeks. Races a few days
-    apart share one taper, which ends on the last of them (`first` is the first race)."""
+class TaperSpan:
+    """An A race's taper: from its first day to race day (the season decides both)."""
 
-    index: int
+    index: int  # the goal the taper leads into
+    start: date
     day: date
-    weeks: int
-    first: date | None = None
-
-    @property
-    def starts_from(self) -> date:
-        return self.first or self.day
 
 
 @dataclass(frozen=True)
@@ -59,28 +48,28 @@ class PhasePlan:
 
 def plan_phases(
     start: date,
-    last_goal: date | None,
-    tapers: list[TaperGoal],
+    end: date,
+    tapers: list[TaperSpan],
     settings: ScheduleSettings,
     delays: dict[str, int] | None = None,
 ) -> PhasePlan:
-    """Lay out the phases from `start` to the last goal (or a default horizon). `delays`
-    postpones a phase's start (a gate not yet met) by lengthening the phase before it."""
+    """Lay out the rehab phases from `start` to `end`. `delays` postpones a phase's start (a
+    gate not yet met) by lengthening the phase before it. A taper is its own phase once the
+    running-form phase has begun; a taper before that keeps its phase's exercises."""
     delays = delays or {}
     activation_end = start + timedelta(
         days=settings.activation_days - 1 + delays.get("strength", 0)
     )
     strength_days = settings.strength_min_days + delays.get("running_form", 0)
-    first_taper = min((t.starts_from - timedelta(days=7 * t.weeks) for t in tapers), default=None)
     compressed = False
-    if first_taper is not None:
-        room = (first_taper - activation_end).days - MIN_FORM_DAYS
+    later = [t for t in tapers if t.start > activation_end]
+    if later:
+        room = (min(t.start for t in later) - activation_end).days - MIN_FORM_DAYS
         if room < strength_days:
             compressed = True
             strength_days = max(MIN_STRENGTH_DAYS, room)
     strength_end = activation_end + timedelta(days=strength_days)
     form_start = strength_end + timedelta(days=1)
-    end = last_goal or (start + timedelta(weeks=NO_GOAL_HORIZON_WEEKS, days=-1))
     end = max(end, form_start + timedelta(days=MIN_FORM_DAYS - 1))
     spans = [
         PhaseSpan("activation", start, activation_end),
@@ -88,11 +77,8 @@ def plan_phases(
     ]
     cursor = form_start
     for taper in sorted(tapers, key=lambda t: t.day):
-        taper_start = max(
-            taper.starts_from - timedelta(days=7 * taper.weeks - 1),
-            cursor + timedelta(days=MIN_FORM_DAYS),
-        )
-        if taper_start > taper.day or taper.weeks == 0:
+        taper_start = max(taper.start, cursor + timedelta(days=MIN_FORM_DAYS))
+        if taper_start > taper.day:
             continue
         spans.append(PhaseSpan("running_form", cursor, taper_start - timedelta(days=1)))
         spans.append(PhaseSpan("taper", taper_start, taper.day, goal=taper.index))

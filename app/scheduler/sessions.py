@@ -6,22 +6,26 @@ import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Any
 
 from app.catalog.models import Catalog
 from app.engine.decisions import Reason
+from app.intake.vocabulary import Priority
 from app.plan.models import ExerciseOut, Why
 from app.scheduler.calendar import days, monday_of
 from app.scheduler.exercises import Chosen, PhaseExercises, rotation
 from app.scheduler.goals import GoalPlan
-from app.scheduler.load import RunSpec, WeekLoad
+from app.scheduler.load import RunPlan, WeekPlan
 from app.scheduler.phases import PhasePlan
+from app.scheduler.season import Season
+from app.scheduler.units import Measure
 
 SESSION_NAMESPACE = uuid.UUID("5b1e1f0e-8c55-4d1c-9a53-6f2b1c7d2e10")
 _NAMESPACE_BYTES = SESSION_NAMESPACE.bytes
-STRENGTH_TAPER_STOP_DAYS = 5
+STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (hard limit: 4)
+STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 6
 DRILLS_PER_RUN = 3
 WARM_UP_EXERCISES = 2
@@ -44,6 +48,21 @@ PHASE_REASONS = {
     ),
     "rest": Reason("plan.rest", "Rest days let the body absorb training; an easy walk is fine."),
     "race": Reason("plan.race", "Your goal race."),
+    "strength_taper": Reason(
+        "plan.strength_taper",
+        "Before a race, strength work drops to one lighter session early in the week (half "
+        "the sets, nothing new) and stops in the last days, so your legs arrive fresh.",
+    ),
+    "strength_deload": Reason(
+        "plan.strength_deload",
+        "Strength work lightens with the running in a lighter week.",
+    ),
+}
+RACE_NOTES = {
+    Priority.A: "Your goal race: start easier than you feel you could and build into it.",
+    Priority.B: "A B race: race it hard; it is this week's long run.",
+    Priority.C: "A C race: run it as a training run at a steady effort, in place of this "
+    "week's long run.",
 }
 
 
@@ -53,13 +72,13 @@ class SessionContext:
     catalog: Catalog
     phase_plan: PhasePlan
     exercises: PhaseExercises
-    weeks: list[WeekLoad]
-    goals: list[GoalPlan]
+    weeks: list[WeekPlan]
+    season: Season
+    shortened: dict[int, float]  # B/C races run as shorter training runs: the distance in km
     strength_weekdays: list[int]
     activation_count: int
     session_time: time | None
-    units: str
-    units_per_minute: float
+    measure: Measure
     notes_by_kind: dict[str, list[tuple[str, Reason]]]
 
 
@@ -123,18 +142,60 @@ def _fmt(distance: float, units: str) -> str:
     return f"{distance:g} {units}"
 
 
+def _run_title(run: RunPlan, distance: str, season: Season) -> str:
+    workout = run.workout
+    if run.role == "walk_run":
+        repeats, run_min, walk_min = run.intervals[0]
+        if walk_min:
+            return f"Walk-run · {repeats} × ({run_min:g} min run / {walk_min:g} min walk)"
+        return f"Run · {run_min:g} min continuous"
+    if run.role == "shake_out":
+        return f"Shake-out · {run.minutes} min + 4 strides"
+    if run.role == "race_run" and run.event is not None:
+        if run.intervals:
+            return f"{run.event.names} · a walk-run session, not raced"
+        if run.event.index in season.demoted:
+            return f"{run.event.names} · easy {distance}, not raced"
+        return f"{run.event.names} · run {distance} of it as a training run"
+    if run.role == "double":
+        if run.event is not None and run.event.klass.value == "ultra" and run.order == 1:
+            return f"Back-to-back run · {distance}"
+        return f"Relay practice run {run.order + 1} of {run.of} · {distance}"
+    if workout is not None and workout.kind not in ("strides",):
+        return f"{workout.title} · {distance}"
+    label = {"long": "Long run", "recovery": "Recovery run"}.get(run.role, "Easy run")
+    if workout is not None:
+        label += " + strides"
+    return f"{label} · {distance}"
+
+
 class SessionBuilder:
     """Builds every session of a plan from the phases, weekly loads and exercises."""
 
     def __init__(self, ctx: SessionContext) -> None:
         self.ctx = ctx
         self.counters: dict[str, int] = defaultdict(int)
-        self.runs_by_day: dict[date, list[RunSpec]] = defaultdict(list)
+        self.runs_by_day: dict[date, list[RunPlan]] = defaultdict(list)
         for week in ctx.weeks:
             for run in week.runs:
                 self.runs_by_day[run.day].append(run)
         self.week_of = {w.start: w for w in ctx.weeks}
-        self.goal_days = {g.day: g for g in ctx.goals}
+        self.goal_days: dict[date, list[GoalPlan]] = defaultdict(list)
+        for event in ctx.season.raced:
+            if event.index in ctx.shortened:
+                continue
+            for goal in event.goals:
+                self.goal_days[goal.day].append(goal)
+        self.long_days = {
+            run.day
+            for runs in self.runs_by_day.values()
+            for run in runs
+            if run.role in ("long", "double", "race_run")
+        } | set(self.goal_days)
+        self.taper_strength: set[date] = set()  # weeks (Mondays) with their taper session
+        self.busy: dict[date, set[date]] = defaultdict(set)  # week → days with a session
+        for day in [*self.runs_by_day, *self.goal_days]:
+            self.busy[monday_of(day)].add(day)
         self.notes: dict[str, tuple[list[str], list[Reason]]] = {}
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
@@ -142,16 +203,16 @@ class SessionBuilder:
         for index, day in enumerate(days(start, end)):
             phase = self.ctx.phase_plan.phase_on(day).name
             day_sessions: list[dict[str, Any]] = []
-            goal = self.goal_days.get(day)
-            if goal is not None:
+            for goal in self.goal_days.get(day, []):
                 day_sessions.append(self._race(day, phase, goal))
             if phase == "activation":
                 day_sessions.append(self._activation(day, index))
             runs = self.runs_by_day.get(day, [])
             for order, run in enumerate(runs):
-                day_sessions.append(self._run(day, phase, run, order, len(runs), index))
-            if self._strength_day(day, phase):
-                day_sessions.append(self._strength(day, phase, index))
+                day_sessions.append(self._run(day, phase, run, order, index))
+            light = self._strength_day(day, phase)
+            if light is not None:
+                day_sessions.append(self._strength(day, phase, index, light))
             if not day_sessions:
                 day_sessions.append(self._rest(day, phase))
             sessions.extend(day_sessions)
@@ -227,24 +288,64 @@ class SessionBuilder:
         )
         return session
 
-    def _strength_day(self, day: date, phase: str) -> bool:
+    def _strength_day(self, day: date, phase: str) -> bool | None:
+        """Whether strength falls on `day`: None for no, else whether it is a light session
+        (tapers, deload weeks). Never within 48 hours before a long run or a race, never in
+        the days before an A race, and only after the pause that follows a race."""
         if phase == "activation" or day.weekday() not in self.ctx.strength_weekdays:
-            return False
-        upcoming = [g.day for g in self.ctx.goals if g.day >= day]
-        return not upcoming or (min(upcoming) - day).days > STRENGTH_TAPER_STOP_DAYS
+            return None
+        if day in self.long_days or day + timedelta(days=1) in self.long_days:
+            return None
+        season = self.ctx.season
+        light = False
+        for event in season.raced:
+            before = (event.first - day).days
+            after = (day - event.last).days
+            if event.index in self.ctx.shortened:
+                continue
+            if event.priority == Priority.A and 0 <= before <= STRENGTH_BEFORE_A_RACE_DAYS:
+                return None
+            if 0 <= before <= STRENGTH_BEFORE_RACE_DAYS:
+                return None
+            if event.priority != Priority.C and 0 <= after <= event.profile.strength_pause_after:
+                return None
+        week = monday_of(day)
+        week_plan = self.week_of.get(week)
+        need_free = 2 if week_plan is not None and week_plan.walk_run else 1
+        if day not in self.busy[week] and 7 - len(self.busy[week]) - 1 < need_free:
+            return None  # every week keeps its rest day
+        role = season.role(day)
+        if role.taper is not None or role.b_taper is not None:
+            if week in self.taper_strength:
+                return None
+            self.taper_strength.add(week)
+            light = True
+        if week_plan is not None and week_plan.deload:
+            light = True
+        self.busy[week].add(day)
+        return light
 
-    def _strength(self, day: date, phase: str, index: int) -> dict[str, Any]:
+    def _strength(self, day: date, phase: str, index: int, light: bool) -> dict[str, Any]:
         main = self._rotate("strength", MAX_STRENGTH_EXERCISES, index // 7)
         warm = self._rotate("activation", WARM_UP_EXERCISES, index)
         entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
-            main, "main", self.ctx.catalog
+            main, "main", self.ctx.catalog, halve=light
         )
         names = ", ".join(c.exercise.name.lower() for c in main[:2]) or "hip strength"
         session = self._base(
             self._key("strength", day), day, "strength", phase, f"Strength · {names}"
         )
         notes, note_reasons = self._notes("strength")
-        if phase == "running_form":
+        extra: list[Reason] = []
+        if light:
+            role = self.ctx.season.role(day)
+            tapering = role.taper is not None or role.b_taper is not None
+            notes = [
+                "A lighter session: half the sets at the loads you know; nothing new.",
+                *notes,
+            ]
+            extra.append(PHASE_REASONS["strength_taper" if tapering else "strength_deload"])
+        elif phase == "running_form":
             notes = [
                 "Maintenance: keep the loads, drop a set if legs are heavy before a run.",
                 *notes,
@@ -254,77 +355,99 @@ class SessionBuilder:
             duration_minutes=_minutes(entries, rest_seconds=60),
             notes=notes,
             why=_why(
-                [PHASE_REASONS["strength"], *[r for c in main for r in c.reasons], *note_reasons]
+                [
+                    PHASE_REASONS["strength"],
+                    *extra,
+                    *[r for c in main for r in c.reasons],
+                    *note_reasons,
+                ]
             ),
         )
         return session
 
-    def _run(
-        self, day: date, phase: str, run: RunSpec, order: int, of: int, index: int
-    ) -> dict[str, Any]:
-        units = self.ctx.units
+    def _run(self, day: date, phase: str, run: RunPlan, order: int, index: int) -> dict[str, Any]:
+        ctx, m = self.ctx, self.ctx.measure
+        units = m.units.value
         week = self.week_of[monday_of(day)]
-        if run.role == "walk_run":
-            repeats, run_min, walk_min = run.intervals[0]
-            if walk_min:
-                title = f"Walk-run · {repeats} × ({run_min:g} min run / {walk_min:g} min walk)"
-            else:
-                title = f"Run · {run_min:g} min continuous"
-        elif run.role == "double":
-            title = f"Double run {order + 1} of {of} · {_fmt(run.distance, units)}"
-        else:
-            label = "Long run" if run.role == "long" else "Easy run"
-            title = f"{label} · {_fmt(run.distance, units)}"
+        distance = m.out(run.km)
+        title = _run_title(run, _fmt(distance, units), ctx.season)
         kind_key = "long_run" if run.role == "long" else "run"
         session = self._base(self._key(kind_key, day), day, "run", phase, title)
         notes, note_reasons = self._notes("run")
-        if run.role == "double":
-            notes = [
-                "Run twice today, 8-12 hours apart, to rehearse running again on tired legs.",
-                *notes,
-            ]
-        if run.run_walk:
+        reasons: list[Reason] = []
+        minutes = run.minutes
+        if run.workout is not None:
+            notes = [f"{run.workout.title}: {run.workout.detail}.", *notes]
+            reasons.append(run.workout.reason)
+        if run.role == "double" and run.event is not None:
+            if run.event.klass.value == "ultra" and run.order == 1:
+                notes = ["The second day of a back-to-back weekend: easy, on tired legs.", *notes]
+            else:
+                notes = [
+                    "Run again 8-12 hours after the last run, each no longer than your longest "
+                    "relay leg, to rehearse racing on tired legs.",
+                    *notes,
+                ]
+        if run.role == "race_run" and run.event is not None:
+            why = ctx.season.demoted.get(run.event.index) or (
+                "your longest run of the last 30 days does not yet allow its full distance "
+                "(each run stays within 110% of it)"
+            )
+            notes = [f"Not raced: {why}. Run it easily or skip it.", *notes]
+        if run.role == "recovery":
+            notes = ["Easy and short: you are recovering from your race.", *notes]
+        if run.walk_breaks:
             notes = ["Run 4 minutes, walk 1 minute, throughout.", *notes]
         drills: list[ExerciseOut] = []
-        if phase in ("running_form", "taper") and order == 0:
+        if phase in ("running_form", "taper") and order == 0 and run.role != "shake_out":
             chosen = self._rotate("running_form", DRILLS_PER_RUN, index)
-            drills = _entries(chosen, "warm_up", self.ctx.catalog)
+            drills = _entries(chosen, "warm_up", ctx.catalog)
             note_reasons = [*note_reasons, *[r for c in chosen for r in c.reasons]]
             notes = ["Jog 5-10 minutes easy, then the drills, then the run.", *notes]
         warm: list[ExerciseOut] = []
         if phase == "strength" and order == 0:
             warm = _entries(
-                self._rotate("activation", WARM_UP_EXERCISES, index),
-                "warm_up",
-                self.ctx.catalog,
+                self._rotate("activation", WARM_UP_EXERCISES, index), "warm_up", ctx.catalog
             )
         session.update(
-            distance=run.distance,
-            duration_minutes=max(10, round(run.distance / self.ctx.units_per_minute)),
+            distance=distance,
+            duration_minutes=minutes,
             intervals=[
                 {"repeats": r, "run_minutes": rm, "walk_minutes": wm} for r, rm, wm in run.intervals
             ],
             exercises=warm,
             drills=drills,
             notes=notes,
+            run_type=run.role,
+            workout=(
+                {"kind": run.workout.kind, "detail": run.workout.detail, "hard": run.workout.hard}
+                if run.workout is not None
+                else None
+            ),
             why=_why(
-                [*week.reasons, *note_reasons] + ([PHASE_REASONS["running_form"]] if drills else [])
+                [*reasons, *week.reasons, *note_reasons]
+                + ([PHASE_REASONS["running_form"]] if drills else [])
             ),
         )
         return session
 
     def _race(self, day: date, phase: str, goal: GoalPlan) -> dict[str, Any]:
-        title = f"Race · {goal.goal.name} · {_fmt(goal.race_distance, self.ctx.units)}"
+        m = self.ctx.measure
+        units = m.units.value
+        distance = round(goal.race_km / m.km_per_unit, 1)
+        title = f"Race · {goal.goal.name} · {_fmt(distance, units)}"
         session = self._base(f"race:{goal.index}:{goal.goal.name}", day, "race", phase, title)
         notes, note_reasons = self._notes("race")
+        notes = [RACE_NOTES[goal.priority], *notes]
         if goal.legs > 1:
+            average = round(goal.race_km / goal.legs / m.km_per_unit, 1)
             notes = [
-                f"{goal.legs} legs of about {_fmt(round(goal.leg_distance, 1), self.ctx.units)}"
-                " each; eat and rehydrate between legs.",
+                f"{goal.legs} legs of about {_fmt(average, units)} each; eat and rehydrate "
+                "between legs.",
                 *notes,
             ]
         session.update(
-            distance=goal.race_distance,
+            distance=distance,
             start_time=goal.goal.start_time,
             notes=notes,
             why=_why([PHASE_REASONS["race"], *goal.reasons, *note_reasons]),

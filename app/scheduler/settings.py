@@ -1,4 +1,4 @@
-"""Scheduling settings resolved from the rules' decisions (with defaults)."""
+"""Scheduling settings resolved from the rules' decisions (with defaults and bounds)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from app.engine.verbs import Parameter
 MIN_ACTIVATION_DAYS = 28
 MIN_STRENGTH_DAYS = 14
 MIN_FORM_DAYS = 7
-NO_GOAL_HORIZON_WEEKS = 16
-EASY_PACE_MIN_PER_KM = 7.0  # a conservative easy pace for converting walk-run minutes
+MAX_RUNS_PER_WEEK = 6  # at least one rest day a week (coaching.md §2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +21,16 @@ class ScheduleSettings:
     progression_limit: float  # fraction, e.g. 0.10
     deload_every: int
     deload_cut: float  # fraction
-    long_run_share: float  # fraction
+    long_run_share: float  # fraction, for weeks of 4+ runs
     walk_run: bool
     activation_exercises: int
     min_runs_per_week: int
+    peak_block_weeks: int
+    base_fraction: float
+    b_race_taper_days: int
+    strides_per_week: int
+    quality_per_week: int
+    easy_pace_slower: float  # fraction
 
     @classmethod
     def from_decisions(cls, decisions: Decisions) -> ScheduleSettings:
@@ -41,4 +46,10 @@ class ScheduleSettings:
             walk_run=p(Parameter.walk_run) >= 1,
             activation_exercises=int(p(Parameter.activation_exercises)),
             min_runs_per_week=int(p(Parameter.min_runs_per_week)),
+            peak_block_weeks=int(p(Parameter.peak_block_weeks)),
+            base_fraction=p(Parameter.base_percent_of_peak) / 100,
+            b_race_taper_days=int(p(Parameter.b_race_taper_days)),
+            strides_per_week=int(p(Parameter.strides_per_week)),
+            quality_per_week=int(p(Parameter.quality_sessions_per_week)),
+            easy_pace_slower=p(Parameter.easy_pace_slower_pct) / 100,
         )

@@ -14,7 +14,7 @@ from app.errors import InvalidInput
 from app.facts.build import CheckInFacts, intake_facts
 from app.intake.checkin import CheckInIn
 from app.intake.models import Intake
-from app.plan.build import BuildOptions, build_plan, check_or_raise
+from app.plan.build import BuildOptions, build_plan, review_or_raise
 from app.plan.models import Plan
 from app.plan.replan import changes, merge
 from app.scheduler.checkins import CheckInRecord
@@ -74,8 +74,10 @@ def _validate(body: CheckInIn, plan: Plan, today: date) -> None:
                 )
 
 
-def records_for(tenant: Tenant, plan_id: str) -> list[CheckInRecord]:
-    """The plan's check-ins with their verdicts, oldest first."""
+def records_for(tenant: Tenant, plan_id: str, plan: Plan | None = None) -> list[CheckInRecord]:
+    """The plan's check-ins with their verdicts, oldest first; with the plan, the days of the
+    runs each check-in reports as skipped (re-plans grow from what was run)."""
+    run_days = {s.id: s.date for s in plan.sessions if s.kind == "run"} if plan else {}
     rows = tenant.db.scalars(
         tenant.select(CheckIn)
         .where(CheckIn.plan_id == plan_id)
@@ -90,6 +92,7 @@ def records_for(tenant: Tenant, plan_id: str) -> list[CheckInRecord]:
             verdict=row.verdict,
             reasons=tuple(Reason(r["rule"], r["because"]) for r in row.reasons["reasons"]),
             tests_passed=tuple(row.body.get("tests_passed", [])),
+            skipped_runs=tuple(run_days[i] for i in row.body.get("skipped", []) if i in run_days),
         )
         for row in rows
     ]
@@ -116,6 +119,7 @@ def replan(
     kept as it was (not stored). `intake` and `previous` save reading them again."""
     intake = intake or stored_intake(tenant, record)
     previous = previous or Plan.model_validate(record.document)
+    check_ins = records_for(tenant, record.id, previous)
     fresh = build_plan(
         intake,
         ruleset,
@@ -123,13 +127,12 @@ def replan(
             lineage=record.athlete_id,
             plan_id=record.id,
             revision=record.revision + 1,
-            check_ins=records_for(tenant, record.id),
+            check_ins=check_ins,
         ),
     )
     cutoff = min(max(today, previous.start), previous.end)
     merged = merge(previous, fresh, cutoff) if today >= previous.start else fresh
-    check_or_raise(merged, intake, ruleset)
-    return merged
+    return review_or_raise(merged, intake, ruleset, check_ins)
 
 
 def record_check_in(

@@ -12,7 +12,7 @@ from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.build import build_plan
 from app.plan.models import Plan
-from app.plan.safety import check_plan
+from app.plan.review import ReviewContext, hard_findings, review_plan
 from tests.conftest import TODAY, example_intake, load_example
 
 
@@ -69,7 +69,7 @@ def test_tendon_protection_keeps_deep_hip_flexion_out(sarah: Plan, ruleset: Rule
 
 def test_the_plan_is_safe_and_deterministic(sarah: Plan, ruleset: RuleSet) -> None:
     intake = example_intake("weak_left_glute_hamstring")
-    assert check_plan(sarah, intake, ruleset.catalog) == []
+    assert hard_findings(review_plan(sarah, ReviewContext(intake, ruleset.catalog))) == []
     again = build_plan(intake, ruleset)
     assert again.model_dump_json() == sarah.model_dump_json()
 

@@ -1,0 +1,182 @@
+"""What each week *wants*, worked out backwards from the A races (coaching.md §1, "Demand").
+
+For every A race: a base (a sustainable volume, never below today's), then the race-specific
+build (its length by distance) climbing to the peak block, whose last week holds the peak long
+run. A week wants the most that any race still ahead of it needs, so a relay six weeks before a
+marathon is a stepping stone, not a ceiling. The load planner then takes the smaller of this and
+what the hard limits allow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.intake.vocabulary import Priority
+from app.scheduler.calendar import monday_of
+from app.scheduler.goals import RaceClass
+from app.scheduler.season import Event, Season
+
+SHARE_THREE_RUNS_EXTRA = 0.10  # with 3 runs a week the long run may take 10 points more
+SHARE_HARD_LIMIT = 0.50
+NO_GOAL_GROWTH = 1.15  # without a goal: a modest build on today's volume
+NO_GOAL_FLOOR_KM = 20.0  # ... or to a base a beginner can hold
+B_RACE_LEAD_WEEKS = 4  # a B race's distance is prepared for by the long runs of these weeks
+LONG_BASE_SHARE = 0.6  # the base long run, as a share of the peak long run
+LONG_BASE_MAX = 0.8
+
+
+def share_limit(runs: int, share: float) -> float:
+    """The long run's largest share of the week: the setting with 4+ runs, 10 points more with
+    3 (never above half); with 1-2 runs the week is split as evenly as it can be."""
+    if runs >= 4:
+        return share
+    if runs == 3:
+        return min(share + SHARE_THREE_RUNS_EXTRA, SHARE_HARD_LIMIT)
+    return SHARE_HARD_LIMIT if runs == 2 else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """What one A race needs, in km, and when."""
+
+    event: Event
+    volume_peak: float
+    volume_base: float
+    long_peak: float
+    long_base: float
+    last_build_week: date  # the week that holds the peak long run
+    ramp_weeks: int
+    peak_weeks: int
+    long_minutes: int
+
+    def weeks_before(self, week: date) -> int:
+        """Weeks from `week` to the last build week (0 = that week; negative after it)."""
+        return (self.last_build_week - week).days // 7
+
+    def volume(self, week: date) -> float:
+        k = self.weeks_before(week)
+        if k < self.peak_weeks:
+            return self.volume_peak
+        if k >= self.ramp_weeks:
+            return self.volume_base
+        span = max(1, self.ramp_weeks - self.peak_weeks)
+        done = (self.ramp_weeks - k) / span
+        return self.volume_base + (self.volume_peak - self.volume_base) * min(1.0, done)
+
+    def long_run(self, week: date) -> float:
+        k = self.weeks_before(week)
+        if k >= self.ramp_weeks:
+            return self.long_base
+        done = (self.ramp_weeks - k) / self.ramp_weeks
+        return self.long_base + (self.long_peak - self.long_base) * done
+
+    def kind(self, week: date) -> str:
+        k = self.weeks_before(week)
+        return "peak" if k < self.peak_weeks else "build" if k < self.ramp_weeks else "base"
+
+
+@dataclass(frozen=True)
+class DemandInputs:
+    season: Season
+    current_km: float
+    longest_km: float
+    runs_per_week: int
+    long_run_share: float
+    base_fraction: float
+    peak_weeks: int
+    easy_pace: float  # min/km
+
+
+class Demand:
+    """Wanted volume and long run per week."""
+
+    def __init__(self, inputs: DemandInputs) -> None:
+        self.i = inputs
+        self.needs = [self._need(e) for e in inputs.season.a_events()]
+        self.b_events = [e for e in inputs.season.raced if e.priority == Priority.B]
+
+    def _need(self, event: Event) -> Need:
+        i = self.i
+        goal, profile = event.main, event.profile
+        minutes_cap = profile.long_run_minutes / i.easy_pace
+        long_target = goal.long_run_km or profile.long_run_natural_km * 0.8
+        long_peak = max(long_target, min(i.longest_km, profile.long_run_natural_km))
+        long_peak = min(long_peak, minutes_cap, profile.long_run_cap_km or long_peak)
+        share = share_limit(i.runs_per_week, i.long_run_share)
+        volume_peak = max(goal.peak_km, long_peak / share, i.current_km)
+        peak_day = i.season.peak_long_day.get(event.index)
+        last_day = peak_day or i.season.taper_start[event.index] - timedelta(days=1)
+        return Need(
+            event=event,
+            volume_peak=volume_peak,
+            volume_base=min(volume_peak, max(i.current_km, i.base_fraction * volume_peak)),
+            long_peak=long_peak,
+            long_base=min(
+                max(min(i.longest_km, long_peak), LONG_BASE_SHARE * long_peak),
+                LONG_BASE_MAX * long_peak,
+            ),
+            last_build_week=monday_of(last_day),
+            ramp_weeks=max(goal.build_weeks, i.peak_weeks + 1),
+            peak_weeks=i.peak_weeks,
+            long_minutes=profile.long_run_minutes,
+        )
+
+    def ahead(self, week: date) -> list[Need]:
+        """The needs of the A races whose build has not ended before `week`."""
+        return [n for n in self.needs if n.weeks_before(week) >= 0]
+
+    def volume(self, week: date) -> float:
+        needs = self.ahead(week)
+        if needs:
+            return max(n.volume(week) for n in needs)
+        current = self.i.current_km
+        return max(current * NO_GOAL_GROWTH, min(NO_GOAL_FLOOR_KM, current + NO_GOAL_FLOOR_KM))
+
+    def long_run(self, week: date, volume: float) -> float:
+        needs = self.ahead(week)
+        wanted = max((n.long_run(week) for n in needs), default=0.0)
+        if not needs:
+            wanted = volume * self.i.long_run_share
+        for event in self.b_events:
+            weeks = (monday_of(event.first) - week).days // 7
+            if 1 <= weeks <= B_RACE_LEAD_WEEKS:
+                wanted = max(
+                    wanted, min(event.leg_km / 1.1 + 0.5, event.profile.long_run_natural_km)
+                )
+        return wanted
+
+    def long_minutes(self, week: date) -> int:
+        """The long run's time guide: 3 hours in a marathon or ultra build, else 2.5."""
+        needs = self.ahead(week)
+        return max((n.long_minutes for n in needs), default=150)
+
+    def long_cap(self, week: date) -> float | None:
+        """A hard distance ceiling on the long run (35 km in a marathon build)."""
+        caps = [
+            n.event.profile.long_run_cap_km
+            for n in self.ahead(week)
+            if n.event.profile.long_run_cap_km is not None
+        ]
+        return min(caps) if caps else None
+
+    def kind(self, week: date) -> str:
+        needs = self.ahead(week)
+        if not needs:
+            return "base"
+        order = {"peak": 0, "build": 1, "base": 2}
+        return min((n.kind(week) for n in needs), key=order.__getitem__)
+
+    def need_of(self, event: Event) -> Need | None:
+        return next((n for n in self.needs if n.event.index == event.index), None)
+
+    def back_to_back_event(self, week: date) -> Event | None:
+        """A relay or ultra A race whose back-to-back weeks include `week`: the 2-3 weeks
+        before its last build week (never in the last 14 days before the race)."""
+        for need in self.needs:
+            event = need.event
+            if not event.back_to_back or event.klass == RaceClass.short:
+                continue
+            if 1 <= need.weeks_before(week) <= 3:
+                return event
+        return None

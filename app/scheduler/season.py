@@ -1,0 +1,291 @@
+"""The season: races grouped into events, and what each day is for (pure).
+
+Planned backwards from the races (coaching.md §1): before an A race its taper (from the day
+after the last long run), after every A or B race its recovery, before a B race a few lighter
+days. Races on consecutive days are one event. A race that cannot be raced safely (too soon
+after another, inside an A race's taper) is *demoted*: the plan says so and runs it as a
+training run instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+
+from app.intake.vocabulary import Priority
+from app.scheduler.goals import PROFILES, ClassProfile, GoalPlan, RaceClass
+
+NO_GOAL_HORIZON_WEEKS = 16
+CLUSTER_GAP_DAYS = 1  # races on consecutive days count as one event (coaching.md §1)
+# No race (nor quality) before this day after a race of each class (coaching.md §5).
+NO_RACE_DAYS = {RaceClass.short: 3, RaceClass.half: 7, RaceClass.marathon: 21, RaceClass.ultra: 28}
+B_NO_LONG_RUN_DAYS = 6  # before a B race: no long run (the race is the week's long run)
+_PRIORITY_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One race, or races on consecutive days, treated as one for taper and recovery."""
+
+    index: int
+    goals: tuple[GoalPlan, ...]
+
+    @property
+    def first(self) -> date:
+        return self.goals[0].day
+
+    @property
+    def last(self) -> date:
+        return self.goals[-1].day
+
+    @property
+    def priority(self) -> Priority:
+        return min((g.priority for g in self.goals), key=_PRIORITY_RANK.__getitem__)
+
+    @property
+    def klass(self) -> RaceClass:
+        return max((g.klass for g in self.goals), key=lambda k: k.rank)
+
+    @property
+    def profile(self) -> ClassProfile:
+        return PROFILES[self.klass]
+
+    @property
+    def race_km(self) -> float:
+        return sum(g.race_km for g in self.goals)
+
+    @property
+    def leg_km(self) -> float:
+        return max(g.leg_km for g in self.goals)
+
+    @property
+    def main(self) -> GoalPlan:
+        """The goal that sets the event's needs: the longest race of the best priority."""
+        best = [g for g in self.goals if g.priority == self.priority]
+        return max(best, key=lambda g: (g.klass.rank, g.race_km))
+
+    @property
+    def back_to_back(self) -> bool:
+        return any(g.back_to_back for g in self.goals)
+
+    @property
+    def recovery_days(self) -> int:
+        return max(g.recovery_days for g in self.goals if g.priority == self.priority)
+
+    @property
+    def names(self) -> str:
+        return " and ".join(g.goal.name for g in self.goals)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRole:
+    """What a day is for. A day outside every race's reach is a build day."""
+
+    race: Event | None = None
+    taper: Event | None = None  # the A race this day tapers into
+    to_race: int = 0  # days until that race
+    b_taper: Event | None = None  # a B race within 6 days (no long run; the last days lighter)
+    recovery: Event | None = None  # the race this day recovers from
+    since: int = 0  # days since that race
+    demoted: Event | None = None  # a race the plan advises against racing on this day
+
+    @property
+    def build(self) -> bool:
+        return (
+            self.race is None
+            and self.taper is None
+            and self.b_taper is None
+            and self.recovery is None
+            and self.demoted is None
+        )
+
+
+@dataclass(frozen=True)
+class Season:
+    start: date
+    end: date
+    events: tuple[Event, ...]  # every event, demoted ones included, by date
+    demoted: dict[int, str]  # event index → why it is not raced
+    peak_long_day: dict[int, date]  # A events: the day of the last peak long run
+    taper_start: dict[int, date]  # A events: the first taper day
+    roles: dict[date, DayRole] = field(repr=False)
+
+    def role(self, day: date) -> DayRole:
+        return self.roles.get(day, _BUILD)
+
+    @cached_property
+    def raced(self) -> tuple[Event, ...]:
+        """The events that are raced (not demoted)."""
+        return tuple(e for e in self.events if e.index not in self.demoted)
+
+    def a_events(self) -> list[Event]:
+        return [e for e in self.raced if e.priority == Priority.A]
+
+    def event_of(self, goal_index: int) -> Event:
+        return next(e for e in self.events if any(g.index == goal_index for g in e.goals))
+
+    def previous(self, event: Event) -> Event | None:
+        """The raced event before `event` (A or B races end a block; C races do not)."""
+        earlier = [e for e in self.raced if e.last < event.first and e.priority != Priority.C]
+        return earlier[-1] if earlier else None
+
+
+_BUILD = DayRole()
+
+
+def cluster(goals: list[GoalPlan]) -> list[Event]:
+    """Group races on the same or consecutive days into events, by date."""
+    ordered = sorted(goals, key=lambda g: (g.day, g.index))
+    groups: list[list[GoalPlan]] = []
+    for goal in ordered:
+        if groups and (goal.day - groups[-1][-1].day).days <= CLUSTER_GAP_DAYS:
+            groups[-1].append(goal)
+        else:
+            groups.append([goal])
+    return [Event(i, tuple(group)) for i, group in enumerate(groups)]
+
+
+def _too_soon(events: list[Event]) -> dict[int, str]:
+    """Races too soon after another (coaching.md §5): the less important one is not raced."""
+    demoted: dict[int, str] = {}
+    raced: list[Event] = []
+    for event in events:
+        keep = True
+        while raced:
+            before = raced[-1]
+            gap, limit = (event.first - before.last).days, NO_RACE_DAYS[before.klass]
+            if gap >= limit:
+                break
+            if _PRIORITY_RANK[event.priority] < _PRIORITY_RANK[before.priority]:
+                demoted[before.index] = (
+                    f"{before.names} is {gap} days before {event.names}, which matters more; "
+                    f"racing both needs {limit} days between them"
+                )
+                raced.pop()
+                continue
+            demoted[event.index] = (
+                f"{event.names} is {gap} days after {before.names}; racing again needs "
+                f"{limit} days after a {before.klass.value} race"
+            )
+            keep = False
+            break
+        if keep:
+            raced.append(event)
+    return demoted
+
+
+def _peak_long_day(
+    event: Event, run_weekdays: set[int], long_weekday: int, start: date
+) -> date | None:
+    """The day of the last peak long run before an A race: on a run day in the class's window
+    (coaching.md §3), the long-run weekday preferred, nearest the goal's taper length."""
+    profile, target = event.profile, event.main.taper_days
+    low, high = profile.last_long_run
+    low, high = min(low, target), max(high, target)
+    window = [event.first - timedelta(days=k) for k in range(low, high + 1)]
+    candidates = [d for d in window if d.weekday() in run_weekdays and d > start]
+    if not candidates:
+        later = [event.first - timedelta(days=k) for k in range(high + 1, high + 7)]
+        candidates = [d for d in later if d.weekday() in run_weekdays and d > start][:1]
+    if not candidates:
+        return None
+    preferred = [d for d in candidates if d.weekday() == long_weekday] or candidates
+    return min(preferred, key=lambda d: (abs((event.first - d).days - target), -d.toordinal()))
+
+
+def build_season(
+    start: date,
+    goals: list[GoalPlan],
+    run_weekdays: list[int],
+    long_weekday: int,
+    min_end: date | None = None,
+) -> Season:
+    """Events, their tapers and recoveries, and the role of every day to the plan's end."""
+    events = cluster(goals)
+    demoted = _too_soon(events)
+    weekdays = set(run_weekdays)
+    peak_days: dict[int, date] = {}
+    for event in events:
+        if event.index in demoted or event.priority != Priority.A:
+            continue
+        day = _peak_long_day(event, weekdays, long_weekday, start)
+        if day is not None:
+            peak_days[event.index] = day
+    # B and C races inside an A race's taper would undo it: they are not raced.
+    for event in events:
+        if event.index in demoted or event.priority == Priority.A:
+            continue
+        for a_event in events:
+            peak = peak_days.get(a_event.index)
+            if (
+                peak is not None
+                and a_event.index not in demoted
+                and peak < event.first
+                and event.last < a_event.first
+            ):
+                demoted[event.index] = f"{event.names} falls in the taper before {a_event.names}"
+    tapers: dict[int, date] = {}
+    for event in events:
+        if event.index in demoted or event.priority != Priority.A:
+            continue
+        begin = peak_days[event.index] + timedelta(days=1) if event.index in peak_days else start
+        earlier = [e.last for e in events if e.index not in demoted and e.last < event.first]
+        if earlier:
+            begin = max(begin, max(earlier) + timedelta(days=1))
+        tapers[event.index] = max(begin, start)
+    end = max(_end(start, events, demoted), min_end or start)
+    roles = _roles(start, end, events, demoted, tapers)
+    return Season(start, end, tuple(events), demoted, peak_days, tapers, roles)
+
+
+def _end(start: date, events: list[Event], demoted: dict[int, str]) -> date:
+    """The last race, plus the recovery after it; a default horizon without goals."""
+    if not events:
+        return start + timedelta(weeks=NO_GOAL_HORIZON_WEEKS, days=-1)
+    end = max(e.last for e in events)
+    for event in events:
+        if event.index not in demoted and event.priority != Priority.C:
+            end = max(end, event.last + timedelta(days=event.profile.recovery_span))
+    return end
+
+
+def _roles(
+    start: date,
+    end: date,
+    events: list[Event],
+    demoted: dict[int, str],
+    tapers: dict[int, date],
+) -> dict[date, DayRole]:
+    fields: dict[date, dict[str, object]] = {}
+
+    def mark(day: date, **values: object) -> None:
+        if start <= day <= end:
+            slot = fields.setdefault(day, {})
+            for key, value in values.items():
+                slot.setdefault(key, value)
+
+    one = timedelta(days=1)
+    for event in events:
+        if event.index in demoted:
+            for goal in event.goals:
+                mark(goal.day, demoted=event)
+            continue
+        for goal in event.goals:
+            mark(goal.day, race=event)
+        day = event.first
+        while day <= event.last:
+            mark(day, race=event)
+            day += one
+        if event.priority == Priority.A:
+            day = tapers[event.index]
+            while day < event.first:
+                mark(day, taper=event, to_race=(event.first - day).days)
+                day += one
+        elif event.priority == Priority.B:
+            for k in range(1, B_NO_LONG_RUN_DAYS + 1):
+                mark(event.first - timedelta(days=k), b_taper=event, to_race=k)
+        if event.priority != Priority.C:
+            for k in range(1, event.profile.recovery_span + 1):
+                mark(event.last + timedelta(days=k), recovery=event, since=k)
+    return {day: DayRole(**values) for day, values in fields.items()}  # type: ignore[arg-type]

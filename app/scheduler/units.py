@@ -1,0 +1,84 @@
+"""Distances and durations: the scheduler computes in km and converts only at the edges.
+
+Every planned distance lies on the athlete's display grid (0.1 km or 0.1 mi, rounded down), so
+the figures a runner sees are exactly the figures every limit was checked on (coaching.md §10).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from app.intake.vocabulary import Units
+
+KM_PER_MILE = 1.609344
+WALK_PACE_MIN_PER_KM = 11.0  # brisk walking
+# An easy pace estimated from the weekly volume when the runner gives none (coaching.md §10:
+# about 6-8 min/km; runners who run more tend to run faster).
+_PACE_BY_VOLUME = ((20.0, 7.0), (40.0, 6.5), (70.0, 6.0))
+_FAST_VOLUME_PACE = 5.5
+RUN_MINUTES, WALK_MINUTES = 4, 1  # walk breaks: run 4 minutes, walk 1, throughout
+QUALITY_PACE_FACTOR = 0.93  # a session with faster parts averages a little quicker
+MIN_PACE, MAX_PACE = 4.5, 15.0  # min/km: every run's duration implies a pace in this range
+
+
+def estimated_easy_pace(weekly_km: float) -> float:
+    """Minutes per km for a runner who gave no pace."""
+    for below, pace in _PACE_BY_VOLUME:
+        if weekly_km < below:
+            return pace
+    return _FAST_VOLUME_PACE
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """The athlete's units and easy pace."""
+
+    units: Units
+    easy_pace: float  # minutes per km
+
+    @property
+    def km_per_unit(self) -> float:
+        return KM_PER_MILE if self.units == Units.mi else 1.0
+
+    def grid(self, km: float) -> float:
+        """`km` rounded down to the nearest 0.1 of the athlete's unit (still in km)."""
+        if km <= 0:
+            return 0.0
+        unit = self.km_per_unit
+        return math.floor(km / unit * 10 + 1e-6) / 10 * unit
+
+    def out(self, km: float) -> float:
+        """A distance in the athlete's units, as shown (one decimal)."""
+        return round(km / self.km_per_unit, 1)
+
+    def km(self, value: float) -> float:
+        """A distance given in the athlete's units, in km."""
+        return value * self.km_per_unit
+
+    def minutes(self, km: float, *, walk_breaks: bool = False, quality: bool = False) -> int:
+        """How long a continuous run of `km` takes at the runner's easy pace."""
+        pace = self.easy_pace
+        if walk_breaks:
+            covered = RUN_MINUTES / self.easy_pace + WALK_MINUTES / WALK_PACE_MIN_PER_KM
+            pace = (RUN_MINUTES + WALK_MINUTES) / covered
+        elif quality:
+            pace = max(MIN_PACE, pace * QUALITY_PACE_FACTOR)
+        # Whole minutes, kept inside the pace range the plan review allows.
+        minutes = round(km * pace)
+        return max(1, min(max(minutes, math.ceil(km * MIN_PACE)), math.floor(km * MAX_PACE)))
+
+    def km_in(self, minutes: float, *, walk_breaks: bool = False) -> float:
+        """The distance covered in `minutes` at easy pace (on the grid)."""
+        pace = self.easy_pace
+        if walk_breaks:
+            pace = (RUN_MINUTES + WALK_MINUTES) / (
+                RUN_MINUTES / self.easy_pace + WALK_MINUTES / WALK_PACE_MIN_PER_KM
+            )
+        return self.grid(minutes / pace)
+
+    def walk_run_km(self, repeats: int, run_minutes: float, walk_minutes: float) -> float:
+        """The distance of a walk-run session: its running and its walking."""
+        return self.grid(
+            repeats * (run_minutes / self.easy_pace + walk_minutes / WALK_PACE_MIN_PER_KM)
+        )

@@ -32,7 +32,7 @@ from app.scheduler.checkins import (
 from app.scheduler.demand import Demand, DemandInputs
 from app.scheduler.exercises import blocked, choose_exercises
 from app.scheduler.goals import RaceClass, goal_plans
-from app.scheduler.load import LoadInputs, LoadPlanner, WeekPlan
+from app.scheduler.load import EASY_MINUTES_MAX, LoadInputs, LoadPlanner, WeekPlan
 from app.scheduler.phases import PhasePlan, TaperSpan, plan_phases
 from app.scheduler.quality import QualityContext
 from app.scheduler.season import Season, build_season
@@ -340,9 +340,11 @@ def _schedule(
     runs_wanted = max(intake.running.runs_per_week, settings.min_runs_per_week)
     if current_km <= 0:
         runs_wanted = max(runs_wanted, 3)
-    run_weekdays = choose_run_days(
-        [d.number for d in availability.run_days], long_day, min(runs_wanted, MAX_RUNS_PER_WEEK)
-    )
+    available = [d.number for d in availability.run_days]
+    # Every day the runner can run is a candidate: a week uses as many as its volume needs,
+    # never fewer than the runner's usual number of runs (when the volume allows them).
+    run_weekdays = choose_run_days(available, long_day, min(len(available), MAX_RUNS_PER_WEEK))
+    base_runs = min(runs_wanted, len(run_weekdays))
     season = build_season(start, goals, run_weekdays, long_day)
     tapers = [
         TaperSpan(event.main.index, season.taper_start[event.index], event.last)
@@ -356,8 +358,10 @@ def _schedule(
             season=season,
             current_km=current_km,
             longest_km=to_km(intake.running.longest_run, units),
-            runs_per_week=len(run_weekdays),
+            runs_per_week=max(base_runs, 1),
+            most_runs=len(run_weekdays),
             long_run_share=settings.long_run_share,
+            easy_run_max_km=measure.km_in(EASY_MINUTES_MAX),
             base_fraction=settings.base_fraction,
             peak_weeks=settings.peak_block_weeks,
             easy_pace=measure.easy_pace,
@@ -376,6 +380,7 @@ def _schedule(
             current_km=current_km,
             longest_km=to_km(intake.running.longest_run, units),
             run_weekdays=run_weekdays,
+            runs_per_week=base_runs,
             long_run_weekday=long_day,
             quality=quality,
             quality_default=_default_quality(intake),

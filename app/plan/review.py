@@ -273,12 +273,13 @@ class Review:
         cal, settings = self.cal, self.ctx.settings
         share = settings.long_run_share if settings else 0.35
         for week in self.plan.weeks:
-            runs = cal.runs_in(week.start)
-            if cal.full_build(week) and len(runs) >= 3:
-                volume = cal.volume(week.start)
-                longest = max(cal.km(r.distance or 0) for r in runs)
-                ratio = longest / volume if volume else 0.0
-                warn_at = share if len(runs) >= 4 else share + 0.10
+            daily: dict[date, float] = {}  # runs of one day (a double) count as one
+            for run in cal.runs_in(week.start):
+                daily[run.date] = daily.get(run.date, 0.0) + cal.km(run.distance or 0)
+            if cal.full_build(week) and len(daily) >= 3:
+                volume = sum(daily.values())
+                ratio = max(daily.values()) / volume if volume else 0.0
+                warn_at = share if len(daily) >= 4 else share + 0.10
                 if ratio > SHARE_HARD + EPS:
                     self.hard(
                         "long_run_share", week.start, f"the long run is {ratio:.0%} of the week"

@@ -259,17 +259,16 @@ class Calendar:
         )
 
     @cached_property
-    def _builds(self) -> list[tuple[date, date, RaceEvent]]:
-        return [(self.block_start(e), e.first, e) for e in self.events if e.priority == Priority.A]
+    def _a_races(self) -> list[RaceEvent]:
+        return [e for e in self.events if e.priority == Priority.A and e.raced]
 
     def in_long_build(self, day: date) -> bool:
-        """Within the build of a marathon or ultra A race (long runs up to 3 hours expected)."""
+        """A marathon or ultra A race ahead: long runs of up to 3 hours are expected."""
         return any(
-            start <= day <= end and e.klass in (RaceClass.marathon, RaceClass.ultra)
-            for start, end, e in self._builds
+            day <= e.first and e.klass in (RaceClass.marathon, RaceClass.ultra)
+            for e in self._a_races
         )
 
     def in_marathon_build(self, day: date) -> bool:
-        return any(
-            start <= day <= end and e.klass == RaceClass.marathon for start, end, e in self._builds
-        )
+        """A marathon A race ahead: no long run beyond 35 km."""
+        return any(day <= e.first and e.klass == RaceClass.marathon for e in self._a_races)

@@ -81,8 +81,10 @@ class DemandInputs:
     season: Season
     current_km: float
     longest_km: float
-    runs_per_week: int
+    runs_per_week: int  # the runner's usual number of runs
+    most_runs: int  # the most runs a week may hold
     long_run_share: float
+    easy_run_max_km: float  # an easy run stays under 90 minutes
     base_fraction: float
     peak_weeks: int
     easy_pace: float  # min/km
@@ -104,7 +106,12 @@ class Demand:
         long_peak = max(long_target, min(i.longest_km, profile.long_run_natural_km))
         long_peak = min(long_peak, minutes_cap, profile.long_run_cap_km or long_peak)
         share = share_limit(i.runs_per_week, i.long_run_share)
-        volume_peak = max(goal.peak_km, long_peak / share, i.current_km)
+        # What the weeks can hold: a long run and easy runs each under 90 minutes.
+        most = (long_peak + (i.most_runs - 1) * i.easy_run_max_km) * 0.98
+        long_peak = min(long_peak, most * share)
+        volume_peak = min(
+            max(goal.peak_km, long_peak / share, i.current_km), max(most, i.current_km)
+        )
         peak_day = i.season.peak_long_day.get(event.index)
         last_day = peak_day or i.season.taper_start[event.index] - timedelta(days=1)
         return Need(

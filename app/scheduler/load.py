@@ -49,7 +49,12 @@ TAPER_FACTORS: dict[int, tuple[float, ...]] = {
     2: (0.70, 0.45),
     3: (0.80, 0.65, 0.45),
 }
-TAPER_LONG_RUN = ((7, 0.40), (14, 0.65))  # days before the race → share of the peak long run
+TAPER_LONG_RUN = ((7, 0.40), (14, 0.65))
+TAPER_RUN_MAX = {
+    1: 0.7,
+    2: 0.85,
+    3: 0.95,
+}  # a taper run against the build's, by week  # days before the race → share of the peak long run
 B_TAPER_FACTOR = 0.7
 SINGLE_RUN_LIMIT = 1.10
 LONG_RUN_STEP_KM = 3.0
@@ -192,7 +197,8 @@ class LoadInputs:
     measure: Measure
     current_km: float
     longest_km: float
-    run_weekdays: list[int]
+    run_weekdays: list[int]  # the weekdays runs may fall on
+    runs_per_week: int  # the runner's usual number of runs: more only when the volume needs it
     long_run_weekday: int
     quality: dict[int, QualityContext]  # by event index
     quality_default: QualityContext | None  # weeks with no A race ahead
@@ -452,6 +458,8 @@ class LoadPlanner:
                 run = pattern.get(day.weekday())
                 if run is not None and run.day == day:
                     self._add(run)
+                elif role.race is not None:  # a second race in the week: run only if it fits
+                    self._check_race(plan, day, role.race, adjustment)
             elif role.race is not None:
                 self._check_race(plan, day, role.race, adjustment)
             elif day.weekday() in i.run_weekdays:
@@ -480,7 +488,11 @@ class LoadPlanner:
         if not run_dates and stand_in is None:
             return {}
         share = share_limit(len(week_run_days), i.settings.long_run_share)
-        count = max(1, min(len(week_run_days), int(volume // MIN_RUN_KM)))
+        easy_max = self._km_in(EASY_MINUTES_MAX, plan.start)
+        needed = 1 + math.ceil(max(0.0, volume * (1 - share)) / max(easy_max, MIN_RUN_KM))
+        count = min(len(week_run_days), max(i.runs_per_week, needed), int(volume // MIN_RUN_KM))
+        count = max(1, count)
+        share = share_limit(count, i.settings.long_run_share)
         long_day = None if stand_in is not None else self._long_day(plan.start, run_dates)
         chosen = _keep(run_dates, count - (stand_in is not None), long_day)
         runs: dict[int, RunPlan] = {}
@@ -488,14 +500,22 @@ class LoadPlanner:
         self._volume_target = volume
         self._long_held = False
         double_event = None if plan.deload else i.demand.back_to_back_event(plan.start)
-        if double_event is not None and long_day is not None and self._race_within(long_day, 15):
-            double_event = None  # never in the last 14 days before a race
+        if (
+            double_event is not None
+            and long_day is not None
+            and (
+                self._race_within(long_day, 15)
+                or self._race_next_to(long_day)
+                or self._race_next_to(long_day + timedelta(days=1))
+            )
+        ):
+            double_event = None  # never in the last 14 days before a race, nor next to one
         if stand_in is not None:
             long_km = self._stand_in(plan, stand_in, roles[stand_in], volume * share, adjustment)
             run = self._pending_stand_in
             if run is not None:
                 runs[stand_in.weekday()] = run
-                remaining -= run.km
+            remaining -= long_km  # the race (or the run in its place) is the week's long run
             plan.reasons.append(POLICY["c_race"])
         elif long_day is not None and long_day in chosen:
             long_km = self._long_run_km(plan, long_day, volume * share, adjustment)
@@ -556,7 +576,8 @@ class LoadPlanner:
         km = max(long_run.km, min(longest_easy, limit, long_run.km + room))
         long_run.km = self.m.grid(min(km, limit))
         long_run.minutes = self.m.minutes(long_run.km)
-        if long_run.km < longest_easy * LONG_LABEL_FACTOR:
+        paired = any(r.role == "double" for r in runs.values())  # a back-to-back's first day
+        if long_run.km < longest_easy * LONG_LABEL_FACTOR and not paired:
             long_run.role = "easy"
 
     def _after_regress(self, runs: dict[int, RunPlan]) -> None:
@@ -673,6 +694,12 @@ class LoadPlanner:
         A races) is run as a shorter training run instead."""
         if event.priority == Priority.A:
             return
+        if (
+            event.index not in self.shortened
+            and event.priority == Priority.C
+            and any(r.role == "race_run" for r in self.runs_by_day.get(day, []))
+        ):
+            return
         if event.index not in self.shortened:
             if day != event.first or event.leg_km <= self._single_limit(day) + 1e-9:
                 return
@@ -692,7 +719,7 @@ class LoadPlanner:
         if event.klass.value == "ultra" and not any(g.legs > 1 for g in event.goals):
             return True
         pieces = 3 if event.klass.value == "marathon" else 2
-        return pieces * event.leg_km >= 0.8 * long_km
+        return pieces * event.leg_km >= 0.8 * long_km and long_km / pieces >= MIN_RUN_KM
 
     def _doubles(
         self, runs: dict[int, RunPlan], plan: WeekPlan, day: date, event: Event, long_km: float
@@ -717,7 +744,7 @@ class LoadPlanner:
             )
             return long_km + day_two
         pieces = 3 if next_ok and event.klass.value == "marathon" else 2
-        each = m.grid(min(long_km / pieces * 1.3, event.leg_km, self._single_limit(day) or 0))
+        each = m.grid(min(long_km / pieces, event.leg_km, self._single_limit(day) or 0))
         if each < MIN_RUN_KM:  # too short to practise: the long run stays
             runs[day.weekday()] = RunPlan(day, long_km, "long", minutes=m.minutes(long_km))
             return long_km
@@ -900,7 +927,7 @@ class LoadPlanner:
             if window < len(bounds):
                 factor = min(factor, bounds[window])
             if window == 0 or event.klass.value in ("short", "half"):
-                limits.append(typical)
+                limits.append(typical * factor)  # short, easy runs
             else:  # the first long run after a race: at most 60 % of the peak long run
                 limits.append(max(typical, block.long_km * FIRST_LONG_AFTER_RACE))
             role_name = "recovery"
@@ -954,8 +981,8 @@ class LoadPlanner:
                     fixed += self.m.km_in(SHAKE_OUT_MINUTES) if day == shake else 0.0
                 else:
                     kept += run.km
-            if kept > 0:
-                scale = min(1.0, max(0.0, factor * block.peak_km - fixed) / kept)
+            if kept > 0:  # fewer runs, but each still shorter than in the build
+                scale = min(TAPER_RUN_MAX[j], max(0.0, factor * block.peak_km - fixed) / kept)
         self._taper_scales[key] = scale
         return scale
 
@@ -1019,6 +1046,7 @@ class LoadPlanner:
             self._add(extra)
         self._extra_runs.clear()
         self._keep_rest_day(days, roles)
+        self._cap_biggest_day(days)
         runs = self._runs_in(days)
         for run in runs:
             if run.role in ("easy", "long", "recovery", "race_run", "double") and (
@@ -1047,12 +1075,12 @@ class LoadPlanner:
                 self.history.append((run.day, run.km))
         self.history = deque(sorted(self.history))
         logged = sum(r.km for r in runs if r.day not in self.i.skipped)
-        for run in runs:
-            if self._build_like(roles[run.day]):
+        for run in runs:  # the block's longest run (races and runs in their place aside)
+            if roles[run.day].build and run.role != "race_run":
                 self.block.long_km = max(self.block.long_km, run.km)
         full = len(days) == 7 and all(r.build for r in roles.values())
         recovering = any(r.recovery is not None for r in roles.values()) and not any(
-            r.taper is not None or (r.race is not None and r.race.priority != Priority.C)
+            r.taper is not None or r.b_taper is not None or r.race is not None
             for r in roles.values()
         )
         if plan.cap_km == math.inf:
@@ -1094,6 +1122,21 @@ class LoadPlanner:
             self.runs_by_day[shortest.day].remove(shortest)
             if not self.runs_by_day[shortest.day]:
                 del self.runs_by_day[shortest.day]
+
+    def _cap_biggest_day(self, days: list[date]) -> None:
+        """No day holds more than half of a week of three or more run days."""
+        daily = {d: sum(r.km for r in self.runs_by_day.get(d, [])) for d in days}
+        daily = {d: km for d, km in daily.items() if km > 0}
+        if len(daily) < 3:
+            return
+        biggest = max(daily, key=lambda d: (daily[d], d))
+        others = sum(daily.values()) - daily[biggest]
+        if daily[biggest] <= others:
+            return
+        scale = others / daily[biggest]
+        for run in self.runs_by_day[biggest]:
+            run.km = self.m.grid(run.km * scale)
+            run.minutes = self.m.minutes(run.km, quality=run.role == "quality")
 
     def _drop_empty(self, days: list[date]) -> None:
         for day in days:

@@ -61,6 +61,18 @@ def cross_field_problems(intake: Intake, start: date) -> list[Problem]:
                 "running",
             )
         )
+    if (
+        running.runs_per_week > 0
+        and running.longest_run < running.weekly_distance / running.runs_per_week - 0.05
+    ):
+        problems.append(
+            Problem(
+                ("running", "longest_run"),
+                "is shorter than your average run (weekly_distance / runs_per_week); give the "
+                "longest run of the past 30 days",
+                "running",
+            )
+        )
     if running.runs_per_week > len(availability.run_days):
         problems.append(
             Problem(

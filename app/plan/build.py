@@ -448,6 +448,16 @@ def _schedule(
     ]
     clamped = [f"{g.goal.name}: {note}" for g in goals for note in g.clamped]
     warnings = _warnings(dropped, feasible, phase_plan, len(strength_weekdays), clamped)
+    if planner.held_by_runs:
+        warnings.append(
+            {
+                "code": "run_days_short",
+                "message": f"Your {intake.running.weekly_distance:g} {units.value} a week needs "
+                f"runs longer than 90 minutes on {len(run_weekdays)} run days; the plan holds "
+                f"{measure.out(planner.held_by_runs):g} {units.value}. Add a run day to keep "
+                "your volume.",
+            }
+        )
     at_risk = any(f["at_risk"] and f["priority"] == "A" for f in feasible)
     names = {g.index: g.goal.name for g in goals}
     return {
@@ -480,7 +490,7 @@ def _warnings(
                 "code": "strength_day_moved",
                 "message": "Strength is not scheduled on "
                 + ", ".join(names[d] for d in dropped)
-                + ": it is within 48 hours before the long run, or the week's rest day.",
+                + ": the day of or the day before the long run, or the week's rest day.",
             }
         )
     if strength_count < 2:

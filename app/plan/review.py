@@ -43,6 +43,9 @@ SHAKE_OUT_MAX_MINUTES, SHAKE_OUT_MAX_KM, SHAKE_OUT_MAX_MI = 30, 5.0, 3.0
 RECOVERY_LONG_RUN = 0.60
 STRENGTH_A_RACE_DAYS = 4
 TENDINOPATHIES = {Condition.achilles_tendinopathy, Condition.proximal_hamstring_tendinopathy}
+RETURN_RHYTHM_LATER = 3
+CLIMB = 1.15  # a peak "climbed to" is at least 15 % above where the block began
+LATE_WEEKS = 8  # the longest run comes at most 3 times in the build's last 8 weeks
 PHASE_ORDER = {"activation": 0, "strength": 1, "running_form": 2, "taper": 2}
 
 
@@ -245,7 +248,10 @@ class Review:
             elif cal.pure(week):
                 previous_long = longest
                 full_run += 1
-                if full_run == every + 2:
+                rhythm = every
+                if every < RETURN_RHYTHM_LATER and week.phase not in ("activation", "strength"):
+                    rhythm = RETURN_RHYTHM_LATER  # every second week relaxes once running form
+                if full_run == rhythm + 2:
                     self.warn(
                         "deload_rhythm", week.start, f"{full_run} full weeks without a deload"
                     )
@@ -360,13 +366,17 @@ class Review:
     def _taper_long_runs(
         self, event: RaceEvent, taper: date, long_peak: float, typical: float
     ) -> None:
-        """A taper's long runs (its runs longer than a typical easy run) shrink: at most 65 %
-        of the peak long run from day -14 to -8, 40 % in the last 7 days."""
+        """A taper's long runs (on the long-run day, or longer than a typical easy run)
+        shrink: at most 65 % of the peak long run from day -14 to -8, 40 % in the last 7."""
+        long_weekday = self.ctx.intake.availability.long_run_day.number
         for s in self.cal.runs_between(taper, event.first - timedelta(days=1)):
             to_race = (event.first - s.date).days
             for within, share in TAPER_LONG:
                 if to_race <= within:
-                    if self.cal.km(s.distance or 0) > max(typical, share * long_peak) + EPS:
+                    limit = share * long_peak
+                    if s.date.weekday() != long_weekday:
+                        limit = max(limit, typical)
+                    if self.cal.km(s.distance or 0) > limit + EPS:
                         self.hard(
                             "taper_long_runs",
                             _monday(s.date),
@@ -571,7 +581,7 @@ class Review:
         weeks = [w for w in cal.pure_weeks(start, taper) if not w.deload]
         if weeks:
             top = max(cal.volume(w.start) for w in weeks)
-            if top > cal.current_km * 1.1:
+            if top > max(cal.current_km, cal.volume(weeks[0].start)) * CLIMB:
                 first = next(w for w in weeks if cal.volume(w.start) >= 0.95 * top - EPS)
                 if (taper - first.start).days > 7 * 7:
                     self.warn(
@@ -582,7 +592,10 @@ class Review:
                     )
         runs = cal.runs_between(start, taper - timedelta(days=1))
         longest = max((cal.km(s.distance or 0) for s in runs), default=0.0)
-        repeats = [s for s in runs if cal.km(s.distance or 0) >= 0.97 * longest - EPS]
+        late = max(start, taper - timedelta(weeks=LATE_WEEKS))  # the build's last weeks
+        repeats = [
+            s for s in runs if s.date >= late and cal.km(s.distance or 0) >= 0.99 * longest - EPS
+        ]
         if longest and len(repeats) > 3 and longest > cal.longest_km * 1.05:
             self.warn(
                 "longest_run_repeated",

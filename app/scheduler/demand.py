@@ -49,17 +49,30 @@ class Need:
     ramp_weeks: int
     peak_weeks: int
     long_minutes: int
+    start_week: date  # the plan's first week: the base climbs from today's volume
+    current_km: float
+    current_long_km: float
 
     def weeks_before(self, week: date) -> int:
         """Weeks from `week` to the last build week (0 = that week; negative after it)."""
         return (self.last_build_week - week).days // 7
+
+    def _base_share(self, week: date) -> float:
+        """How far through the base `week` is (1 at the build's start): the base climbs
+        gradually from today's volume rather than jumping to its level and holding it."""
+        base_weeks = self.weeks_before(self.start_week) - self.ramp_weeks
+        if base_weeks <= 0:
+            return 1.0
+        done = (self.weeks_before(self.start_week) - self.weeks_before(week)) / base_weeks
+        return min(1.0, max(0.0, done))
 
     def volume(self, week: date) -> float:
         k = self.weeks_before(week)
         if k < self.peak_weeks:
             return self.volume_peak
         if k >= self.ramp_weeks:
-            return self.volume_base
+            start = min(self.current_km, self.volume_base)
+            return start + (self.volume_base - start) * self._base_share(week)
         span = max(1, self.ramp_weeks - self.peak_weeks)
         done = (self.ramp_weeks - k) / span
         return self.volume_base + (self.volume_peak - self.volume_base) * min(1.0, done)
@@ -67,7 +80,8 @@ class Need:
     def long_run(self, week: date) -> float:
         k = self.weeks_before(week)
         if k >= self.ramp_weeks:
-            return self.long_base
+            start = min(self.current_long_km, self.long_base)
+            return start + (self.long_base - start) * self._base_share(week)
         done = (self.ramp_weeks - k) / self.ramp_weeks
         return self.long_base + (self.long_peak - self.long_base) * done
 
@@ -127,6 +141,9 @@ class Demand:
             ramp_weeks=max(goal.build_weeks, i.peak_weeks + 1),
             peak_weeks=i.peak_weeks,
             long_minutes=profile.long_run_minutes,
+            start_week=monday_of(i.season.start),
+            current_km=i.current_km,
+            current_long_km=i.longest_km,
         )
 
     def ahead(self, week: date) -> list[Need]:
@@ -178,12 +195,13 @@ class Demand:
         return next((n for n in self.needs if n.event.index == event.index), None)
 
     def back_to_back_event(self, week: date) -> Event | None:
-        """A relay or ultra A race whose back-to-back weeks include `week`: the 2-3 weeks
-        before its last build week (never in the last 14 days before the race)."""
+        """A relay or ultra A race whose back-to-back weeks include `week`: the 2nd to 4th
+        weeks before its last build week. The week just before keeps a long run, so the peak
+        long run can still grow from it (never in the last 14 days before the race)."""
         for need in self.needs:
             event = need.event
-            if not event.back_to_back or event.klass == RaceClass.short:
+            if not event.back_to_back or (event.klass == RaceClass.short and not event.two_days):
                 continue
-            if 1 <= need.weeks_before(week) <= 3:
+            if 2 <= need.weeks_before(week) <= 4:
                 return event
         return None

@@ -50,8 +50,16 @@ TAPER_FACTORS: dict[int, tuple[float, ...]] = {
     3: (0.80, 0.65, 0.45),
 }
 TAPER_LONG_RUN = ((7, 0.40), (14, 0.65))
+# After a race, each week's share of the peak week (under the review's bounds of 50 % then
+# 75 % after a marathon or ultra); the rebuild starts from the last of them.
+RECOVERY_FACTORS = {
+    "short": (0.8,),
+    "half": (0.75,),
+    "marathon": (0.4, 0.55),
+    "ultra": (0.4, 0.55),
+}
 TAPER_RUN_MAX = {
-    1: 0.7,
+    1: 0.8,
     2: 0.85,
     3: 0.95,
 }  # a taper run against the build's, by week  # days before the race → share of the peak long run
@@ -140,6 +148,11 @@ POLICY = {
         "plan.walk_run",
         "Running returns through walk-run intervals, advancing only while pain stays under 3/10 "
         "and does not carry into the next day.",
+    ),
+    "run_days": Reason(
+        "plan.run_days",
+        "Easy runs stay under 90 minutes and the long run a modest share of the week, so your "
+        "run days hold at most this much; another run day would hold more.",
     ),
     "walk_breaks": Reason(
         "plan.walk_breaks",
@@ -248,6 +261,7 @@ class LoadPlanner:
         self._volume_target = 0.0
         self._long_wanted = 0.0
         self._long_held = False
+        self.held_by_runs = 0.0  # the most a week could hold, when below today's volume
         self.pending_regress = sorted(inputs.regressions)
         self.deloads = self._deload_weeks()
 
@@ -320,6 +334,11 @@ class LoadPlanner:
                     while p >= 2:
                         positions.append(p)
                         p -= self._deload_every(segment[p - 1])
+                    first = min(positions, default=len(segment))
+                    every = self._deload_every(segment[0])
+                    if first > every and first - every + 1 >= 2:
+                        # a shorter first cycle rather than too long a run without a deload
+                        positions.append(first - every + 1)
                 else:
                     p = self._deload_every(segment[0]) - 1
                     while p < len(segment):
@@ -360,15 +379,14 @@ class LoadPlanner:
         return plan
 
     def _kind(self, week: date, roles: dict[date, DayRole]) -> str:
+        """What most of the week is: a race week, a taper or recovery week, or its block."""
         values = list(roles.values())
         if any(r.race is not None and r.race.priority != Priority.C for r in values):
             return "race"
-        if any(r.taper is not None for r in values):
+        if 2 * sum(r.taper is not None for r in values) > len(values):
             return "taper"
-        if any(r.recovery is not None for r in values):
+        if 2 * sum(r.recovery is not None for r in values) > len(values):
             return "recovery"
-        if any(r.b_taper is not None for r in values):
-            return "race"
         return self.i.demand.kind(week)
 
     def _rule_cap(self, phases: set[str]) -> tuple[float, Reason | None]:
@@ -433,7 +451,11 @@ class LoadPlanner:
         full = len(days) == 7 and all(self._build_like(r) for r in roles.values())
         adjustment = i.adjustments.get(plan.start)
         ceiling = self._ceiling()
-        volume = min(i.demand.volume(plan.start), ceiling, rule_cap)
+        most = self._most(plan.start)
+        volume = min(i.demand.volume(plan.start), ceiling, rule_cap, most)
+        if most < min(ceiling, rule_cap) and most < i.current_km:
+            self.held_by_runs = max(self.held_by_runs, most)
+            plan.reasons.append(POLICY["run_days"])
         plan.reasons.append(POLICY[plan.kind] if plan.kind in POLICY else POLICY["build"])
         plan.reasons.append(POLICY["progression"])
         if adjustment is not None and adjustment.action != "progress":
@@ -446,7 +468,7 @@ class LoadPlanner:
             volume = min(volume, self.ref1 * (1 - i.settings.deload_cut))
             plan.reasons.append(POLICY["deload"])
         if full:
-            plan.cap_km = min(rule_cap, max(ceiling, volume))
+            plan.cap_km = min(rule_cap, max(ceiling, volume), most, self._week_most(plan.start))
         else:  # tapers, races and recoveries have their own bounds, cut from the peak week
             peak = max(self.block.peak_km, self.previous_block.peak_km, ceiling)
             plan.cap_km = min(rule_cap, peak)
@@ -489,7 +511,12 @@ class LoadPlanner:
             return {}
         share = share_limit(len(week_run_days), i.settings.long_run_share)
         easy_max = self._km_in(EASY_MINUTES_MAX, plan.start)
-        needed = 1 + math.ceil(max(0.0, volume * (1 - share)) / max(easy_max, MIN_RUN_KM))
+        long_guess = min(
+            volume * share,
+            SINGLE_RUN_LIMIT * self._history_max(plan.start),
+            i.demand.long_run(plan.start, volume),
+        )
+        needed = 1 + math.ceil(max(0.0, volume - long_guess) / max(easy_max, MIN_RUN_KM))
         count = min(len(week_run_days), max(i.runs_per_week, needed), int(volume // MIN_RUN_KM))
         count = max(1, count)
         share = share_limit(count, i.settings.long_run_share)
@@ -531,6 +558,10 @@ class LoadPlanner:
                 )
                 remaining -= long_km
         others = [d for d in chosen if d.weekday() not in runs]
+        # A week cut short (by the plan's start, a taper or a race) keeps each easy run the
+        # size it would have in a whole week, rather than packing the volume into fewer runs.
+        has_long = stand_in is not None or (long_day is not None and long_day in chosen)
+        slots = max(len(others), count - has_long)
         easy_cap = self._km_in(EASY_MINUTES_MAX, plan.start)
         if plan.deload:  # every run of a deload stays under its long-run step-back
             easy_cap = min(easy_cap, m.grid(self.long_ref * DELOAD_LONG_RUN))
@@ -539,19 +570,32 @@ class LoadPlanner:
             # The long run is behind what the race needs: it grows first, the easy runs stay
             # shorter (never below today's volume) so that it can stand out.
             floor = max(0.0, min(i.current_km, volume) - (volume - remaining)) / others_count
-            easy_cap = min(easy_cap, max(long_km / LONG_OVER_EASY, floor))
+            easy_cap = min(easy_cap, max(long_km / LONG_OVER_EASY, m.grid_up(floor)))
         for position, day in enumerate(others):
-            want = remaining / (len(others) - position)
+            want = remaining / (slots - position)
             km = m.grid(min(want, easy_cap, self._single_limit(day)))
             if km < MIN_RUN_KM:
                 continue
             runs[day.weekday()] = RunPlan(day, km, "easy", minutes=m.minutes(km))
             remaining -= km
         self._balance_long_run(plan, runs, full=len(build_days) == 7)
+        if len(build_days) == 7:
+            self._top_up(runs, volume, easy_cap)
         self._after_regress(runs)
         if stand_in is None and double_event is None and not plan.deload:
             self._intensity(plan, runs, roles)
         return runs
+
+    def _top_up(self, runs: dict[int, RunPlan], volume: float, easy_cap: float) -> None:
+        """Rounding each run down loses a little: the easy runs take it back, within limits."""
+        for run in sorted(runs.values(), key=lambda r: r.day):
+            short = volume - sum(r.km for r in runs.values())
+            if short < 0.05 or run.role != "easy":
+                continue
+            room = min(easy_cap, self._single_limit(run.day)) - run.km
+            if room > 0:
+                run.km = self.m.grid(run.km + min(room, short))
+                run.minutes = self.m.minutes(run.km)
 
     def _balance_long_run(self, plan: WeekPlan, runs: dict[int, RunPlan], *, full: bool) -> None:
         """The long run is the week's longest run, and a modest share of what the week really
@@ -571,9 +615,11 @@ class LoadPlanner:
         )
         if plan.deload:
             limit = min(limit, self.long_ref * DELOAD_LONG_RUN)
+        if self._race_next_to(long_run.day):  # never two hard days in a row
+            limit = min(limit, self._km_in(EASY_MINUTES_MAX, long_run.day))
         longest_easy = max(r.km for r in easy)
         room = max(0.0, self._volume_target - others - long_run.km)  # never past the week
-        km = max(long_run.km, min(longest_easy, limit, long_run.km + room))
+        km = max(long_run.km, min(limit, long_run.km + room))
         long_run.km = self.m.grid(min(km, limit))
         long_run.minutes = self.m.minutes(long_run.km)
         paired = any(r.role == "double" for r in runs.values())  # a back-to-back's first day
@@ -609,8 +655,35 @@ class LoadPlanner:
         wanted = week + timedelta(days=self.i.long_run_weekday)
         return wanted if wanted in run_dates else None
 
+    def _most(self, week: date) -> float:
+        """The most a week can hold on the runner's run days: easy runs under 90 minutes and a
+        long run within its share of the week and its time."""
+        runs = len(self.i.run_weekdays)
+        easy = self._km_in(EASY_MINUTES_MAX, week)
+        if runs <= 1:
+            return self._km_in(self.i.demand.long_minutes(week), week)
+        share = share_limit(runs, self.i.settings.long_run_share)
+        long_time = self._km_in(self.i.demand.long_minutes(week), week)
+        by_share = (runs - 1) * easy / (1 - share) if share < 1 else math.inf
+        return self.m.grid(min(by_share, long_time + (runs - 1) * easy))
+
+    def _week_most(self, week: date) -> float:
+        """What this week's run days can hold given the long run's own limit (110 % of the
+        longest run of the last 30 days) and easy runs under 90 minutes."""
+        runs = len(self.i.run_weekdays)
+        long_day = week + timedelta(days=self.i.long_run_weekday)
+        longest = self._history_max(long_day)
+        if runs < 2 or not longest:
+            return math.inf
+        easy = self._km_in(EASY_MINUTES_MAX, week)
+        return self.m.grid(
+            min(SINGLE_RUN_LIMIT * longest, longest + LONG_RUN_STEP_KM) + (runs - 1) * easy
+        )
+
     def _walk_breaks(self, day: date) -> bool:
         """Walk breaks (a rule's `walk_run` setting) apply during activation and strength."""
+        if self.i.current_km <= 0:  # from zero: the walk-run progression replaces them
+            return False
         return self.i.settings.walk_run and self.i.phase_plan.phase_on(day).name in (
             "activation",
             "strength",
@@ -712,53 +785,54 @@ class LoadPlanner:
         km = self.m.grid(min(allowed, goal.leg_km))
         self._add(RunPlan(day, km, "race_run", minutes=self.m.minutes(km), event=event))
 
+    def _pair_day(self, day: date, week: date) -> bool:
+        """A run day of this week, in the build, that can hold the other run of a pair."""
+        return (
+            day.weekday() in self.i.run_weekdays
+            and week <= day < week + timedelta(days=7)
+            and self.i.season.start <= day <= self.i.season.end
+            and self._build_like(self._role(day))
+        )
+
     @staticmethod
     def _doubles_fit(event: Event, long_km: float) -> bool:
-        """Relay practice replaces the long run only when its runs (each no longer than the
+        """Relay practice replaces the long run only when its two runs (each no longer than the
         longest leg) hold most of it; legs far shorter than the long run need no practice."""
-        if event.klass.value == "ultra" and not any(g.legs > 1 for g in event.goals):
+        if event.two_days:
             return True
-        pieces = 3 if event.klass.value == "marathon" else 2
-        return pieces * event.leg_km >= 0.8 * long_km and long_km / pieces >= MIN_RUN_KM
+        return 2 * event.leg_km >= 0.8 * long_km and long_km / 2 >= MIN_RUN_KM
 
     def _doubles(
         self, runs: dict[int, RunPlan], plan: WeekPlan, day: date, event: Event, long_km: float
     ) -> float:
-        """Back-to-back running (coaching.md §2): relay legs as two or three runs in 24 hours,
-        each no longer than the longest leg; an ultra's long run followed by a shorter one."""
+        """Back-to-back running (coaching.md §2): relay legs as two runs 8-12 hours apart on the
+        long run's day, each no longer than the longest leg; an ultra's long run followed by a
+        shorter one the next day."""
         m = self.m
         plan.reasons.append(POLICY["back_to_back"])
-        next_day = day + timedelta(days=1)
-        next_ok = (
-            next_day.weekday() in self.i.run_weekdays
-            and next_day <= self.i.season.end
-            and self._build_like(self._role(next_day))
-        )
-        if event.klass.value == "ultra" and not any(g.legs > 1 for g in event.goals):
+        if event.two_days:
             runs[day.weekday()] = RunPlan(day, long_km, "long", minutes=m.minutes(long_km))
-            if not next_ok:
+            next_day, day_before = day + timedelta(days=1), day - timedelta(days=1)
+            if self._pair_day(next_day, plan.start):  # the long run, then a shorter one
+                other, order = next_day, 1
+            elif self._pair_day(day_before, plan.start):  # a shorter run, then the long run
+                other, order = day_before, 0
+            else:
                 return long_km
-            day_two = m.grid(min(long_km * 0.6, self._single_limit(next_day) or long_km))
-            runs[next_day.weekday()] = RunPlan(
-                next_day, day_two, "double", m.minutes(day_two), event=event, order=1, of=2
+            km = m.grid(min(long_km * 0.6, self._single_limit(other) or long_km))
+            runs[other.weekday()] = RunPlan(
+                other, km, "double", m.minutes(km), event=event, order=order, of=2
             )
-            return long_km + day_two
-        pieces = 3 if next_ok and event.klass.value == "marathon" else 2
-        each = m.grid(min(long_km / pieces, event.leg_km, self._single_limit(day) or 0))
+            return long_km + km
+        each = m.grid(min(long_km / 2, event.leg_km, self._single_limit(day) or 0))
         if each < MIN_RUN_KM:  # too short to practise: the long run stays
             runs[day.weekday()] = RunPlan(day, long_km, "long", minutes=m.minutes(long_km))
             return long_km
-        first = RunPlan(day, each, "double", m.minutes(each), event=event, order=0, of=pieces)
-        second = RunPlan(day, each, "double", m.minutes(each), event=event, order=1, of=pieces)
-        runs[day.weekday()] = first
-        self._extra_runs.append(second)
-        total = 2 * each
-        if pieces == 3:
-            runs[next_day.weekday()] = RunPlan(
-                next_day, each, "double", m.minutes(each), event=event, order=2, of=pieces
-            )
-            total += each
-        return total
+        runs[day.weekday()] = RunPlan(day, each, "double", m.minutes(each), event=event, of=2)
+        self._extra_runs.append(
+            RunPlan(day, each, "double", m.minutes(each), event=event, order=1, of=2)
+        )
+        return 2 * each
 
     # -- intensity --------------------------------------------------------------------------------
     def _quality_for(self, week: date) -> QualityContext | None:
@@ -826,28 +900,34 @@ class LoadPlanner:
             and (self.intensity_weeks > STRIDE_WEEKS)
         ):
             long_run = next((r for r in runs.values() if r.role == "long"), None)
+            day_run = self._quality_day(easy, runs)
             workout = weekly_workout(
-                context, self.block.quality_count, long_run.km if long_run else 0.0
+                context,
+                self.block.quality_count,
+                day_run.minutes if day_run is not None else 0,
+                long_run.minutes if long_run is not None else 0,
             )
-            if workout.kind == "long_finish":
+            if workout is not None and workout.kind == "long_finish":
                 if long_run is not None and not self._recently_raced(long_run.day):
                     long_run.workout = workout
                     quality_run = long_run
                     self.block.quality_count += 1
-            else:
-                quality_run = self._quality_day(easy, runs)
-                if quality_run is not None:
-                    quality_run.role = "quality"
-                    quality_run.workout = workout
-                    quality_run.minutes = self.m.minutes(quality_run.km, quality=True)
-                    self.block.quality_count += 1
+            elif workout is not None and day_run is not None:
+                quality_run = day_run
+                quality_run.role = "quality"
+                quality_run.workout = workout
+                quality_run.minutes = self.m.minutes(quality_run.km, quality=True)
+                self.block.quality_count += 1
         stride_runs = [
             r
             for r in easy
             if r is not quality_run
             and (quality_run is None or abs((r.day - quality_run.day).days) > 1)
         ]
-        for run in stride_runs[: i.settings.strides_per_week]:
+        strides = i.settings.strides_per_week
+        if quality_run is not None and len(runs) <= 3:
+            strides = min(strides, 1)  # few runs: most of them stay easy
+        for run in stride_runs[:strides]:
             run.workout = stride_workout()
 
     def _quality_day(self, easy: list[RunPlan], runs: dict[int, RunPlan]) -> RunPlan | None:
@@ -892,8 +972,11 @@ class LoadPlanner:
             factor = min(factor, self._taper_scale(event, k, block, pattern))
             peak_long = block.long_km or base_km
             for within, share in TAPER_LONG_RUN:
-                if k <= within:  # long runs (those longer than a typical easy run) shrink
-                    limits.append(max(typical, peak_long * share))
+                if k <= within:  # long runs: at most 65 % (40 % in the last week) of the peak
+                    long_day = weekday == self.i.long_run_weekday
+                    limits.append(
+                        peak_long * share if long_day else max(typical, peak_long * share)
+                    )
                     break
             if k <= 6:
                 limits.append(typical)
@@ -920,12 +1003,12 @@ class LoadPlanner:
             limits.append(typical)
         if role.recovery is not None:
             event, since = role.recovery, role.since
-            if since <= event.profile.rest_days_after:
+            if since <= event.rest_days_after:
                 return None
-            bounds = event.profile.recovery_limits
+            steps = RECOVERY_FACTORS[event.klass.value]
             window = (since - 1) // 7
-            if window < len(bounds):
-                factor = min(factor, bounds[window])
+            if window < len(steps):
+                factor = min(factor, steps[window])
             if window == 0 or event.klass.value in ("short", "half"):
                 limits.append(typical * factor)  # short, easy runs
             else:  # the first long run after a race: at most 60 % of the peak long run
@@ -1019,17 +1102,24 @@ class LoadPlanner:
                 continue
             run = runs[0]
             event, k = role.taper, role.to_race
-            if 8 <= k <= 13 and not self._taper_has(event, "taper_pace"):
-                run.workout = taper_workout(self.i.quality.get(event.index, context))
+            workout = taper_workout(self.i.quality.get(event.index, context), run.minutes)
+            if 8 <= k <= 13 and workout is not None and not self._taper_has(event, "taper_pace"):
+                run.workout = workout
                 run.role = "quality"
                 run.minutes = self.m.minutes(run.km, quality=True)
             elif 4 <= k <= 6 and not self._taper_has(event, "strides", within=6):
                 run.workout = stride_workout()
+            elif k >= 14 and not self._taper_has(event, "strides", within=k, since=k - 6):
+                run.workout = stride_workout()  # the first taper week keeps its strides
 
-    def _taper_has(self, event: Event, kind: str, within: int = 30) -> bool:
+    def _taper_has(self, event: Event, kind: str, within: int = 30, since: int = 0) -> bool:
+        """A run with this kind of workout from `within` to `since` days before the race
+        (`since` not included)."""
         for day, runs in self.runs_by_day.items():
             to_race = (event.first - day).days
-            if 0 < to_race <= within and any(r.workout and r.workout.kind == kind for r in runs):
+            if since < to_race <= within and any(
+                r.workout and r.workout.kind == kind for r in runs
+            ):
                 return True
         return False
 
@@ -1103,11 +1193,19 @@ class LoadPlanner:
         elif recovering and logged > 0:  # after a race, growth starts from the recovery week
             self.ref2 = self.ref1 = logged
             self.since_reset = 0
-        if any(r.race is not None and r.race.priority != Priority.C for r in roles.values()):
+        raced = [
+            r.race for r in roles.values() if r.race is not None and r.race.priority != Priority.C
+        ]
+        if raced:
+            peak = self.block.peak_km if self.block.pattern else self.previous_block.peak_km
             if self.block.pattern:
                 self.previous_block = self.block
             self.block = Block()
             self.since_reset = 0
+            done = [e for e in raced if e.index not in self.shortened]
+            if done and peak:  # rebuild from the recovery, not from the peak
+                level = peak * min(RECOVERY_FACTORS[e.klass.value][-1] for e in done)
+                self.ref1, self.ref2 = min(self.ref1, level), min(self.ref2, level)
 
     def _keep_rest_day(self, days: list[date], roles: dict[date, DayRole]) -> None:
         """A week whose runs and races fill all seven days loses its shortest easy run."""

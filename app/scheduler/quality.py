@@ -68,26 +68,52 @@ REASONS = {
     ),
 }
 
-_THRESHOLD = (
-    "3 × 6 min",
-    "3 × 8 min",
-    "4 × 8 min",
-    "3 × 10 min",
-    "2 × 15 min",
-    "20 min continuous",
+# Each step: what to do, and its minutes of work and recovery (a 15-minute warm-up and a
+# 10-minute cool-down come on top).
+Step = tuple[str, int]
+_THRESHOLD: tuple[Step, ...] = (
+    ("3 × 6 min", 22),
+    ("3 × 8 min", 28),
+    ("4 × 8 min", 38),
+    ("3 × 10 min", 34),
+    ("2 × 15 min", 32),
+    ("20 min continuous", 20),
 )
-_INTERVALS = ("6 × 2 min", "5 × 3 min", "6 × 3 min", "5 × 4 min", "4 × 5 min")
-_HILLS = ("6 × 45 s", "8 × 45 s", "8 × 60 s", "10 × 60 s", "6 × 90 s")
-_DOWNHILL = ("4 × 60 s", "5 × 60 s", "6 × 60 s", "6 × 90 s")
-_RACE_PACE_KM = (3, 5, 6, 8, 10)
+_INTERVALS: tuple[Step, ...] = (
+    ("6 × 2 min", 22),
+    ("5 × 3 min", 23),
+    ("6 × 3 min", 28),
+    ("5 × 4 min", 28),
+    ("4 × 5 min", 26),
+)
+_HILLS: tuple[Step, ...] = (
+    ("6 × 45 s", 14),
+    ("8 × 45 s", 18),
+    ("8 × 60 s", 22),
+    ("10 × 60 s", 27),
+    ("6 × 90 s", 24),
+)
+_DOWNHILL: tuple[Step, ...] = (("4 × 60 s", 12), ("5 × 60 s", 15), ("6 × 60 s", 18))
+_RACE_PACE_MINUTES = (15, 20, 25, 30, 40)
+WARM_UP_AND_DOWN = 25
+_TAPER: dict[RaceClass, Step] = {
+    RaceClass.short: ("4 × 3 min at race pace with 2 min easy between", 18),
+    RaceClass.half: ("3 × 6 min at race pace with 2 min easy between", 22),
+    RaceClass.marathon: ("2 × 10 min at race pace with 3 min easy between", 23),
+    RaceClass.ultra: ("3 × 5 min at a strong, steady effort with 3 min easy between", 21),
+}
 
 
 def strides(count: int = 6) -> str:
     return f"finish with {count} × 20 s strides (quick and relaxed, not a sprint), walk back"
 
 
-def _pick(steps: tuple[str, ...], n: int) -> str:
-    return steps[min(n, len(steps) - 1)]
+def _fit(steps: tuple[Step, ...], n: int, minutes: int) -> str | None:
+    """The n-th step, or the largest earlier one that fits in the run's minutes."""
+    for text, work in reversed(steps[: min(n, len(steps) - 1) + 1]):
+        if work + WARM_UP_AND_DOWN <= minutes:
+            return text
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,63 +128,70 @@ class QualityContext:
     downhill_allowed: bool  # not with a patellofemoral or IT-band module
 
 
-def weekly_workout(ctx: QualityContext, n: int, long_run_km: float) -> Workout:
-    """The n-th quality session of a build (0-based)."""
+def weekly_workout(ctx: QualityContext, n: int, minutes: int, long_minutes: int) -> Workout | None:
+    """The n-th quality session of a build (0-based), fitted to a run of `minutes` (or, for a
+    race-pace finish, to the week's long run of `long_minutes`); None if nothing fits."""
     step = n // 2
     if ctx.hilly and ctx.hills_allowed and (n % 2 == 0 or ctx.klass == RaceClass.ultra):
-        return Workout(
-            "hills",
-            "Hills",
-            f"after 15 min easy, {_pick(_HILLS, step)} uphill at a strong effort, jog back down "
-            "between; then easy to finish",
-            True,
-            REASONS["hills"],
-        )
+        work = _fit(_HILLS, step, minutes)
+        if work is not None:
+            return Workout(
+                "hills",
+                "Hills",
+                f"after 15 min easy, {work} uphill at a strong effort, jog back down between; "
+                "then easy to finish",
+                True,
+                REASONS["hills"],
+            )
     if ctx.downhill and ctx.downhill_allowed and n % 2 == 1:
-        return Workout(
-            "downhill",
-            "Downhill repeats",
-            f"after 15 min easy, {_pick(_DOWNHILL, step)} on a gentle downhill with short, quick "
-            "steps, walk back up between",
-            True,
-            REASONS["downhill"],
-        )
-    if ctx.klass == RaceClass.short and n % 2 == 0:
-        return Workout(
-            "intervals",
-            "Intervals",
-            f"after 15 min easy, {_pick(_INTERVALS, step)} at 5k-10k effort with 2 min easy "
-            "jogging between; then easy to finish",
-            True,
-            REASONS["intervals"],
-        )
-    if ctx.klass in (RaceClass.half, RaceClass.marathon) and n % 2 == 1 and long_run_km >= 12:
-        segment = min(_RACE_PACE_KM[min(step, len(_RACE_PACE_KM) - 1)], int(long_run_km / 3))
+        work = _fit(_DOWNHILL, step, minutes)
+        if work is not None:
+            return Workout(
+                "downhill",
+                "Downhill repeats",
+                f"after 15 min easy, {work} on a gentle downhill with short, quick steps, walk "
+                "back up between",
+                True,
+                REASONS["downhill"],
+            )
+    if ctx.klass in (RaceClass.half, RaceClass.marathon) and n % 2 == 1 and long_minutes >= 75:
+        segment = min(_RACE_PACE_MINUTES[min(step, len(_RACE_PACE_MINUTES) - 1)], long_minutes // 3)
         return Workout(
             "long_finish",
             "Long run with a race-pace finish",
-            f"run the last {segment} km at the pace you plan for {ctx.race_name}",
+            f"run the last {segment} minutes at the pace you plan for {ctx.race_name}",
             True,
             REASONS["race_pace"],
         )
+    if ctx.klass == RaceClass.short and n % 2 == 0:
+        work = _fit(_INTERVALS, step, minutes)
+        if work is not None:
+            return Workout(
+                "intervals",
+                "Intervals",
+                f"after 15 min easy, {work} at 5k-10k effort with 2 min easy jogging between; "
+                "then easy to finish",
+                True,
+                REASONS["intervals"],
+            )
+    work = _fit(_THRESHOLD, step, minutes)
+    if work is None:
+        return None
     return Workout(
         "threshold",
         "Threshold",
-        f"after 15 min easy, {_pick(_THRESHOLD, step)} at a comfortably hard effort (you could "
-        "say a few words, not hold a chat) with 2 min easy between; then easy to finish",
+        f"after 15 min easy, {work} at a comfortably hard effort (you could say a few words, "
+        "not hold a chat) with 2 min easy between; then easy to finish",
         True,
         REASONS["threshold"],
     )
 
 
-def taper_workout(ctx: QualityContext) -> Workout:
-    """Short race-pace segments early in the taper."""
-    detail = {
-        RaceClass.short: "4 × 1 km at race pace with 2 min easy between",
-        RaceClass.half: "3 × 2 km at race pace with 2 min easy between",
-        RaceClass.marathon: "2 × 3 km at race pace with 3 min easy between",
-        RaceClass.ultra: "3 × 5 min at a strong, steady effort with 3 min easy between",
-    }[ctx.klass]
+def taper_workout(ctx: QualityContext, minutes: int) -> Workout | None:
+    """Short race-pace segments early in the taper, if the run has room for them."""
+    detail, work = _TAPER[ctx.klass]
+    if work + WARM_UP_AND_DOWN > minutes:
+        return None
     return Workout(
         "taper_pace",
         "Race-pace segments",

@@ -20,6 +20,7 @@ NO_GOAL_HORIZON_WEEKS = 16
 CLUSTER_GAP_DAYS = 1  # races on consecutive days count as one event (coaching.md §1)
 # No race (nor quality) before this day after a race of each class (coaching.md §5).
 NO_RACE_DAYS = {RaceClass.short: 3, RaceClass.half: 7, RaceClass.marathon: 21, RaceClass.ultra: 28}
+LONG_RACE_KM = 35.0  # races this long in all (back-to-back halves too) get marathon rest
 B_NO_LONG_RUN_DAYS = 6  # before a B race: no long run (the race is the week's long run)
 _PRIORITY_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
 
@@ -67,11 +68,28 @@ class Event:
 
     @property
     def back_to_back(self) -> bool:
-        return any(g.back_to_back for g in self.goals)
+        """Practice running on tired legs: relays, ultras, and races on consecutive days."""
+        return len(self.goals) > 1 or any(g.back_to_back for g in self.goals)
+
+    @property
+    def two_days(self) -> bool:
+        """Practised as a long run and a shorter run the next day (not as relay legs)."""
+        return len(self.goals) > 1 or (
+            self.klass.value == "ultra" and not any(g.legs > 1 for g in self.goals)
+        )
 
     @property
     def recovery_days(self) -> int:
-        return max(g.recovery_days for g in self.goals if g.priority == self.priority)
+        return max(g.recovery_days for g in self.goals)
+
+    @property
+    def rest_days_after(self) -> int:
+        """Rest or walk days right after: the class's, three after 35 km or more raced."""
+        return max(self.profile.rest_days_after, 3 if self.race_km >= LONG_RACE_KM else 0)
+
+    @property
+    def taper_days(self) -> int:
+        return max(g.taper_days for g in self.goals if g.klass == self.klass)
 
     @property
     def names(self) -> str:
@@ -180,7 +198,7 @@ def _peak_long_day(
 ) -> date | None:
     """The day of the last peak long run before an A race: on a run day in the class's window
     (coaching.md §3), the long-run weekday preferred, nearest the goal's taper length."""
-    profile, target = event.profile, event.main.taper_days
+    profile, target = event.profile, event.taper_days
     low, high = profile.last_long_run
     low, high = min(low, target), max(high, target)
     window = [event.first - timedelta(days=k) for k in range(low, high + 1)]

@@ -150,7 +150,7 @@ def _run_title(run: RunPlan, distance: str, season: Season) -> str:
             return f"Walk-run · {repeats} × ({run_min:g} min run / {walk_min:g} min walk)"
         return f"Run · {run_min:g} min continuous"
     if run.role == "shake_out":
-        return f"Shake-out · {run.minutes} min + 4 strides"
+        return f"Shake-out · {run.minutes} min" + (" + 4 strides" if workout else "")
     if run.role == "race_run" and run.event is not None:
         if run.intervals:
             return f"{run.event.names} · a walk-run session, not raced"
@@ -158,9 +158,10 @@ def _run_title(run: RunPlan, distance: str, season: Season) -> str:
             return f"{run.event.names} · easy {distance}, not raced"
         return f"{run.event.names} · run {distance} of it as a training run"
     if run.role == "double":
-        if run.event is not None and run.event.klass.value == "ultra" and run.order == 1:
+        if run.event is not None and run.event.two_days:
             return f"Back-to-back run · {distance}"
-        return f"Relay practice run {run.order + 1} of {run.of} · {distance}"
+        when = ("morning", "evening, 8-12 h later")[min(run.order, 1)]
+        return f"Relay practice run {run.order + 1} of {run.of} ({when}) · {distance}"
     if workout is not None and workout.kind not in ("strides",):
         return f"{workout.title} · {distance}"
     label = {"long": "Long run", "recovery": "Recovery run"}.get(run.role, "Easy run")
@@ -193,6 +194,7 @@ class SessionBuilder:
             if run.role in ("long", "double", "race_run")
         } | set(self.goal_days)
         self.taper_strength: set[date] = set()  # weeks (Mondays) with their taper session
+        self.lifted = False  # a strength session has been scheduled
         self.busy: dict[date, set[date]] = defaultdict(set)  # week → days with a session
         for day in [*self.runs_by_day, *self.goal_days]:
             self.busy[monday_of(day)].add(day)
@@ -316,6 +318,8 @@ class SessionBuilder:
             return None  # every week keeps its rest day
         role = season.role(day)
         if role.taper is not None or role.b_taper is not None:
+            if not self.lifted:
+                return None  # nothing new in a taper: a first loaded session waits for later
             if week in self.taper_strength:
                 return None
             self.taper_strength.add(week)
@@ -323,6 +327,7 @@ class SessionBuilder:
         if week_plan is not None and week_plan.deload:
             light = True
         self.busy[week].add(day)
+        self.lifted = True
         return light
 
     def _strength(self, day: date, phase: str, index: int, light: bool) -> dict[str, Any]:
@@ -380,8 +385,11 @@ class SessionBuilder:
             notes = [f"{run.workout.title}: {run.workout.detail}.", *notes]
             reasons.append(run.workout.reason)
         if run.role == "double" and run.event is not None:
-            if run.event.klass.value == "ultra" and run.order == 1:
-                notes = ["The second day of a back-to-back weekend: easy, on tired legs.", *notes]
+            if run.event.two_days:
+                notes = [
+                    "Half of a back-to-back pair with the long run: easy, on tired legs.",
+                    *notes,
+                ]
             else:
                 notes = [
                     "Run again 8-12 hours after the last run, each no longer than your longest "

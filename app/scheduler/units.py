@@ -48,6 +48,13 @@ class Measure:
         unit = self.km_per_unit
         return math.floor(km / unit * 10 + 1e-6) / 10 * unit
 
+    def grid_up(self, km: float) -> float:
+        """`km` rounded up to the nearest 0.1 of the athlete's unit (still in km)."""
+        if km <= 0:
+            return 0.0
+        unit = self.km_per_unit
+        return math.ceil(km / unit * 10 - 1e-6) / 10 * unit
+
     def out(self, km: float) -> float:
         """A distance in the athlete's units, as shown (one decimal)."""
         return round(km / self.km_per_unit, 1)

@@ -63,6 +63,7 @@ TENDINOPATHIES = frozenset(
 )
 NO_DOWNHILL = frozenset({Condition.patellofemoral_pain, Condition.it_band_syndrome})
 MAX_EASY_PACE = 13.5  # min/km, after any slowing for knee pain
+WALK_RUN_END_MINUTES = 30
 
 
 def _decisions_out(evaluation: Evaluation) -> list[dict[str, Any]]:
@@ -199,7 +200,7 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
         document["review"] = [f.as_dict() for f in findings]
         document["warnings"] = [
             *document.get("warnings", []),
-            *({"code": f.rule, "message": f.text()} for f in findings),
+            *({"code": f"review.{f.rule}", "message": f.text()} for f in findings),
         ]
     return Plan.model_validate(document)
 
@@ -227,10 +228,9 @@ def review_or_raise(
     findings = review_plan(plan, _review_context(intake, ruleset, decisions, check_ins))
     raise_if_refused(findings)
     document = plan.model_dump()
-    rules = {f.rule for f in plan.review}
     document["warnings"] = [
-        *(w for w in document["warnings"] if w["code"] not in rules),
-        *({"code": f.rule, "message": f.text()} for f in findings),
+        *(w for w in document["warnings"] if not w["code"].startswith("review.")),
+        *({"code": f"review.{f.rule}", "message": f.text()} for f in findings),
     ]
     document["review"] = [f.as_dict() for f in findings]
     return Plan.model_validate(document)
@@ -353,11 +353,13 @@ def _schedule(
     phase_plan, evidence = _gates(start, season.end, tapers, settings, decisions, check_ins)
     if phase_plan.end > season.end:  # the phases' minimum lengths run past the last race
         season = build_season(start, goals, run_weekdays, long_day, min_end=phase_plan.end)
+    # A runner starting from zero is, after the walk-run progression, at three 30-minute runs.
+    after_walk_run = measure.km_in(WALK_RUN_END_MINUTES) if current_km <= 0 else 0.0
     demand = Demand(
         DemandInputs(
             season=season,
-            current_km=current_km,
-            longest_km=to_km(intake.running.longest_run, units),
+            current_km=max(current_km, 3 * after_walk_run),
+            longest_km=max(to_km(intake.running.longest_run, units), after_walk_run),
             runs_per_week=max(base_runs, 1),
             most_runs=len(run_weekdays),
             long_run_share=settings.long_run_share,

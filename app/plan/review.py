@@ -32,7 +32,7 @@ from app.scheduler.units import MAX_PACE, MIN_PACE
 EPS = 1e-6
 GROWTH, TWO_WEEK_GROWTH, SINGLE_RUN = 0.10, 0.30, 1.10
 TAPER_UPPER = {1: (0.60,), 2: (0.75, 0.50), 3: (0.85, 0.70, 0.50)}
-TAPER_LOWER = {1: (0.30,), 2: (0.45, 0.25), 3: (0.55, 0.40, 0.25)}
+TAPER_LOWER = {1: (0.25,), 2: (0.40, 0.25), 3: (0.55, 0.40, 0.25)}  # race week last
 TAPER_LONG = ((7, 0.40), (14, 0.65))
 DELOAD_LONG_RUN = 0.80
 SHARE_HARD = 0.50
@@ -45,6 +45,7 @@ STRENGTH_A_RACE_DAYS = 4
 TENDINOPATHIES = {Condition.achilles_tendinopathy, Condition.proximal_hamstring_tendinopathy}
 RETURN_RHYTHM_LATER = 3
 CLIMB = 1.15  # a peak "climbed to" is at least 15 % above where the block began
+HELD_WEEKS = 8  # the peak block (3-5 weeks), its deload and a little more
 LATE_WEEKS = 8  # the longest run comes at most 3 times in the build's last 8 weeks
 PHASE_ORDER = {"activation": 0, "strength": 1, "running_form": 2, "taper": 2}
 
@@ -583,7 +584,7 @@ class Review:
             top = max(cal.volume(w.start) for w in weeks)
             if top > max(cal.current_km, cal.volume(weeks[0].start)) * CLIMB:
                 first = next(w for w in weeks if cal.volume(w.start) >= 0.95 * top - EPS)
-                if (taper - first.start).days > 7 * 7:
+                if (taper - first.start).days > 7 * HELD_WEEKS:
                     self.warn(
                         "peak_held_early",
                         first.start,

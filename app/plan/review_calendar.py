@@ -249,8 +249,7 @@ class Calendar:
         in_weeks = [s for w in weeks[-TYPICAL_WEEKS:] for s in self.runs_in(w.start)]
         easy = [self.km(s.distance or 0) for s in in_weeks if s.run_type in ("easy", "quality")]
         easy = easy or [self.km(s.distance or 0) for s in in_weeks]
-        all_full = [w for w in self.plan.weeks if w.start >= start and self.full_build(w)]
-        last_full = [w for w in all_full if w.start + timedelta(days=6) < end]
+        last_full = [w for w in weeks if w.start + timedelta(days=6) < end]  # not deloads
         return (
             max(self.volume(w.start) for w in weeks),
             max((self.km(s.distance or 0) for s in runs), default=0.0),

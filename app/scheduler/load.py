@@ -59,7 +59,7 @@ RECOVERY_FACTORS = {
     "ultra": (0.4, 0.55),
 }
 TAPER_RUN_MAX = {
-    1: 0.8,
+    1: 0.9,
     2: 0.85,
     3: 0.95,
 }  # a taper run against the build's, by week  # days before the race → share of the peak long run
@@ -73,13 +73,14 @@ FIRST_LONG_AFTER_RACE = 0.6  # of the peak long run (coaching.md §5)
 EASY_MINUTES_MAX = 85  # easy and quality runs stay under 90 minutes (a 90-minute run is hard)
 HARD_MINUTES = 90
 MIN_RUN_KM = 2.0
-SHAKE_OUT_MINUTES = 20
+SHAKE_OUT_MINUTES = {"short": 15, "half": 25, "marathon": 25, "ultra": 25}  # (15-30)
 SHAKE_OUT_MAX_KM = 4.8
 LONG_LABEL_FACTOR = 1.15  # a run is "long" when clearly longer than the week's easy runs
 HISTORY_DAYS = 30
 TYPICAL_WEEKS = 4  # a typical easy run of the build: from its last four full weeks
 RETURN_RHYTHM_LATER = 3  # deloads every second week relax to every third from running form on
 LONG_OVER_EASY = 1.25  # while the long run is behind, easy runs stay this much shorter
+PEAK_LONG_RUN = 0.92  # the last long run before a taper: at least this share of the longest
 
 POLICY = {
     "progression": Reason(
@@ -257,11 +258,14 @@ class LoadPlanner:
         self._pending_stand_in: RunPlan | None = None
         self._extra_runs: list[RunPlan] = []  # runs on a day that already has one (doubles)
         self._taper_scales: dict[tuple[int, int], float] = {}
-        self.last_full_km = 0.0  # the last full build week (deloads included)
+        self._window_used: dict[tuple[int, int], float] = {}  # taper week → km planned
+        self.last_full_km = 0.0  # the last full build week (not a deload)
         self._volume_target = 0.0
+        self._peak_days = set(inputs.season.peak_long_day.values())
         self._long_wanted = 0.0
         self._long_held = False
         self.held_by_runs = 0.0  # the most a week could hold, when below today's volume
+        self.full_run = 0  # full build weeks since the last deload
         self.pending_regress = sorted(inputs.regressions)
         self.deloads = self._deload_weeks()
 
@@ -452,7 +456,8 @@ class LoadPlanner:
         adjustment = i.adjustments.get(plan.start)
         ceiling = self._ceiling()
         most = self._most(plan.start)
-        volume = min(i.demand.volume(plan.start), ceiling, rule_cap, most)
+        # Never below the last full week (today's fitness) unless a cap or a verdict says so.
+        volume = min(max(i.demand.volume(plan.start), self.ref1), ceiling, rule_cap, most)
         if most < min(ceiling, rule_cap) and most < i.current_km:
             self.held_by_runs = max(self.held_by_runs, most)
             plan.reasons.append(POLICY["run_days"])
@@ -462,7 +467,14 @@ class LoadPlanner:
             step = 1 + i.settings.progression_limit if adjustment.action == "regress" else 1
             volume = min(volume, self.ref1 / step)
             plan.reasons.extend(adjustment.reasons)
-        if full and plan.start in self.deloads and self.since_reset >= 2:
+        step_back = self.long_ref * DELOAD_LONG_RUN >= MIN_RUN_KM  # room to shorten the runs
+        before_taper = any(
+            self.i.season.role(plan.start + timedelta(days=k)).taper is not None
+            for k in range(7, 14)
+        )
+        overdue = self.full_run > self._deload_every(plan.start) and not before_taper
+        planned = plan.start in self.deloads and self.since_reset >= 2
+        if full and (planned or overdue) and step_back:
             plan.deload = True
             plan.kind = "deload"
             volume = min(volume, self.ref1 * (1 - i.settings.deload_cut))
@@ -571,13 +583,26 @@ class LoadPlanner:
             # shorter (never below today's volume) so that it can stand out.
             floor = max(0.0, min(i.current_km, volume) - (volume - remaining)) / others_count
             easy_cap = min(easy_cap, max(long_km / LONG_OVER_EASY, m.grid_up(floor)))
-        for position, day in enumerate(others):
-            want = remaining / (slots - position)
-            km = m.grid(min(want, easy_cap, self._single_limit(day)))
-            if km < MIN_RUN_KM:
-                continue
-            runs[day.weekday()] = RunPlan(day, km, "easy", minutes=m.minutes(km))
-            remaining -= km
+        fixed = dict(runs.items())  # the long run (or what stands in for it)
+
+        def fill(days: list[date], slots: int) -> None:
+            left = remaining
+            for position, day in enumerate(days):
+                km = m.grid(min(left / (slots - position), easy_cap, self._single_limit(day)))
+                if km >= MIN_RUN_KM:
+                    runs[day.weekday()] = RunPlan(day, km, "easy", minutes=m.minutes(km))
+                    left -= km
+
+        fill(others, slots)
+        if len(build_days) == 7 and not plan.deload and runs:
+            spare = [d for d in run_dates if d.weekday() not in runs]
+            short = volume - sum(r.km for r in runs.values())
+            if spare and short > m.km_per_unit * 0.15:  # one more run holds the week's volume
+                day = max(spare, key=lambda d: min(abs((d - r.day).days) for r in runs.values()))
+                runs.clear()
+                runs.update(fixed)
+                more = sorted([*others, day])
+                fill(more, max(len(more), slots + 1))
         self._balance_long_run(plan, runs, full=len(build_days) == 7)
         if len(build_days) == 7:
             self._top_up(runs, volume, easy_cap)
@@ -723,6 +748,10 @@ class LoadPlanner:
             limits.append(self.long_ref * DELOAD_LONG_RUN)
         if self._race_next_to(day):  # never two hard days in a row
             limits.append(self._km_in(EASY_MINUTES_MAX, day))
+        if day in self._peak_days and self.block.long_km:
+            # The last long run before a taper is the block's longest, or close to it.
+            limits[0] = max(limits[0], PEAK_LONG_RUN * self.block.long_km)
+            limits[3] = max(limits[3], self.block.long_km * PEAK_LONG_RUN)
         if adjustment is not None and adjustment.action == "hold":
             limits.append(self.long_ref)
         km = m.grid(min(limits))
@@ -860,7 +889,10 @@ class LoadPlanner:
     def _race_next_to(self, day: date) -> bool:
         """A race the day before or after `day`."""
         near = {day - timedelta(days=1), day + timedelta(days=1)}
-        return any(self.i.season.role(d).race is not None for d in near)
+        return any(
+            self.i.season.role(d).race is not None or self.i.season.role(d).demoted is not None
+            for d in near
+        )
 
     def _race_within(self, day: date, days: int) -> bool:
         """An A or B race in the `days` days after `day` (the next day counted)."""
@@ -958,9 +990,10 @@ class LoadPlanner:
         block = self.block if self.block.pattern else self.previous_block
         pattern = block.pattern or self.level_pattern
         base = pattern.get(weekday)
+        shake_day = role.taper is not None and day == self._shake_out_day(role.taper)
         if base is not None:
             base_km = base.km
-        elif pattern:
+        elif pattern and not shake_day:
             return None  # the peak week had no run on this weekday
         else:
             base_km = self.ref1 / max(1, len(self.i.run_weekdays))
@@ -985,7 +1018,8 @@ class LoadPlanner:
                 if day != shake:
                     return None
                 budget = factor * (block.peak_km or base_km * len(self.i.run_weekdays))
-                km = m.grid(min(m.km_in(SHAKE_OUT_MINUTES), SHAKE_OUT_MAX_KM, budget, *limits))
+                minutes = SHAKE_OUT_MINUTES[event.klass.value]
+                km = m.grid(min(m.km_in(minutes), SHAKE_OUT_MAX_KM, budget, *limits))
                 if km < MIN_RUN_KM * 0.75:
                     return None
                 strides = self._intensity_allowed(monday_of(day), [day])
@@ -1014,16 +1048,65 @@ class LoadPlanner:
             else:  # the first long run after a race: at most 60 % of the peak long run
                 limits.append(max(typical, block.long_km * FIRST_LONG_AFTER_RACE))
             role_name = "recovery"
+        if self._race_next_to(day):  # never two hard days in a row
+            limits.append(self._km_in(EASY_MINUTES_MAX, day))
         if role.taper is not None and day < self.i.season.taper_start[role.taper.index] + (
             timedelta(days=7)
         ):
             factor = min(factor, self._first_taper_week_scale(role.taper, pattern))
         km = m.grid(min(base_km * factor, self._km_in(EASY_MINUTES_MAX, day), *limits))
+        if km < MIN_RUN_KM and role.taper is not None and role.recovery is None:
+            km = self._short_taper_run(day, role.taper, role.to_race, block, min(limits))
+        if role.taper is not None and block.peak_km:  # the taper week's share, all runs told
+            km = min(km, self.m.grid(self._taper_room(day, role.taper, role.to_race, block)))
         if km < MIN_RUN_KM:
             return None
+        if role.taper is not None:
+            taper_week = (role.taper.index, min(3, role.to_race // 7 + 1))
+            self._window_used[taper_week] = self._window_used.get(taper_week, 0.0) + km
+            if day < self.i.season.taper_start[role.taper.index] + timedelta(days=7):
+                first_week = (role.taper.index, 0)
+                self._window_used[first_week] = self._window_used.get(first_week, 0.0) + km
         if role.demoted is not None:  # a race not raced: an easy run in its place
             return RunPlan(day, km, "race_run", minutes=m.minutes(km), event=role.demoted)
         return RunPlan(day, km, role_name, minutes=m.minutes(km), notes=tuple(notes))
+
+    def _short_taper_run(
+        self, day: date, event: Event, to_race: int, block: Block, limit: float
+    ) -> float:
+        """A taper run too short to be worth it is kept at the shortest worthwhile length when
+        its taper week has room for it within the week's share of the peak (the shake-out
+        still to come counted); otherwise it is dropped."""
+        if limit < MIN_RUN_KM or not block.peak_km:
+            return 0.0
+        km = self.m.grid_up(MIN_RUN_KM)
+        return km if km <= min(limit, self._taper_room(day, event, to_race, block)) else 0.0
+
+    def _taper_room(self, day: date, event: Event, to_race: int, block: Block) -> float:
+        """What is left of a taper week's share of the peak week (under the review's bound),
+        the shake-out still to come set aside."""
+        taper_len = (event.first - self.i.season.taper_start[event.index]).days
+        windows = min(3, taper_len // 7 + 1)
+        j = min(3, to_race // 7 + 1)
+        bound = TAPER_FACTORS[windows][windows - j] * block.peak_km
+        used = self._window_used.get((event.index, j), 0.0)
+        shake = self._shake_out_day(event)
+        reserve = (
+            self.m.km_in(SHAKE_OUT_MINUTES[event.klass.value])
+            if (j == 1 and shake is not None and shake > day)
+            else 0.0
+        )
+        room = bound - used - reserve
+        start = self.i.season.taper_start[event.index]
+        earlier = (event.index, j + 1)
+        if j < windows and event.first - timedelta(days=7 * (j + 1) - 1) >= start:
+            # a whole earlier taper week: this one stays below it (the taper is progressive)
+            room = min(room, self._window_used.get(earlier, 0.0) - used - reserve)
+        if day < start + timedelta(days=7) and self.last_full_km:  # never above the last week
+            first = self._window_used.get((event.index, 0), 0.0)
+            later = reserve if event.first - start <= timedelta(days=7) else 0.0
+            room = min(room, self.last_full_km - first - later)
+        return max(0.0, room)
 
     def _first_taper_week_scale(self, event: Event, pattern: dict[int, RunPlan]) -> float:
         """The taper's first week is never bigger than the last full week before it."""
@@ -1057,12 +1140,12 @@ class LoadPlanner:
             kept, fixed = 0.0, 0.0
             for k in range(low, high + 1):
                 day = event.first - timedelta(days=k)
-                run = pattern.get(day.weekday())
-                if run is None or day.weekday() not in self.i.run_weekdays:
-                    continue
                 if k <= 2:
-                    fixed += self.m.km_in(SHAKE_OUT_MINUTES) if day == shake else 0.0
-                else:
+                    minutes = SHAKE_OUT_MINUTES[event.klass.value]
+                    fixed += self.m.km_in(minutes) if day == shake else 0.0
+                    continue
+                run = pattern.get(day.weekday())
+                if run is not None and day.weekday() in self.i.run_weekdays:
                     kept += run.km
             if kept > 0:  # fewer runs, but each still shorter than in the build
                 scale = min(TAPER_RUN_MAX[j], max(0.0, factor * block.peak_km - fixed) / kept)
@@ -1136,7 +1219,8 @@ class LoadPlanner:
             self._add(extra)
         self._extra_runs.clear()
         self._keep_rest_day(days, roles)
-        self._cap_biggest_day(days)
+        if len(days) == 7 and all(r.build or r.demoted for r in roles.values()):
+            self._cap_biggest_day(days)  # the week's share rule holds for whole build weeks
         runs = self._runs_in(days)
         for run in runs:
             if run.role in ("easy", "long", "recovery", "race_run", "double") and (
@@ -1146,8 +1230,15 @@ class LoadPlanner:
                 run.minutes = self.m.minutes(run.km, walk_breaks=True)
         total = sum(r.km for r in runs)
         if total > plan.cap_km + 1e-9 and total > 0:
-            scale = plan.cap_km / total
+            # The peak long run before a taper keeps its length; the other runs give way.
+            kept = sum(r.km for r in runs if r.day in self._peak_days)
+            rest = total - kept
+            scale = max(0.0, plan.cap_km - kept) / rest if rest else 0.0
+            if kept > plan.cap_km:
+                kept, scale = 0.0, plan.cap_km / total
             for run in runs:
+                if kept and run.day in self._peak_days:
+                    continue
                 run.km = self.m.grid(run.km * scale)
                 run.minutes = self.m.minutes(
                     run.km, quality=run.role == "quality", walk_breaks=run.walk_breaks
@@ -1165,8 +1256,11 @@ class LoadPlanner:
                 self.history.append((run.day, run.km))
         self.history = deque(sorted(self.history))
         logged = sum(r.km for r in runs if r.day not in self.i.skipped)
+        race_days = [d for d, r in roles.items() if r.race and r.race.priority != Priority.C]
+        first_race = min(race_days, default=None)
         for run in runs:  # the block's longest run (races and runs in their place aside)
-            if roles[run.day].build and run.role != "race_run":
+            before = first_race is None or run.day < first_race
+            if roles[run.day].build and run.role != "race_run" and before:
                 self.block.long_km = max(self.block.long_km, run.km)
         full = len(days) == 7 and all(r.build for r in roles.values())
         recovering = any(r.recovery is not None for r in roles.values()) and not any(
@@ -1179,8 +1273,9 @@ class LoadPlanner:
             return
         if len(days) == 7 and all(self._build_like(r) for r in roles.values()):
             self.since_reset += 1
-        if full:
+        if full and not plan.deload:
             self.last_full_km = plan.planned_km
+        self.full_run = self.full_run + 1 if full and not plan.deload else 0
         if full and not plan.deload:
             self.ref2, self.ref1 = self.ref1, logged
             self.long_ref = plan.long_run_km
@@ -1206,6 +1301,9 @@ class LoadPlanner:
             if done and peak:  # rebuild from the recovery, not from the peak
                 level = peak * min(RECOVERY_FACTORS[e.klass.value][-1] for e in done)
                 self.ref1, self.ref2 = min(self.ref1, level), min(self.ref2, level)
+            for run in runs:  # runs after the race already belong to the next block
+                if run.day > max(race_days) and roles[run.day].build and run.role != "race_run":
+                    self.block.long_km = max(self.block.long_km, run.km)
 
     def _keep_rest_day(self, days: list[date], roles: dict[date, DayRole]) -> None:
         """A week whose runs and races fill all seven days loses its shortest easy run."""

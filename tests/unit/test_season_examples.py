@@ -1,0 +1,274 @@
+"""The running shape of the example runners' plans, pinned as a coach would read it: the last
+long run's day, the taper against the peak week, race week, the recovery after each race,
+step-back weeks and intensity (coaching.md §1-§6)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+
+from app.engine.model import RuleSet
+from app.plan.build import BuildOptions, build_plan
+from app.plan.models import Plan, SessionOut, WeekOut
+from app.scheduler.checkins import CheckInRecord
+from tests.conftest import example_intake
+
+KM_PER_MILE = 1.609344
+
+
+@pytest.fixture(scope="module")
+def plans(ruleset: RuleSet) -> dict[str, Plan]:
+    names = [
+        "novice_marathon",
+        "couch_to_5k",
+        "relay_then_marathon",
+        "back_to_back_halves_healthy",
+        "trail_50k",
+        "weak_left_glute_hamstring",
+        "returning_after_months_off",
+    ]
+    return {name: build_plan(example_intake(name), ruleset) for name in names}
+
+
+def runs(plan: Plan, first: date | None = None, last: date | None = None) -> list[SessionOut]:
+    return [
+        s
+        for s in plan.sessions
+        if s.kind == "run"
+        and s.distance
+        and (first is None or s.date >= first)
+        and (last is None or s.date <= last)
+    ]
+
+
+def volume(plan: Plan, first: date, last: date) -> float:
+    return sum(s.distance or 0 for s in runs(plan, first, last))
+
+
+def race(plan: Plan, name: str) -> SessionOut:
+    return next(s for s in plan.sessions if s.kind == "race" and name in s.title)
+
+
+def taper_start(plan: Plan, name: str) -> date:
+    return next(b.start for b in plan.blocks if b.kind == "taper" and b.goal == name)
+
+
+def full_weeks(plan: Plan, before: date) -> list[WeekOut]:
+    kinds = ("base", "build", "peak", "deload")
+    return [w for w in plan.weeks if w.kind in kinds and w.start < before]
+
+
+def test_novice_marathon_has_a_recognisable_shape(plans: dict[str, Plan]) -> None:
+    plan = plans["novice_marathon"]
+    marathon = race(plan, "Twin Cities")
+    taper = taper_start(plan, "Twin Cities Marathon")
+    before = runs(plan, last=taper - timedelta(days=1))
+    longest = max(s.distance or 0 for s in before)
+    # A longest run of 18-20 mi, reached once or twice, about three weeks out.
+    assert 18 <= longest <= 20
+    peak_days = [s.date for s in before if (s.distance or 0) >= 0.97 * longest]
+    assert 1 <= len(peak_days) <= 2
+    assert 19 <= (marathon.date - max(peak_days)).days <= 23
+    # A step back every 3rd or 4th week of the build.
+    build = full_weeks(plan, taper)
+    deloads = [i for i, w in enumerate(build) if w.deload]
+    gaps = [b - a for a, b in zip([-1, *deloads], [*deloads, len(build)], strict=False)]
+    assert gaps
+    assert all(3 <= g <= 4 for g in gaps)
+    # A 2-3 week taper, each week below the last, from the peak week down.
+    assert 14 <= (marathon.date - taper).days <= 23
+    peak = max(w.planned_distance for w in full_weeks(plan, taper) if not w.deload)
+    windows = [  # the weeks counted back from race day, the race left out
+        volume(
+            plan,
+            marathon.date - timedelta(days=7 * k - 1),
+            marathon.date - timedelta(days=max(1, 7 * (k - 1))),
+        )
+        for k in (3, 2, 1)
+    ]
+    assert windows[0] <= 0.85 * peak
+    assert windows[1] <= 0.70 * peak
+    assert windows[2] <= 0.50 * peak
+    assert windows[0] >= windows[1] >= windows[2]
+    assert plan.status == "ok"
+    assert plan.review == []
+
+
+def test_race_week_has_no_long_run_and_a_rest_day(plans: dict[str, Plan]) -> None:
+    plan = plans["novice_marathon"]
+    marathon = race(plan, "Twin Cities")
+    peak_long = max(s.distance or 0 for s in runs(plan, last=marathon.date - timedelta(days=21)))
+    last_week = runs(plan, marathon.date - timedelta(days=7), marathon.date - timedelta(days=1))
+    assert last_week
+    sunday = [s for s in last_week if s.date.weekday() == 6]  # the long-run day
+    assert sunday
+    assert all((s.distance or 0) <= 0.4 * peak_long + 0.05 for s in sunday)
+    build_runs = runs(plan, marathon.date - timedelta(days=42), marathon.date - timedelta(days=22))
+    typical = sorted(s.distance or 0 for s in build_runs if s.run_type in ("easy", "quality"))
+    assert all((s.distance or 0) <= typical[len(typical) // 2] + 0.05 for s in last_week)
+    assert not runs(plan, marathon.date - timedelta(days=1), marathon.date - timedelta(days=1))
+    assert all(s.run_type != "long" for s in last_week)
+
+
+def test_recovery_after_the_marathon(plans: dict[str, Plan]) -> None:
+    plan = plans["novice_marathon"]
+    marathon = race(plan, "Twin Cities")
+    after = runs(plan, marathon.date + timedelta(days=1), marathon.date + timedelta(days=14))
+    assert after
+    assert min(s.date for s in after) > marathon.date + timedelta(days=3)  # 3 rest days
+    assert all(s.workout is None for s in after)  # no quality for weeks
+    assert all(s.run_type == "recovery" for s in after)
+    peak = max(w.planned_distance for w in plan.weeks if w.kind == "peak")
+    assert (
+        volume(plan, marathon.date + timedelta(days=1), marathon.date + timedelta(days=7))
+        <= 0.5 * peak
+    )
+    assert (
+        volume(plan, marathon.date + timedelta(days=8), marathon.date + timedelta(days=14))
+        <= 0.75 * peak
+    )
+
+
+def test_intensity_comes_in_order_and_suits_the_goal(plans: dict[str, Plan]) -> None:
+    plan = plans["novice_marathon"]
+    with_work = [s for s in runs(plan) if s.workout is not None]
+    first = min(with_work, key=lambda s: s.date)
+    assert first.phase == "running_form"
+    assert first.workout is not None
+    assert first.workout.kind == "strides"
+    kinds = {s.workout.kind for s in with_work if s.workout is not None}
+    assert {"strides", "threshold", "long_finish", "taper_pace"} <= kinds
+    for session in with_work:  # what to do, and why
+        assert session.workout is not None
+        assert session.workout.detail
+        assert any(
+            w.rule.startswith("plan.quality") or w.rule in ("plan.strides", "plan.shake_out")
+            for w in session.why
+        )
+
+
+def test_couch_to_5k_progresses_by_time_then_races(plans: dict[str, Plan]) -> None:
+    plan = plans["couch_to_5k"]
+    walk_runs = [s for s in runs(plan) if s.intervals]
+    assert [s.duration_minutes for s in walk_runs][:3] == [30, 30, 30]
+    assert all(
+        (b.date - a.date).days >= 2
+        for a, b in itertools.pairwise(walk_runs)
+        if a.date.isocalendar()[1] == b.date.isocalendar()[1]
+    )
+    five_k = race(plan, "Park 5K")
+    assert not [s for s in runs(plan) if s.date < plan.weeks[5].start and s.workout]
+    last_week = runs(plan, five_k.date - timedelta(days=6), five_k.date - timedelta(days=1))
+    typical = sorted(
+        s.distance or 0
+        for s in runs(plan, five_k.date - timedelta(days=35), five_k.date - timedelta(days=8))
+    )
+    assert all((s.distance or 0) <= typical[len(typical) // 2] for s in last_week)
+    assert plan.status == "ok"
+
+
+def test_a_relay_six_weeks_before_a_marathon_is_a_stepping_stone(plans: dict[str, Plan]) -> None:
+    plan = plans["relay_then_marathon"]
+    relay = race(plan, "Reach the Beach")
+    marathon = race(plan, "Hartford")
+    # The build before the relay aims at the marathon: long runs beyond what the relay needs.
+    before_relay = runs(plan, last=relay.date - timedelta(days=1))
+    assert max(s.distance or 0 for s in before_relay) >= 15
+    # Relay practice: two runs on one day, each no longer than the longest leg.
+    doubles = [s for s in runs(plan) if s.run_type == "double"]
+    assert doubles
+    assert all((s.distance or 0) <= 17 / 3 * 1.3 + 0.05 for s in doubles)
+    assert all((relay.date - s.date).days > 14 for s in doubles)
+    # A week of easy running after the relay, then a rebuild that starts below the peak.
+    after = runs(plan, relay.date + timedelta(days=1), relay.date + timedelta(days=7))
+    assert all(s.workout is None for s in after)
+    # The marathon's own taper follows; the feasibility says whether the gap was enough.
+    assert (marathon.date - taper_start(plan, "Hartford Marathon")).days >= 14
+    assert any(f.goal == "Hartford Marathon" for f in plan.feasibility)
+
+
+def test_back_to_back_halves_practise_back_to_back_days(plans: dict[str, Plan]) -> None:
+    plan = plans["back_to_back_halves_healthy"]
+    saturday, sunday = race(plan, "Saturday half"), race(plan, "Sunday half")
+    assert (sunday.date - saturday.date).days == 1
+    pairs = [s for s in runs(plan) if s.run_type == "double"]
+    assert pairs
+    for pair in pairs:
+        partner = [
+            s for s in runs(plan) if abs((s.date - pair.date).days) == 1 and s.run_type == "long"
+        ]
+        assert partner  # a long run the day before or after
+    # The B 10K in summer: lighter days before it, no long run that week, easy days after.
+    ten_k = race(plan, "Summer 10K")
+    before = runs(plan, ten_k.date - timedelta(days=6), ten_k.date - timedelta(days=1))
+    assert all(s.run_type != "long" for s in before)
+    assert plan.status == "ok"
+
+
+def test_mountain_50k_gets_hills_back_to_back_weekends_and_a_long_recovery(
+    plans: dict[str, Plan],
+) -> None:
+    plan = plans["trail_50k"]
+    fifty = race(plan, "Mountain trail 50K")
+    kinds = {s.workout.kind for s in runs(plan) if s.workout is not None}
+    assert "hills" in kinds
+    back_to_back = [s for s in runs(plan) if s.run_type == "double"]
+    assert back_to_back
+    assert all((fifty.date - s.date).days > 14 for s in back_to_back)
+    # The C race in spring takes a long run's place.
+    half = race(plan, "Spring trail half")
+    week = runs(
+        plan,
+        half.date - timedelta(days=half.date.weekday()),
+        half.date + timedelta(days=6 - half.date.weekday()),
+    )
+    assert all(s.run_type != "long" for s in week)
+    after = runs(plan, fifty.date + timedelta(days=1), fifty.date + timedelta(days=14))
+    assert min(s.date for s in after) > fifty.date + timedelta(days=3)
+    assert all(s.workout is None for s in after)
+
+
+def test_no_long_run_in_the_days_before_any_race(plans: dict[str, Plan]) -> None:
+    """The defect that started this: a long run one to three days before every race."""
+    for name, plan in plans.items():
+        for session in plan.sessions:
+            if session.kind != "race":
+                continue
+            near = runs(plan, session.date - timedelta(days=3), session.date - timedelta(days=1))
+            assert all(s.run_type not in ("long", "double") for s in near), (name, session.title)
+
+
+@pytest.mark.parametrize("name", ["weak_left_glute_hamstring", "novice_marathon"])
+def test_durations_follow_the_easy_pace_in_miles(plans: dict[str, Plan], name: str) -> None:
+    """Durations were 2.6 times too short in miles (a 3.7 mi run in 16 minutes)."""
+    plan = plans[name]
+    assert plan.units == "mi"
+    for session in runs(plan):
+        pace = (session.duration_minutes or 0) / ((session.distance or 0) * KM_PER_MILE)
+        assert 4.5 <= pace <= 15, (session.date, session.title, pace)
+    easy = next(s for s in runs(plan) if s.run_type == "easy")
+    assert (easy.duration_minutes or 0) > (easy.distance or 0) * 8  # slower than 8 min a mile
+
+
+def test_walk_run_distances_count_the_walking(plans: dict[str, Plan]) -> None:
+    """Ten minutes of walk-run was shown as 2.2 mi; a 30-minute session covers a few km."""
+    plan = plans["returning_after_months_off"]
+    first = next(s for s in runs(plan) if s.intervals)
+    assert first.duration_minutes == 30
+    assert 2.5 <= (first.distance or 0) <= 4.5
+
+
+def test_a_regress_check_in_shortens_the_next_long_run(ruleset: RuleSet) -> None:
+    intake = example_intake("novice_marathon")
+    plan = build_plan(intake, ruleset, BuildOptions(lineage="r"))
+    long_run = next(s for s in runs(plan) if s.run_type == "long" and s.date > date(2026, 7, 1))
+    check_in = CheckInRecord(
+        day=long_run.date, pain_during=6, pain_next_morning=4, morning_worse=True, verdict="regress"
+    )
+    again = build_plan(intake, ruleset, BuildOptions(lineage="r", check_ins=(check_in,)))
+    next_long = next(s for s in runs(again) if s.run_type == "long" and s.date > long_run.date)
+    before = next(s for s in runs(plan) if s.run_type == "long" and s.date > long_run.date)
+    assert (next_long.distance or 0) < (long_run.distance or 0)
+    assert (next_long.distance or 0) < (before.distance or 0)

@@ -118,6 +118,14 @@ def plan(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Also draw weekly distance and caps as SVG.")
     ] = None,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Also print the plan review: hard limits (which refuse a plan) and shape "
+            "warnings, each with its rule and week.",
+        ),
+    ] = False,
 ) -> None:
     """Print the plan for an intake as JSON (no database needed)."""
     from app.api.deps import today_in
@@ -139,11 +147,17 @@ def plan(
         day = date.fromisoformat(today) if today else today_in(intake.athlete.timezone)
         result = build_plan(finalize(intake, day), ruleset, BuildOptions(explain=explain))
     except StridePlanError as exc:
+        if review and exc.code == "safety_violation":
+            err.print("[red]plan review: refused[/red]")
+            for line in exc.detail or []:
+                err.print(f"  hard  {line}", markup=False)
         err.print(json.dumps(exc.body(), indent=2, default=str))
         raise _fail(exc.message, 2) from None
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     print(result.model_dump_json(indent=2, exclude_none=True))
+    if review:
+        _print_review(result)
     if explain:
         _explain(result)
     if ics is not None:
@@ -160,6 +174,19 @@ def plan(
 
         chart.write_bytes(to_svg(result))
         err.print(f"chart written to {chart}")
+
+
+def _print_review(result: Plan) -> None:
+    """The plan review, for a coach: every shape warning with its rule and week."""
+    if not result.review:
+        err.print("[green]plan review: passed[/green] (no hard limit broken, no shape warning)")
+        return
+    err.print(f"plan review: passed with {len(result.review)} warning(s)")
+    for finding in result.review:
+        week = f"week of {finding.week}" if finding.week else "whole plan"
+        err.print(
+            f"  {finding.level:<4}  {finding.rule:<22} {week:<20} {finding.message}", markup=False
+        )
 
 
 def _load_rules(path: Path | None) -> RuleSet:

@@ -128,3 +128,35 @@ def test_db_upgrade_and_org_create(
         assert created["api_key"].startswith("sp_live_")
     finally:
         get_settings.cache_clear()
+
+
+def test_plan_review_passes_for_an_example_runner() -> None:
+    result = runner.invoke(
+        cli, ["plan", str(EXAMPLES / "novice_marathon.json"), "--review", "--today", "2026-03-02"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "plan review: passed" in result.stderr
+    assert "warning(s)" not in result.stderr
+
+
+def test_plan_review_lists_shape_warnings_with_rule_and_week(tmp_path: Path) -> None:
+    # Three runs on Thursday to Saturday before a Saturday 5K: the race week keeps only
+    # a shake-out, so the taper cuts deeper than a 5K taper should.
+    intake = {
+        "athlete": {"name": "T", "timezone": "UTC", "units": "km"},
+        "start_date": "2026-03-02",
+        "running": {"weekly_distance": 24, "longest_run": 9, "runs_per_week": 3},
+        "availability": {"run_days": ["thu", "fri", "sat"], "long_run_day": "fri"},
+        "goals": [{"name": "Park 5K", "date": "2026-05-30", "type": "5k", "priority": "A"}],
+    }
+    path = tmp_path / "intake.json"
+    path.write_text(json.dumps(intake))
+    result = runner.invoke(cli, ["plan", str(path), "--review", "--today", "2026-03-02"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    rules = [finding["rule"] for finding in plan["review"]]
+    assert rules, "expected at least one shape warning"
+    assert f"plan review: passed with {len(rules)} warning(s)" in result.stderr
+    for finding in plan["review"]:
+        assert finding["rule"] in result.stderr
+        assert f"week of {finding['week']}" in result.stderr

@@ -33,6 +33,7 @@ EPS = 1e-6
 GROWTH, TWO_WEEK_GROWTH, SINGLE_RUN = 0.10, 0.30, 1.10
 TAPER_UPPER = {1: (0.60,), 2: (0.75, 0.50), 3: (0.85, 0.70, 0.50)}
 TAPER_LOWER = {1: (0.25,), 2: (0.40, 0.25), 3: (0.55, 0.40, 0.25)}  # race week last
+_TAPER_WEEK = {1: "the last week", 2: "the second-last week", 3: "the third-last week"}
 TAPER_LONG = ((7, 0.40), (14, 0.65))
 DELOAD_LONG_RUN = 0.80
 SHARE_HARD = 0.50
@@ -352,16 +353,18 @@ class Review:
                 self.hard(
                     "taper_volume",
                     _monday(start),
-                    f"{self.fmt(volume)} in the {j}. week before {event.names} is over "
-                    f"{TAPER_UPPER[windows][windows - j]:.0%} of the peak week ({self.fmt(peak)})",
+                    f"{self.fmt(volume)} from {start} to {end} ({_TAPER_WEEK[j]} before "
+                    f"{event.names}) is over {TAPER_UPPER[windows][windows - j]:.0%} of the "
+                    f"peak week ({self.fmt(peak)})",
                 )
             full = (end - start).days == 6 or (j == 1 and (end - start).days == 5)
             if full and volume < lower - EPS:
                 self.warn(
                     "taper_too_sharp",
                     _monday(start),
-                    f"{self.fmt(volume)} is under {TAPER_LOWER[windows][windows - j]:.0%} of "
-                    "the peak week",
+                    f"{self.fmt(volume)} from {start} to {end} ({_TAPER_WEEK[j]} before "
+                    f"{event.names}) is under {TAPER_LOWER[windows][windows - j]:.0%} of the "
+                    f"peak week ({self.fmt(peak)})",
                 )
 
     def _taper_long_runs(

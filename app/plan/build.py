@@ -194,14 +194,16 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
     else:
         document = _schedule(intake, ruleset, decisions, header, options)
     context = _review_context(intake, ruleset, decisions, options.check_ins)
-    findings = review_plan(Plan.model_validate(document), context)
+    plan = Plan.model_validate(document)
+    findings = review_plan(plan, context)
     raise_if_refused(findings)
-    if findings:
-        document["review"] = [f.as_dict() for f in findings]
-        document["warnings"] = [
-            *document.get("warnings", []),
-            *({"code": f"review.{f.rule}", "message": f.text()} for f in findings),
-        ]
+    if not findings:
+        return plan
+    document["review"] = [f.as_dict() for f in findings]
+    document["warnings"] = [
+        *document.get("warnings", []),
+        *({"code": f"review.{f.rule}", "message": f.text()} for f in findings),
+    ]
     return Plan.model_validate(document)
 
 

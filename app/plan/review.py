@@ -198,10 +198,13 @@ class Review:
         history: list[tuple[date, float, int]] = []
         if cal.current_km > 0:
             history.append((self.plan.start - timedelta(days=1), cal.longest_km, 0))
-        for s in sorted(self.plan.sessions, key=lambda s: s.date):
+        oldest = 0  # history is in date order: the 30-day window starts here
+        for s in cal.sessions:
             if s.kind not in ("run", "race") or not s.distance:
                 continue
-            window = [h for h in history if s.date - timedelta(days=30) <= h[0] < s.date]
+            while oldest < len(history) and history[oldest][0] < s.date - timedelta(days=30):
+                oldest += 1
+            window = [h for h in history[oldest:] if h[0] < s.date]
             km = cal.km(s.distance)
             if s.kind == "race":
                 event = cal.event_on(s.date)

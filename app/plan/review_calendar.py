@@ -8,6 +8,7 @@ the run sessions. Distances are in km here; `out` converts back for messages.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -77,7 +78,10 @@ class Calendar:
         self.by_day: dict[date, list[SessionOut]] = {}
         for s in plan.sessions:
             self.by_day.setdefault(s.date, []).append(s)
-        self.runs = [s for s in plan.sessions if s.kind == "run" and s.distance]
+        self.sessions = sorted(plan.sessions, key=lambda s: s.date)
+        self._session_dates = [s.date for s in self.sessions]
+        self.runs = [s for s in self.sessions if s.kind == "run" and s.distance]
+        self._run_dates = [s.date for s in self.runs]
         self.days_of: dict[str, set[date]] = {"taper": set(), "recovery": set(), "race": set()}
         self.taper_blocks: dict[tuple[str, date], date] = {}  # (names, last day) → first day
         for block in plan.blocks:
@@ -92,6 +96,7 @@ class Calendar:
         self.current_km = self.km(intake.running.weekly_distance)
         self.longest_km = self.km(intake.running.longest_run)
         self.weeks = {w.start: w for w in plan.weeks}
+        self._full_build: dict[date, bool] = {}
 
     def _events(self) -> list[RaceEvent]:
         goals = sorted(self.intake.goals, key=lambda g: g.date)
@@ -122,10 +127,12 @@ class Calendar:
 
     # -- days and weeks ---------------------------------------------------------------------------
     def runs_between(self, first: date, last: date) -> list[SessionOut]:
-        return [s for s in self.runs if first <= s.date <= last]
+        dates = self._run_dates
+        return self.runs[bisect_left(dates, first) : bisect_right(dates, last)]
 
     def sessions_between(self, first: date, last: date) -> list[SessionOut]:
-        return [s for s in self.plan.sessions if first <= s.date <= last]
+        dates = self._session_dates
+        return self.sessions[bisect_left(dates, first) : bisect_right(dates, last)]
 
     def runs_in(self, week: date) -> list[SessionOut]:
         return self.runs_between(week, week + timedelta(days=6))
@@ -144,11 +151,21 @@ class Calendar:
 
     def full_build(self, week: WeekOut) -> bool:
         """Seven days in the plan, none in a taper, race or recovery, not walk-run."""
-        days = self._days(week.start)
-        if week.walk_run or days[0] < self.plan.start or days[-1] > self.plan.end:
-            return False
-        marked = self.days_of["taper"] | self.days_of["race"] | self.days_of["recovery"]
-        return not any(d in marked for d in days)
+        known = self._full_build.get(week.start)
+        if known is None:
+            days = self._days(week.start)
+            known = not (
+                week.walk_run
+                or days[0] < self.plan.start
+                or days[-1] > self.plan.end
+                or any(d in self._marked for d in days)
+            )
+            self._full_build[week.start] = known
+        return known
+
+    @cached_property
+    def _marked(self) -> set[date]:
+        return self.days_of["taper"] | self.days_of["race"] | self.days_of["recovery"]
 
     def pure(self, week: WeekOut) -> bool:
         """A full build week with no race run in it (a reference for growth and the peak)."""
@@ -242,9 +259,10 @@ class Calendar:
     def _stats(
         self, start: date, end: date, weeks: list[WeekOut]
     ) -> tuple[float, float, float, float]:
-        marked = self.days_of["taper"] | self.days_of["race"] | self.days_of["recovery"]
         runs = [
-            s for s in self.runs_between(start, end - timedelta(days=1)) if s.date not in marked
+            s
+            for s in self.runs_between(start, end - timedelta(days=1))
+            if s.date not in self._marked
         ]
         in_weeks = [s for w in weeks[-TYPICAL_WEEKS:] for s in self.runs_in(w.start)]
         easy = [self.km(s.distance or 0) for s in in_weeks if s.run_type in ("easy", "quality")]

@@ -12,7 +12,11 @@ from app.scheduler.season import Season
 
 
 def _day_block(
-    season: Season, demand: Demand, day: date, shortened: Collection[int]
+    season: Season,
+    demand: Demand,
+    day: date,
+    shortened: Collection[int],
+    weeks: dict[date, tuple[str, str | None]],
 ) -> tuple[str, str | None]:
     role = season.role(day)
     if role.race is not None:
@@ -24,9 +28,10 @@ def _day_block(
     if role.b_taper is not None:
         return "taper", role.b_taper.names  # a B race's mini-taper: no long run
     week = monday_of(day)
-    ahead = demand.ahead(week)
-    goal = ahead[0].event.names if ahead else None
-    return demand.kind(week), goal
+    if week not in weeks:  # a build day's block is the same all week
+        ahead = demand.ahead(week)
+        weeks[week] = (demand.kind(week), ahead[0].event.names if ahead else None)
+    return weeks[week]
 
 
 def season_blocks(
@@ -35,9 +40,10 @@ def season_blocks(
     """Consecutive days of the same kind (and race) as one block each. A race run as a shorter
     training run (`shortened`) has no recovery after it."""
     blocks: list[dict[str, Any]] = []
+    weeks: dict[date, tuple[str, str | None]] = {}
     day = season.start
     while day <= season.end:
-        kind, goal = _day_block(season, demand, day, shortened)
+        kind, goal = _day_block(season, demand, day, shortened, weeks)
         last = blocks[-1] if blocks else None
         if last is not None and last["kind"] == kind and last["goal"] == goal:
             last["end"] = day

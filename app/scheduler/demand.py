@@ -111,6 +111,7 @@ class Demand:
         self.i = inputs
         self.needs = [self._need(e) for e in inputs.season.a_events()]
         self.b_events = [e for e in inputs.season.raced if e.priority == Priority.B]
+        self._ahead: dict[date, list[Need]] = {}
 
     def _need(self, event: Event) -> Need:
         i = self.i
@@ -148,7 +149,10 @@ class Demand:
 
     def ahead(self, week: date) -> list[Need]:
         """The needs of the A races whose build has not ended before `week`."""
-        return [n for n in self.needs if n.weeks_before(week) >= 0]
+        found = self._ahead.get(week)
+        if found is None:
+            found = self._ahead[week] = [n for n in self.needs if n.weeks_before(week) >= 0]
+        return found
 
     def volume(self, week: date) -> float:
         needs = self.ahead(week)

@@ -39,7 +39,10 @@ class RaceClass(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(RaceClass).index(self)
+        return _CLASS_RANK[self]
+
+
+_CLASS_RANK = {klass: rank for rank, klass in enumerate(RaceClass)}
 
 
 @dataclass(frozen=True, slots=True)

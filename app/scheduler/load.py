@@ -259,6 +259,7 @@ class LoadPlanner:
         self._extra_runs: list[RunPlan] = []  # runs on a day that already has one (doubles)
         self._taper_scales: dict[tuple[int, int], float] = {}
         self._window_used: dict[tuple[int, int], float] = {}  # taper week → km planned
+        self._full_builds: dict[date, bool] = {}
         self.last_full_km = 0.0  # the last full build week (not a deload)
         self._volume_target = 0.0
         self._peak_days = set(inputs.season.peak_long_day.values())
@@ -287,8 +288,12 @@ class LoadPlanner:
         ]
 
     def _full_build(self, week: date) -> bool:
-        days = self._days(week)
-        return len(days) == 7 and all(self._build_like(self.i.season.role(d)) for d in days)
+        known = self._full_builds.get(week)
+        if known is None:
+            days = self._days(week)
+            known = len(days) == 7 and all(self._build_like(self.i.season.role(d)) for d in days)
+            self._full_builds[week] = known
+        return known
 
     def _role(self, day: date) -> DayRole:
         """The season's role of a day; a race run as a shorter training run needs no

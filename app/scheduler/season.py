@@ -31,22 +31,19 @@ class Event:
 
     index: int
     goals: tuple[GoalPlan, ...]
+    first: date = field(init=False)
+    last: date = field(init=False)
+    priority: Priority = field(init=False)  # the best of its races'
+    klass: RaceClass = field(init=False)  # the longest of its races'
 
-    @property
-    def first(self) -> date:
-        return self.goals[0].day
-
-    @property
-    def last(self) -> date:
-        return self.goals[-1].day
-
-    @property
-    def priority(self) -> Priority:
-        return min((g.priority for g in self.goals), key=_PRIORITY_RANK.__getitem__)
-
-    @property
-    def klass(self) -> RaceClass:
-        return max((g.klass for g in self.goals), key=lambda k: k.rank)
+    def __post_init__(self) -> None:  # asked for on every day of the season: worked out once
+        set_ = object.__setattr__
+        set_(self, "first", self.goals[0].day)
+        set_(self, "last", self.goals[-1].day)
+        set_(
+            self, "priority", min((g.priority for g in self.goals), key=_PRIORITY_RANK.__getitem__)
+        )
+        set_(self, "klass", max((g.klass for g in self.goals), key=lambda k: k.rank))
 
     @property
     def profile(self) -> ClassProfile:

@@ -882,10 +882,6 @@ class LoadPlanner:
         i = self.i
         if self._quality_for(week) is None or self.stage < len(WALK_RUN_STAGES):
             return False
-        if i.settings.walk_run and any(
-            i.phase_plan.phase_on(d).name in ("activation", "strength") for d in days
-        ):
-            return False
         if any(i.phase_plan.phase_on(d).name in ("activation", "strength") for d in days):
             return False
         known = [w for w in i.pain_by_week if w <= week]

@@ -46,11 +46,11 @@ class RaceEvent:
     def last(self) -> date:
         return self.goals[-1].date
 
-    @property
+    @cached_property
     def priority(self) -> Priority:
         return min((g.priority for g in self.goals), key=_RANK.__getitem__)
 
-    @property
+    @cached_property
     def klass(self) -> RaceClass:
         return max((race_class(g) for g in self.goals), key=lambda k: k.rank)
 
@@ -97,6 +97,9 @@ class Calendar:
         self.longest_km = self.km(intake.running.longest_run)
         self.weeks = {w.start: w for w in plan.weeks}
         self._full_build: dict[date, bool] = {}
+        self._last_of: dict[tuple[RaceClass, ...], date] = {}
+        self._volumes: dict[date, float] = {}
+        self._pure: dict[date, bool] = {}
 
     def _events(self) -> list[RaceEvent]:
         goals = sorted(self.intake.goals, key=lambda g: g.date)
@@ -141,7 +144,10 @@ class Calendar:
         return sum(self.km(s.distance or 0) for s in self.runs_between(first, last))
 
     def volume(self, week: date) -> float:
-        return self.volume_between(week, week + timedelta(days=6))
+        known = self._volumes.get(week)
+        if known is None:
+            known = self._volumes[week] = self.volume_between(week, week + timedelta(days=6))
+        return known
 
     def longest(self, week: date) -> float:
         return max((self.km(s.distance or 0) for s in self.runs_in(week)), default=0.0)
@@ -169,9 +175,12 @@ class Calendar:
 
     def pure(self, week: WeekOut) -> bool:
         """A full build week with no race run in it (a reference for growth and the peak)."""
-        return self.full_build(week) and not any(
-            s.run_type == "race_run" for s in self.runs_in(week.start)
-        )
+        known = self._pure.get(week.start)
+        if known is None:
+            known = self._pure[week.start] = self.full_build(week) and not any(
+                s.run_type == "race_run" for s in self.runs_in(week.start)
+            )
+        return known
 
     def recovering(self, week: WeekOut) -> bool:
         days = self._days(week.start)
@@ -281,11 +290,17 @@ class Calendar:
 
     def in_long_build(self, day: date) -> bool:
         """A marathon or ultra A race ahead: long runs of up to 3 hours are expected."""
-        return any(
-            day <= e.first and e.klass in (RaceClass.marathon, RaceClass.ultra)
-            for e in self._a_races
-        )
+        return day <= self._last_race_of((RaceClass.marathon, RaceClass.ultra))
 
     def in_marathon_build(self, day: date) -> bool:
         """A marathon A race ahead: no long run beyond 35 km."""
-        return any(day <= e.first and e.klass == RaceClass.marathon for e in self._a_races)
+        return day <= self._last_race_of((RaceClass.marathon,))
+
+    def _last_race_of(self, classes: tuple[RaceClass, ...]) -> date:
+        """The last A race of these classes (date.min if none)."""
+        last = self._last_of.get(classes)
+        if last is None:
+            last = self._last_of[classes] = max(
+                (e.first for e in self._a_races if e.klass in classes), default=date.min
+            )
+        return last

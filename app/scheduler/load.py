@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import deque
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -241,7 +241,7 @@ class LoadPlanner:
     def __init__(self, inputs: LoadInputs) -> None:
         self.i = inputs
         self.m = inputs.measure
-        self.history: deque[tuple[date, float]] = deque()
+        self.history: list[tuple[date, float]] = []  # (day, km) in date order, the last 31 days
         if inputs.current_km > 0:
             self.history.append((inputs.start - timedelta(days=1), inputs.longest_km))
         self.ref1 = self.ref2 = inputs.current_km
@@ -260,6 +260,8 @@ class LoadPlanner:
         self._taper_scales: dict[tuple[int, int], float] = {}
         self._window_used: dict[tuple[int, int], float] = {}  # taper week → km planned
         self._full_builds: dict[date, bool] = {}
+        self._race_days = {d for d, role in inputs.season.roles.items() if role.race is not None}
+        self._history_max_on: dict[date, float] = {}  # cleared whenever the history changes
         self.last_full_km = 0.0  # the last full build week (not a deload)
         self._volume_target = 0.0
         self._peak_days = set(inputs.season.peak_long_day.values())
@@ -361,8 +363,9 @@ class LoadPlanner:
     # -- one week ---------------------------------------------------------------------------------
     def _week(self, week: date) -> WeekPlan:
         i = self.i
-        while self.history and self.history[0][0] < week - timedelta(days=HISTORY_DAYS + 1):
-            self.history.popleft()
+        oldest = week - timedelta(days=HISTORY_DAYS + 1)
+        if self.history and self.history[0][0] < oldest:
+            del self.history[: bisect_left(self.history, (oldest,))]
         days = self._days(week)
         roles = {d: self._role(d) for d in days}
         phases = {i.phase_plan.phase_on(d).name for d in days}
@@ -724,8 +727,15 @@ class LoadPlanner:
         return self.m.km_in(minutes, walk_breaks=self._walk_breaks(day))
 
     def _history_max(self, day: date) -> float:
-        start = day - timedelta(days=HISTORY_DAYS)
-        return max((km for when, km in self.history if start <= when < day), default=0.0)
+        known = self._history_max_on.get(day)
+        if known is None:
+            history = self.history
+            first = bisect_left(history, (day - timedelta(days=HISTORY_DAYS),))
+            known = max(
+                (km for _, km in history[first : bisect_left(history, (day,))]), default=0.0
+            )
+            self._history_max_on[day] = known
+        return known
 
     def _single_limit(self, day: date) -> float:
         return SINGLE_RUN_LIMIT * self._history_max(day)
@@ -966,7 +976,7 @@ class LoadPlanner:
     def _quality_day(self, easy: list[RunPlan], runs: dict[int, RunPlan]) -> RunPlan | None:
         """The easy run farthest from the week's hard days, with no hard day next to it."""
         hard_days = {r.day for r in runs.values() if r.hard}
-        hard_days |= {d for d in self.i.season.roles if self.i.season.roles[d].race is not None}
+        hard_days |= self._race_days
         candidates = [
             r
             for r in easy
@@ -1255,7 +1265,8 @@ class LoadPlanner:
         for run in runs:
             if run.day not in self.i.skipped:
                 self.history.append((run.day, run.km))
-        self.history = deque(sorted(self.history))
+        self.history.sort()
+        self._history_max_on.clear()
         logged = sum(r.km for r in runs if r.day not in self.i.skipped)
         race_days = [d for d, r in roles.items() if r.race and r.race.priority != Priority.C]
         first_race = min(race_days, default=None)

@@ -50,6 +50,7 @@ TAPER_FACTORS: dict[int, tuple[float, ...]] = {
     3: (0.80, 0.65, 0.45),
 }
 TAPER_LONG_RUN = ((7, 0.40), (14, 0.65))
+TAPER_LONG_MINUTES = 120  # the taper's last long run (8-14 days out): shorter, under 2 hours
 # After a race, each week's share of the peak week (under the review's bounds of 50 % then
 # 75 % after a marathon or ultra); the rebuild starts from the last of them.
 RECOVERY_FACTORS = {
@@ -913,6 +914,14 @@ class LoadPlanner:
             if event.priority != Priority.C
         )
 
+    def _hard_next_to(self, day: date) -> bool:
+        """A hard run (or a race) the day before or after `day`."""
+        return self._race_next_to(day) or any(
+            r.hard
+            for d in (day - timedelta(days=1), day + timedelta(days=1))
+            for r in self.runs_by_day.get(d, [])
+        )
+
     def _recently_raced(self, day: date) -> bool:
         """Inside the days after a race before quality returns (coaching.md §5)."""
         for event in self.i.season.raced:
@@ -1065,7 +1074,21 @@ class LoadPlanner:
             timedelta(days=7)
         ):
             factor = min(factor, self._first_taper_week_scale(role.taper, pattern))
-        km = m.grid(min(base_km * factor, self._km_in(EASY_MINUTES_MAX, day), *limits))
+        taper_long = (
+            role.taper is not None
+            and 8 <= role.to_race <= 14
+            and weekday == self.i.long_run_weekday
+            and base is not None
+            and base.role == "long"
+            and not self._hard_next_to(day)
+        )
+        if taper_long:
+            # The taper's last long run, 8-14 days out: shorter than the peak's (at most 65 %),
+            # longer than the week's easy runs, within what is left of the week's share.
+            km = m.grid(min(base_km, self._km_in(TAPER_LONG_MINUTES, day), *limits))
+            role_name = "long"
+        else:
+            km = m.grid(min(base_km * factor, self._km_in(EASY_MINUTES_MAX, day), *limits))
         if km < MIN_RUN_KM and role.taper is not None and role.recovery is None:
             km = self._short_taper_run(day, role.taper, role.to_race, block, min(limits))
         if role.taper is not None and block.peak_km:  # the taper week's share, all runs told
@@ -1197,7 +1220,12 @@ class LoadPlanner:
             run = runs[0]
             event, k = role.taper, role.to_race
             workout = taper_workout(self.i.quality.get(event.index, context), run.minutes)
-            if 8 <= k <= 13 and workout is not None and not self._taper_has(event, "taper_pace"):
+            if (
+                8 <= k <= 13
+                and workout is not None
+                and not self._taper_has(event, "taper_pace")
+                and not self._hard_next_to(day)
+            ):
                 run.workout = workout
                 run.role = "quality"
                 run.minutes = self.m.minutes(run.km, quality=True)

@@ -112,6 +112,22 @@ def test_race_week_has_no_long_run_and_a_rest_day(plans: dict[str, Plan]) -> Non
     assert all(s.run_type != "long" for s in last_week)
 
 
+def test_the_taper_keeps_a_shorter_long_run_two_weeks_out(plans: dict[str, Plan]) -> None:
+    # Two weeks before a marathon the long run is cut, not dropped: a medium-long run of
+    # about 60 % of the peak (at most 65 %), under two hours, longer than that week's easy runs.
+    plan = plans["novice_marathon"]
+    marathon = race(plan, "Twin Cities")
+    peak_long = max(s.distance or 0 for s in runs(plan, last=marathon.date - timedelta(days=19)))
+    window = runs(plan, marathon.date - timedelta(days=14), marathon.date - timedelta(days=8))
+    longs = [s for s in window if s.run_type == "long"]
+    assert len(longs) == 1
+    long_run = longs[0]
+    assert long_run.date.weekday() == 6  # the runner's long-run day
+    assert 0.5 * peak_long <= (long_run.distance or 0) <= 0.65 * peak_long + 0.05
+    assert (long_run.duration_minutes or 0) <= 120
+    assert all((s.distance or 0) < (long_run.distance or 0) for s in window if s is not long_run)
+
+
 def test_recovery_after_the_marathon(plans: dict[str, Plan]) -> None:
     plan = plans["novice_marathon"]
     marathon = race(plan, "Twin Cities")

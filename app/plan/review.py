@@ -287,15 +287,20 @@ class Review:
             daily: dict[date, float] = {}  # runs of one day (a double) count as one
             for run in cal.runs_in(week.start):
                 daily[run.date] = daily.get(run.date, 0.0) + cal.km(run.distance or 0)
-            if cal.full_build(week) and len(daily) >= 3:
-                volume = sum(daily.values())
-                ratio = max(daily.values()) / volume if volume else 0.0
+            whole = self.plan.start <= week.start <= self.plan.end - timedelta(days=6)
+            if len(daily) < 3 or not whole:
+                continue
+            volume = sum(daily.values())
+            ratio = max(daily.values()) / volume if volume else 0.0
+            biggest = max(daily, key=lambda d: daily[d])
+            if cal.full_build(week) or cal.is_long(biggest):
+                # the hard limit holds in every week with a long run, tapers included
                 warn_at = share if len(daily) >= 4 else share + 0.10
                 if ratio > SHARE_HARD + EPS:
                     self.hard(
                         "long_run_share", week.start, f"the long run is {ratio:.0%} of the week"
                     )
-                elif ratio > warn_at + EPS:
+                elif ratio > warn_at + EPS and cal.full_build(week):
                     self.warn(
                         "long_run_share", week.start, f"the long run is {ratio:.0%} of the week"
                     )
@@ -328,6 +333,7 @@ class Review:
                 continue
             peak, long_peak, typical, last_full = stats
             self._taper_windows(event, taper, peak, last_full)
+            self._taper_frequency(event, taper)
             self._taper_long_runs(event, taper, long_peak, typical)
             self._race_week(event, typical)
             self._last_long_run(event, taper, long_peak)
@@ -368,6 +374,28 @@ class Review:
                     f"{self.fmt(volume)} from {start} to {end} ({_TAPER_WEEK[j]} before "
                     f"{event.names}) is under {TAPER_LOWER[windows][windows - j]:.0%} of the "
                     f"peak week ({self.fmt(peak)})",
+                )
+
+    def _taper_frequency(self, event: RaceEvent, taper: date) -> None:
+        """A taper keeps the runs (coaching.md §4): each whole taper week, counted back from
+        race day (the race counted as a run of its week), has at least the build's usual
+        number of run days less one."""
+        cal, race = self.cal, event.first
+        usual = cal.typical_run_days(event)
+        if usual < 2:
+            return
+        for j in range(1, 4):
+            start, end = race - timedelta(days=7 * j - 1), race - timedelta(days=7 * (j - 1) + 1)
+            if start < taper:
+                break
+            days = {s.date for s in cal.runs_between(start, end)} | ({race} if j == 1 else set())
+            if len(days) < usual - 1:
+                self.warn(
+                    "taper_frequency",
+                    _monday(start),
+                    f"{len(days)} run days from {start} to {end} ({_TAPER_WEEK[j]} before "
+                    f"{event.names}{', the race counted' if j == 1 else ''}); the build had "
+                    f"{usual} a week",
                 )
 
     def _taper_long_runs(

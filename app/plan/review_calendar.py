@@ -256,12 +256,27 @@ class Calendar:
     def block_stats(self, event: RaceEvent) -> tuple[float, float, float, float] | None:
         """(peak week, peak long run, typical easy run, last full week) of the block before a
         race; a block without a full build week uses the nearest earlier block that has one."""
+        found = self._block_weeks(event)
+        return self._stats(*found) if found is not None else None
+
+    def typical_run_days(self, event: RaceEvent) -> int:
+        """The days with a run in a typical week of the block before a race (the median of its
+        last four full weeks); 0 when it has none."""
+        found = self._block_weeks(event)
+        if found is None:
+            return 0
+        counts = [len({s.date for s in self.runs_in(w.start)}) for w in found[2][-TYPICAL_WEEKS:]]
+        return int(statistics.median_low(counts))
+
+    def _block_weeks(self, event: RaceEvent) -> tuple[date, date, list[WeekOut]] | None:
+        """The full build weeks (no deload) of the block before a race, with its first day and
+        its end (the taper's first day, or the race)."""
         current: RaceEvent | None = event
         while current is not None:
             start, end = self.block_start(current), self.taper_start(current) or current.first
             weeks = [w for w in self.pure_weeks(start, end) if not w.deload]
             if weeks:
-                return self._stats(start, end, weeks)
+                return start, end, weeks
             current = self.previous(current)
         return None
 

@@ -640,11 +640,18 @@ class LoadPlanner:
         long_run = next((r for r in runs.values() if r.role == "long"), None)
         if long_run is None or not easy:
             return
-        share = share_limit(len(runs), self.i.settings.long_run_share)
         others = sum(r.km for r in runs.values() if r is not long_run)
+        if full:  # within its share of the runs around it
+            share = share_limit(len(runs), self.i.settings.long_run_share)
+            share_bound = others * share / (1 - share) if share < 1 else math.inf
+        else:
+            # A week cut short (by the plan's start, a taper or a race): within its share of
+            # the whole week's volume, never absorbing the volume of the days it does not have.
+            share = share_limit(len(self.i.run_weekdays), self.i.settings.long_run_share)
+            share_bound = max(long_run.km, min(share, 0.5) * self._volume_target)
         limit = min(
             self._single_limit(long_run.day),
-            others * share / (1 - share) if share < 1 and full else math.inf,
+            share_bound,
             self._km_in(self.i.demand.long_minutes(plan.start), long_run.day),
         )
         if plan.deload:
@@ -1258,8 +1265,10 @@ class LoadPlanner:
             self._add(extra)
         self._extra_runs.clear()
         self._keep_rest_day(days, roles)
-        if len(days) == 7 and all(r.build or r.demoted for r in roles.values()):
-            self._cap_biggest_day(days)  # the week's share rule holds for whole build weeks
+        if len(days) == 7:
+            # The week's share rule: in whole build weeks for any run, in every other week
+            # (a taper's first days, a race week) for its long run.
+            self._cap_biggest_day(days, any_run=all(r.build or r.demoted for r in roles.values()))
         runs = self._runs_in(days)
         for run in runs:
             if run.role in ("easy", "long", "recovery", "race_run", "double") and (
@@ -1319,8 +1328,12 @@ class LoadPlanner:
         if full and not plan.deload:
             self.ref2, self.ref1 = self.ref1, logged
             self.long_ref = plan.long_run_km
-            self.level_pattern = {r.day.weekday(): r for r in runs if r.order == 0}
-            if logged >= self.block.peak_km:
+            # Each weekday's first run (a back-to-back set's second day included); the latest
+            # week at the block's peak volume is the pattern its taper and recovery scale from.
+            self.level_pattern = {}
+            for run in sorted(runs, key=lambda r: (r.day, r.order)):
+                self.level_pattern.setdefault(run.day.weekday(), run)
+            if logged >= self.block.peak_km - 1e-6:
                 self.block.peak_km = logged
                 self.block.pattern = dict(self.level_pattern)
             self.block.easy.append([r.km for r in runs if r.role in ("easy", "quality")])
@@ -1359,13 +1372,18 @@ class LoadPlanner:
             if not self.runs_by_day[shortest.day]:
                 del self.runs_by_day[shortest.day]
 
-    def _cap_biggest_day(self, days: list[date]) -> None:
-        """No day holds more than half of a week of three or more run days."""
+    def _cap_biggest_day(self, days: list[date], *, any_run: bool) -> None:
+        """No day holds more than half of a week of three or more run days (`any_run`: any
+        day; otherwise only a day with a long run)."""
         daily = {d: sum(r.km for r in self.runs_by_day.get(d, [])) for d in days}
         daily = {d: km for d, km in daily.items() if km > 0}
         if len(daily) < 3:
             return
         biggest = max(daily, key=lambda d: (daily[d], d))
+        if not any_run and not any(
+            r.role in ("long", "double", "race_run") for r in self.runs_by_day[biggest]
+        ):
+            return
         others = sum(daily.values()) - daily[biggest]
         if daily[biggest] <= others:
             return

@@ -235,7 +235,8 @@ def test_a_refused_plan_names_the_rule_and_the_week(plan: Plan, ruleset: RuleSet
 
 
 def test_shape_rules_warn_without_refusing(plan: Plan, ruleset: RuleSet) -> None:
-    """A race week cut to one short run is too sharp a taper: a warning, not a refusal."""
+    """A race week cut to one short run is too sharp a taper, and keeps too few runs:
+    warnings, not a refusal."""
     race = race_day(plan)
     week = [s for s in runs(plan) if race - timedelta(days=6) <= s.date < race]
     keep = min(week, key=lambda s: s.date)
@@ -246,4 +247,23 @@ def test_shape_rules_warn_without_refusing(plan: Plan, ruleset: RuleSet) -> None
     reviewed = review_or_raise(sharp, example_intake(NAME), ruleset)
     warning = next(w for w in reviewed.warnings if w.code == "review.taper_too_sharp")
     assert "week of" in warning.message
-    assert [f.rule for f in reviewed.review] == ["taper_too_sharp"]
+    assert sorted(f.rule for f in reviewed.review) == ["taper_frequency", "taper_too_sharp"]
+    frequency = next(f for f in reviewed.review if f.rule == "taper_frequency")
+    assert "2 run days" in frequency.message
+    assert "the race counted" in frequency.message
+
+
+def test_a_long_run_over_half_of_a_taper_week_is_refused(plan: Plan, ruleset: RuleSet) -> None:
+    """The long run's 50 % share holds in every week with a long run, not only in the build:
+    here the first taper week's easy runs are cut so the long run is most of the week."""
+    taper = next(b.start for b in plan.blocks if b.kind == "taper")
+    monday = taper - timedelta(days=taper.weekday())
+    week = [s for s in runs(plan) if monday <= s.date <= monday + timedelta(days=6)]
+    longest = max(week, key=lambda s: s.distance or 0)
+    assert longest.run_type == "long"
+    assert (longest.distance or 0) <= 0.5 * sum(s.distance or 0 for s in week)
+    cut = replace(
+        plan,
+        lambda s: s.model_copy(update={"distance": 1.0}) if s in week and s is not longest else s,
+    )
+    assert "long_run_share" in rules(review(cut, ruleset))

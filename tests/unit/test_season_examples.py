@@ -10,6 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from app.engine.model import RuleSet
+from app.intake.checks import finalize
+from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan
 from app.plan.models import Plan, SessionOut, WeekOut
 from app.scheduler.checkins import CheckInRecord
@@ -288,3 +290,43 @@ def test_a_regress_check_in_shortens_the_next_long_run(ruleset: RuleSet) -> None
     before = next(s for s in runs(plan) if s.run_type == "long" and s.date > long_run.date)
     assert (next_long.distance or 0) < (long_run.distance or 0)
     assert (next_long.distance or 0) < (before.distance or 0)
+
+
+def test_a_week_cut_short_by_the_taper_keeps_its_runs(ruleset: RuleSet) -> None:
+    # A marathon 4.5 weeks away, the runner's weekly distance capped low by rehab: the week of
+    # the last long run begins the taper midweek. Its volume is not piled into the long run
+    # (it once came out as 27 of 28 km), and the long run stays within half of the week.
+    data = example_intake("novice_marathon").model_dump(mode="json")
+    data["athlete"]["units"] = "km"
+    data["start_date"] = "2026-03-02"
+    data["running"] = {"weekly_distance": 62.9, "longest_run": 36.5, "runs_per_week": 6}
+    data["running"].pop("easy_pace", None)
+    data["availability"] = {
+        "run_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        "long_run_day": "tue",
+        "strength_days": ["fri", "sat"],
+    }
+    data["symptoms"] = [
+        {"condition": "it_band_syndrome", "pain_rest": 5, "pain_running": 8, "side": "both"},
+        {
+            "condition": "ankle_pain",
+            "pain_rest": 3,
+            "pain_running": 9,
+            "side": "right",
+            "weeks": 20,
+            "trend": "stable",
+        },
+    ]
+    data["findings"] = [{"name": "hamstring_dominance", "side": "both"}]
+    data["restrictions"] = ["no_lunge", "no_weights"]
+    data["goals"] = [
+        {"name": "Spring Marathon", "date": "2026-04-02", "type": "marathon", "priority": "A"}
+    ]
+    plan = build_plan(finalize(Intake.model_validate(data), date(2026, 3, 2)), ruleset)
+    taper = taper_start(plan, "Spring Marathon")
+    monday = taper - timedelta(days=taper.weekday())
+    in_week = runs(plan, monday, monday + timedelta(days=6))
+    total = sum(s.distance or 0 for s in in_week)
+    longest = max(s.distance or 0 for s in in_week)
+    assert len({s.date for s in in_week}) >= 4
+    assert longest <= 0.5 * total + 0.05

@@ -17,9 +17,9 @@ from datetime import date, timedelta
 
 from app.engine.decisions import Reason
 from app.intake.vocabulary import Priority
-from app.scheduler.calendar import monday_of, spread
+from app.scheduler.calendar import DAY, monday_of, spread
 from app.scheduler.checkins import Adjustment
-from app.scheduler.demand import Demand, Need, share_limit
+from app.scheduler.demand import Demand, share_limit
 from app.scheduler.phases import PhasePlan
 from app.scheduler.quality import (
     STRIDE_WEEKS,
@@ -49,7 +49,7 @@ TAPER_FACTORS: dict[int, tuple[float, ...]] = {
     2: (0.70, 0.45),
     3: (0.80, 0.65, 0.45),
 }
-TAPER_LONG_RUN = ((7, 0.40), (14, 0.65))
+TAPER_LONG_RUN = ((7, 0.40), (14, 0.65))  # days before the race → share of the peak long run
 TAPER_LONG_MINUTES = 120  # the taper's last long run (8-14 days out): shorter, under 2 hours
 # After a race, each week's share of the peak week (under the review's bounds of 50 % then
 # 75 % after a marathon or ultra); the rebuild starts from the last of them.
@@ -63,7 +63,7 @@ TAPER_RUN_MAX = {
     1: 0.9,
     2: 0.85,
     3: 0.95,
-}  # a taper run against the build's, by week  # days before the race → share of the peak long run
+}  # a taper run against the build's, by week
 B_TAPER_FACTOR = 0.7
 SINGLE_RUN_LIMIT = 1.10
 LONG_RUN_STEP_KM = 3.0
@@ -175,7 +175,6 @@ class RunPlan:
     event: Event | None = None  # a race this run stands in for, or the back-to-back's race
     order: int = 0  # the n-th run of a back-to-back set
     of: int = 1  # runs in the set
-    notes: tuple[str, ...] = ()
 
     @property
     def hard(self) -> bool:
@@ -244,7 +243,7 @@ class LoadPlanner:
         self.m = inputs.measure
         self.history: list[tuple[date, float]] = []  # (day, km) in date order, the last 31 days
         if inputs.current_km > 0:
-            self.history.append((inputs.start - timedelta(days=1), inputs.longest_km))
+            self.history.append((inputs.start - DAY, inputs.longest_km))
         self.ref1 = self.ref2 = inputs.current_km
         self.long_ref = inputs.longest_km
         self.stage = 0 if inputs.current_km <= 0 else len(WALK_RUN_STAGES)
@@ -260,13 +259,11 @@ class LoadPlanner:
         self._extra_runs: list[RunPlan] = []  # runs on a day that already has one (doubles)
         self._taper_scales: dict[tuple[int, int], float] = {}
         self._window_used: dict[tuple[int, int], float] = {}  # taper week → km planned
-        self._full_builds: dict[date, bool] = {}
         self._race_days = {d for d, role in inputs.season.roles.items() if role.race is not None}
         self._history_max_on: dict[date, float] = {}  # cleared whenever the history changes
         self.last_full_km = 0.0  # the last full build week (not a deload)
         self._volume_target = 0.0
         self._peak_days = set(inputs.season.peak_long_day.values())
-        self._long_wanted = 0.0
         self._long_held = False
         self.held_by_runs = 0.0  # the most a week could hold, when below today's volume
         self.full_run = 0  # full build weeks since the last deload
@@ -291,12 +288,8 @@ class LoadPlanner:
         ]
 
     def _full_build(self, week: date) -> bool:
-        known = self._full_builds.get(week)
-        if known is None:
-            days = self._days(week)
-            known = len(days) == 7 and all(self._build_like(self.i.season.role(d)) for d in days)
-            self._full_builds[week] = known
-        return known
+        days = self._days(week)
+        return len(days) == 7 and all(self._build_like(self.i.season.role(d)) for d in days)
 
     def _role(self, day: date) -> DayRole:
         """The season's role of a day; a race run as a shorter training run needs no
@@ -308,15 +301,13 @@ class LoadPlanner:
 
     @staticmethod
     def _build_like(role: DayRole) -> bool:
-        special = role.taper or role.recovery or role.b_taper
-        if role.build or (role.demoted is not None and special is None):
+        """A build day, or a day whose race is trained through (a C race, a race not raced)."""
+        if role.build:
             return True
-        return (
-            role.race is not None
-            and role.race.priority == Priority.C
-            and role.taper is None
-            and role.recovery is None
-            and role.b_taper is None
+        if role.taper is not None or role.recovery is not None or role.b_taper is not None:
+            return False
+        return role.demoted is not None or (
+            role.race is not None and role.race.priority == Priority.C
         )
 
     def _deload_every(self, week: date) -> int:
@@ -534,7 +525,7 @@ class LoadPlanner:
         easy_max = self._km_in(EASY_MINUTES_MAX, plan.start)
         long_guess = min(
             volume * share,
-            SINGLE_RUN_LIMIT * self._history_max(plan.start),
+            self._single_limit(plan.start),
             i.demand.long_run(plan.start, volume),
         )
         needed = 1 + math.ceil(max(0.0, volume - long_guess) / max(easy_max, MIN_RUN_KM))
@@ -554,7 +545,7 @@ class LoadPlanner:
             and (
                 self._race_within(long_day, 15)
                 or self._race_next_to(long_day)
-                or self._race_next_to(long_day + timedelta(days=1))
+                or self._race_next_to(long_day + DAY)
             )
         ):
             double_event = None  # never in the last 14 days before a race, nor next to one
@@ -583,10 +574,10 @@ class LoadPlanner:
         # size it would have in a whole week, rather than packing the volume into fewer runs.
         has_long = stand_in is not None or (long_day is not None and long_day in chosen)
         slots = max(len(others), count - has_long)
-        easy_cap = self._km_in(EASY_MINUTES_MAX, plan.start)
+        easy_cap = easy_max
         if plan.deload:  # every run of a deload stays under its long-run step-back
             easy_cap = min(easy_cap, m.grid(self.long_ref * DELOAD_LONG_RUN))
-        others_count = len([d for d in chosen if d.weekday() not in runs])
+        others_count = len(others)
         if long_km and others_count >= 2 and self._long_held:
             # The long run is behind what the race needs: it grows first, the easy runs stay
             # shorter (never below today's volume) so that it can stand out.
@@ -676,7 +667,7 @@ class LoadPlanner:
         for checked in list(self.pending_regress):
             if not longs or longs[0].day <= checked:
                 continue
-            window = (monday_of(checked) - timedelta(days=1), checked)
+            window = (monday_of(checked) - DAY, checked)
             hurt = max(
                 [km for when, km in self.history if window[0] <= when <= window[1]]
                 + [r.km for r in runs.values() if window[0] <= r.day <= window[1]],
@@ -749,16 +740,13 @@ class LoadPlanner:
         return SINGLE_RUN_LIMIT * self._history_max(day)
 
     def _long_run_km(
-        self, plan: WeekPlan, day: date | None, share_km: float, adjustment: Adjustment | None
+        self, plan: WeekPlan, day: date, share_km: float, adjustment: Adjustment | None
     ) -> float:
         """The long run: toward what the races want, grown by at most 10 % (and 3 km) on the
         longest run of the last 30 days, a modest share of the week, within its time."""
         i, m = self.i, self.m
-        if day is None:
-            return 0.0
         longest = self._history_max(day)
         wanted = i.demand.long_run(plan.start, share_km / max(i.settings.long_run_share, 0.01))
-        self._long_wanted = wanted
         limits = [
             wanted,
             SINGLE_RUN_LIMIT * longest,
@@ -864,7 +852,7 @@ class LoadPlanner:
         plan.reasons.append(POLICY["back_to_back"])
         if event.two_days:
             runs[day.weekday()] = RunPlan(day, long_km, "long", minutes=m.minutes(long_km))
-            next_day, day_before = day + timedelta(days=1), day - timedelta(days=1)
+            next_day, day_before = day + DAY, day - DAY
             if self._pair_day(next_day, plan.start):  # the long run, then a shorter one
                 other, order = next_day, 1
             elif self._pair_day(day_before, plan.start):  # a shorter run, then the long run
@@ -896,18 +884,22 @@ class LoadPlanner:
                 return self.i.quality[event.index]
         return self.i.quality_default
 
-    def _intensity_allowed(self, week: date, days: list[date]) -> bool:
+    def _intensity_context(self, week: date, days: list[date]) -> QualityContext | None:
+        """The quality sessions these days may hold, or None when no intensity is allowed:
+        in walk-run, before the running-form phase, or above the pain limits."""
         i = self.i
-        if self._quality_for(week) is None or self.stage < len(WALK_RUN_STAGES):
-            return False
+        context = self._quality_for(week)
+        if context is None or self.stage < len(WALK_RUN_STAGES):
+            return None
         if any(i.phase_plan.phase_on(d).name in ("activation", "strength") for d in days):
-            return False
+            return None
         known = [w for w in i.pain_by_week if w <= week]
-        return i.pain_by_week[max(known)] if known else i.intensity_pain_ok
+        allowed = i.pain_by_week[max(known)] if known else i.intensity_pain_ok
+        return context if allowed else None
 
     def _race_next_to(self, day: date) -> bool:
         """A race the day before or after `day`."""
-        near = {day - timedelta(days=1), day + timedelta(days=1)}
+        near = {day - DAY, day + DAY}
         return any(
             self.i.season.role(d).race is not None or self.i.season.role(d).demoted is not None
             for d in near
@@ -924,9 +916,7 @@ class LoadPlanner:
     def _hard_next_to(self, day: date) -> bool:
         """A hard run (or a race) the day before or after `day`."""
         return self._race_next_to(day) or any(
-            r.hard
-            for d in (day - timedelta(days=1), day + timedelta(days=1))
-            for r in self.runs_by_day.get(d, [])
+            r.hard for d in (day - DAY, day + DAY) for r in self.runs_by_day.get(d, [])
         )
 
     def _recently_raced(self, day: date) -> bool:
@@ -944,7 +934,8 @@ class LoadPlanner:
     ) -> None:
         i = self.i
         days = sorted(roles)
-        if not self._intensity_allowed(plan.start, days):
+        context = self._intensity_context(plan.start, days)
+        if context is None:
             return
         easy = sorted((r for r in runs.values() if r.role == "easy"), key=lambda r: r.day)
         easy = [r for r in easy if not self._recently_raced(r.day)]
@@ -952,12 +943,7 @@ class LoadPlanner:
             return
         self.intensity_weeks += 1
         quality_run: RunPlan | None = None
-        context = self._quality_for(plan.start)
-        if (
-            context is not None
-            and i.settings.quality_per_week
-            and (self.intensity_weeks > STRIDE_WEEKS)
-        ):
+        if i.settings.quality_per_week and self.intensity_weeks > STRIDE_WEEKS:
             long_run = next((r for r in runs.values() if r.role == "long"), None)
             day_run = self._quality_day(easy, runs)
             workout = weekly_workout(
@@ -993,11 +979,7 @@ class LoadPlanner:
         """The easy run farthest from the week's hard days, with no hard day next to it."""
         hard_days = {r.day for r in runs.values() if r.hard}
         hard_days |= self._race_days
-        candidates = [
-            r
-            for r in easy
-            if not ({r.day - timedelta(days=1), r.day + timedelta(days=1)} & hard_days)
-        ]
+        candidates = [r for r in easy if not ({r.day - DAY, r.day + DAY} & hard_days)]
         if not candidates:
             return None
 
@@ -1024,9 +1006,8 @@ class LoadPlanner:
             return None  # the peak week had no run on this weekday
         else:
             base_km = self.ref1 / max(1, len(self.i.run_weekdays))
-        typical = self._typical_easy(block if block.pattern else self.previous_block)
+        typical = self._typical_easy(block)
         role_name = "easy"
-        notes: list[str] = []
         if role.taper is not None:
             event, k = role.taper, role.to_race
             factor = min(factor, self._taper_scale(event, k, block, pattern))
@@ -1041,15 +1022,14 @@ class LoadPlanner:
             if k <= 6:
                 limits.append(typical)
             if k <= 2:
-                shake = self._shake_out_day(event)
-                if day != shake:
+                if not shake_day:
                     return None
                 budget = factor * (block.peak_km or base_km * len(self.i.run_weekdays))
                 minutes = SHAKE_OUT_MINUTES[event.klass.value]
                 km = m.grid(min(m.km_in(minutes), SHAKE_OUT_MAX_KM, budget, *limits))
                 if km < MIN_RUN_KM * 0.75:
                     return None
-                strides = self._intensity_allowed(monday_of(day), [day])
+                strides = self._intensity_context(monday_of(day), [day]) is not None
                 return RunPlan(
                     day,
                     km,
@@ -1077,9 +1057,7 @@ class LoadPlanner:
             role_name = "recovery"
         if self._race_next_to(day):  # never two hard days in a row
             limits.append(self._km_in(EASY_MINUTES_MAX, day))
-        if role.taper is not None and day < self.i.season.taper_start[role.taper.index] + (
-            timedelta(days=7)
-        ):
+        if role.taper is not None and self._in_first_taper_week(role.taper, day):
             factor = min(factor, self._first_taper_week_scale(role.taper, pattern))
         taper_long = (
             role.taper is not None
@@ -1103,14 +1081,14 @@ class LoadPlanner:
         if km < MIN_RUN_KM:
             return None
         if role.taper is not None:
-            taper_week = (role.taper.index, min(3, role.to_race // 7 + 1))
+            taper_week = (role.taper.index, self._taper_window(role.taper, role.to_race)[2])
             self._window_used[taper_week] = self._window_used.get(taper_week, 0.0) + km
-            if day < self.i.season.taper_start[role.taper.index] + timedelta(days=7):
+            if self._in_first_taper_week(role.taper, day):
                 first_week = (role.taper.index, 0)
                 self._window_used[first_week] = self._window_used.get(first_week, 0.0) + km
         if role.demoted is not None:  # a race not raced: an easy run in its place
             return RunPlan(day, km, "race_run", minutes=m.minutes(km), event=role.demoted)
-        return RunPlan(day, km, role_name, minutes=m.minutes(km), notes=tuple(notes))
+        return RunPlan(day, km, role_name, minutes=m.minutes(km))
 
     def _short_taper_run(
         self, day: date, event: Event, to_race: int, block: Block, limit: float
@@ -1123,13 +1101,22 @@ class LoadPlanner:
         km = self.m.grid_up(MIN_RUN_KM)
         return km if km <= min(limit, self._taper_room(day, event, to_race, block)) else 0.0
 
-    def _taper_room(self, day: date, event: Event, to_race: int, block: Block) -> float:
-        """What is left of a taper week's share of the peak week (under the review's bound),
-        the shake-out still to come set aside."""
+    def _taper_window(self, event: Event, to_race: int) -> tuple[int, int, int, float]:
+        """(taper length in days, its number of weeks, the week `to_race` days out falls in,
+        counted back from race day, and that week's share of the peak week)."""
         taper_len = (event.first - self.i.season.taper_start[event.index]).days
         windows = min(3, taper_len // 7 + 1)
         j = min(3, to_race // 7 + 1)
-        bound = TAPER_FACTORS[windows][windows - j] * block.peak_km
+        return taper_len, windows, j, TAPER_FACTORS[windows][windows - j]
+
+    def _in_first_taper_week(self, event: Event, day: date) -> bool:
+        return day < self.i.season.taper_start[event.index] + timedelta(days=7)
+
+    def _taper_room(self, day: date, event: Event, to_race: int, block: Block) -> float:
+        """What is left of a taper week's share of the peak week (under the review's bound),
+        the shake-out still to come set aside."""
+        _, windows, j, factor = self._taper_window(event, to_race)
+        bound = factor * block.peak_km
         used = self._window_used.get((event.index, j), 0.0)
         shake = self._shake_out_day(event)
         reserve = (
@@ -1143,7 +1130,8 @@ class LoadPlanner:
         if j < windows and event.first - timedelta(days=7 * (j + 1) - 1) >= start:
             # a whole earlier taper week: this one stays below it (the taper is progressive)
             room = min(room, self._window_used.get(earlier, 0.0) - used - reserve)
-        if day < start + timedelta(days=7) and self.last_full_km:  # never above the last week
+        if self._in_first_taper_week(event, day) and self.last_full_km:
+            # the taper's first week: never above the last full week
             first = self._window_used.get((event.index, 0), 0.0)
             later = reserve if event.first - start <= timedelta(days=7) else 0.0
             room = min(room, self.last_full_km - first - later)
@@ -1165,10 +1153,7 @@ class LoadPlanner:
         from race day (days 1-6 before it, 7-13, 14 and more); each gets its share of the peak
         week, spread over the runs it keeps (race week loses the day before a half or longer
         and all but one of its last two days)."""
-        taper_len = (event.first - self.i.season.taper_start[event.index]).days
-        windows = min(3, taper_len // 7 + 1)
-        j = min(3, to_race // 7 + 1)
-        factor = TAPER_FACTORS[windows][windows - j]
+        taper_len, _, j, factor = self._taper_window(event, to_race)
         key = (event.index, j)
         if key in self._taper_scales:
             return self._taper_scales[key]
@@ -1208,7 +1193,7 @@ class LoadPlanner:
         (with a rest day after it) for a half marathon or longer."""
         days = [event.first - timedelta(days=2)]
         if event.klass.value == "short":
-            days.insert(0, event.first - timedelta(days=1))
+            days.insert(0, event.first - DAY)
         for day in days:
             if day.weekday() in self.i.run_weekdays and day >= self.i.start:
                 return day
@@ -1216,8 +1201,8 @@ class LoadPlanner:
 
     def _race_week_intensity(self, days: list[date], roles: dict[date, DayRole]) -> None:
         """Intensity kept in a taper: race-pace segments early in it, strides in race week."""
-        context = self._quality_for(monday_of(days[0]))
-        if context is None or not self._intensity_allowed(monday_of(days[0]), days):
+        context = self._intensity_context(monday_of(days[0]), days)
+        if context is None:
             return
         for day in days:
             role = roles[day]
@@ -1244,13 +1229,11 @@ class LoadPlanner:
     def _taper_has(self, event: Event, kind: str, within: int = 30, since: int = 0) -> bool:
         """A run with this kind of workout from `within` to `since` days before the race
         (`since` not included)."""
-        for day, runs in self.runs_by_day.items():
-            to_race = (event.first - day).days
-            if since < to_race <= within and any(
-                r.workout and r.workout.kind == kind for r in runs
-            ):
-                return True
-        return False
+        return any(
+            r.workout and r.workout.kind == kind
+            for k in range(since + 1, within + 1)
+            for r in self.runs_by_day.get(event.first - timedelta(days=k), [])
+        )
 
     # -- bookkeeping ------------------------------------------------------------------------------
     def _add(self, run: RunPlan) -> None:
@@ -1322,10 +1305,10 @@ class LoadPlanner:
             return
         if len(days) == 7 and all(self._build_like(r) for r in roles.values()):
             self.since_reset += 1
-        if full and not plan.deload:
+        full_week = full and not plan.deload
+        self.full_run = self.full_run + 1 if full_week else 0
+        if full_week:
             self.last_full_km = plan.planned_km
-        self.full_run = self.full_run + 1 if full and not plan.deload else 0
-        if full and not plan.deload:
             self.ref2, self.ref1 = self.ref1, logged
             self.long_ref = plan.long_run_km
             # Each weekday's first run (a back-to-back set's second day included); the latest
@@ -1404,12 +1387,12 @@ class LoadPlanner:
         """Never two hard days in a row (coaching.md §2): a quality session next to another
         hard day becomes an easy run with strides. Back-to-back runs and races on consecutive
         days are one effort."""
-        race_days = {d for d, r in self.i.season.roles.items() if r.race is not None}
+        race_days = self._race_days
         for day in sorted(self.runs_by_day):
             for run in self.runs_by_day[day]:
                 if run.workout is None or not run.workout.hard:
                     continue
-                for other in (day - timedelta(days=1), day + timedelta(days=1)):
+                for other in (day - DAY, day + DAY):
                     neighbours = self.runs_by_day.get(other, [])
                     if other in race_days or any(n.hard for n in neighbours):
                         if run.role == "long":
@@ -1445,10 +1428,3 @@ def _keep(days: list[date], count: int, long_day: date | None) -> list[date]:
     fixed = [long_day.weekday()] if long_day is not None and long_day in days else []
     chosen = spread(by_weekday, count, fixed=fixed)
     return sorted(by_weekday[w] for w in chosen)
-
-
-def need_summary(need: Need | None) -> tuple[float, float]:
-    """(peak volume, peak long run) a need asks for, in km (0, 0 without one)."""
-    if need is None:
-        return 0.0, 0.0
-    return need.volume_peak, need.long_peak

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.intake.vocabulary import GoalType, Priority, TeamFormat
-from app.scheduler.demand import Demand
+from app.scheduler.demand import SINGLE_RUN_LIMIT, Demand
 from app.scheduler.goals import GoalPlan, RaceClass, weeks_short
 from app.scheduler.load import WeekPlan
 from app.scheduler.season import Event, Season
@@ -81,7 +81,7 @@ def _entry(
     needed_peak = need.volume_peak if need is not None else 0.0
     needed_long = need.long_peak if need is not None else 0.0
     if goal.priority == Priority.B:
-        needed_long = goal.leg_km / 1.1
+        needed_long = goal.leg_km / SINGLE_RUN_LIMIT
     reasons: list[str] = []
     if event.index in season.demoted:
         reasons.append(f"not raced: {season.demoted[event.index]}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
+from app.facts.build import KM_PER_MILE
 from app.intake.models import GoalIn, Intake
 from app.intake.vocabulary import Priority, TeamFormat
 from app.plan.models import Plan, SessionOut, WeekOut
@@ -23,7 +24,6 @@ from app.scheduler.goals import (
     race_class,
     race_distance_km,
 )
-from app.scheduler.units import KM_PER_MILE
 
 _RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
 HARD_MINUTES = 90

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from app.scheduler.calendar import monday_of
+from app.scheduler.calendar import days, monday_of
 from app.scheduler.demand import Demand
 from app.scheduler.season import Season
 
 
 def _day_block(
-    season: Season,
-    demand: Demand,
-    day: date,
-    shortened: Collection[int],
-    weeks: dict[date, tuple[str, str | None]],
+    season: Season, demand: Demand, day: date, shortened: Collection[int]
 ) -> tuple[str, str | None]:
     role = season.role(day)
     if role.race is not None:
@@ -28,10 +24,8 @@ def _day_block(
     if role.b_taper is not None:
         return "taper", role.b_taper.names  # a B race's mini-taper: no long run
     week = monday_of(day)
-    if week not in weeks:  # a build day's block is the same all week
-        ahead = demand.ahead(week)
-        weeks[week] = (demand.kind(week), ahead[0].event.names if ahead else None)
-    return weeks[week]
+    ahead = demand.ahead(week)
+    return demand.kind(week), ahead[0].event.names if ahead else None
 
 
 def season_blocks(
@@ -40,14 +34,11 @@ def season_blocks(
     """Consecutive days of the same kind (and race) as one block each. A race run as a shorter
     training run (`shortened`) has no recovery after it."""
     blocks: list[dict[str, Any]] = []
-    weeks: dict[date, tuple[str, str | None]] = {}
-    day = season.start
-    while day <= season.end:
-        kind, goal = _day_block(season, demand, day, shortened, weeks)
+    for day in days(season.start, season.end):
+        kind, goal = _day_block(season, demand, day, shortened)
         last = blocks[-1] if blocks else None
         if last is not None and last["kind"] == kind and last["goal"] == goal:
             last["end"] = day
         else:
             blocks.append({"kind": kind, "start": day, "end": day, "goal": goal})
-        day += timedelta(days=1)
     return blocks

@@ -19,6 +19,7 @@ from app.scheduler.season import Event, Season
 
 SHARE_THREE_RUNS_EXTRA = 0.10  # with 3 runs a week the long run may take 10 points more
 SHARE_HARD_LIMIT = 0.50
+SINGLE_RUN_LIMIT = 1.10  # no run beyond 110 % of the longest of the last 30 days
 NO_GOAL_GROWTH = 1.15  # without a goal: a modest build on today's volume
 NO_GOAL_FLOOR_KM = 20.0  # ... or to a base a beginner can hold
 B_RACE_LEAD_WEEKS = 4  # a B race's distance is prepared for by the long runs of these weeks
@@ -48,7 +49,6 @@ class Need:
     last_build_week: date  # the week that holds the peak long run
     ramp_weeks: int
     peak_weeks: int
-    long_minutes: int
     start_week: date  # the plan's first week: the base climbs from today's volume
     current_km: float
     current_long_km: float
@@ -141,7 +141,6 @@ class Demand:
             last_build_week=monday_of(last_day),
             ramp_weeks=max(goal.build_weeks, i.peak_weeks + 1),
             peak_weeks=i.peak_weeks,
-            long_minutes=profile.long_run_minutes,
             start_week=monday_of(i.season.start),
             current_km=i.current_km,
             current_long_km=i.longest_km,
@@ -170,14 +169,15 @@ class Demand:
             weeks = (monday_of(event.first) - week).days // 7
             if 1 <= weeks <= B_RACE_LEAD_WEEKS:
                 wanted = max(
-                    wanted, min(event.leg_km / 1.1 + 0.5, event.profile.long_run_natural_km)
+                    wanted,
+                    min(event.leg_km / SINGLE_RUN_LIMIT + 0.5, event.profile.long_run_natural_km),
                 )
         return wanted
 
     def long_minutes(self, week: date) -> int:
         """The long run's time guide: 3 hours in a marathon or ultra build, else 2.5."""
         needs = self.ahead(week)
-        return max((n.long_minutes for n in needs), default=150)
+        return max((n.event.profile.long_run_minutes for n in needs), default=150)
 
     def long_cap(self, week: date) -> float | None:
         """A hard distance ceiling on the long run (35 km in a marathon build)."""

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.engine.decisions import Decisions, Reason
-from app.facts.build import to_km
+from app.facts.build import KM_PER_MILE, to_km
 from app.intake.models import GoalIn
 from app.intake.vocabulary import GoalType, Priority, TeamFormat, Terrain, Units
 
@@ -235,7 +235,7 @@ def goal_plans(goals: list[GoalIn], decisions: Decisions, units: Units) -> list[
         if value("recovery_days") is None and klass in (RaceClass.marathon, RaceClass.ultra):
             # About one easy day per mile raced before quality returns (coaching.md §5).
             low, high, _ = profile.recovery_days
-            recovery_days = min(max(round(race_km / 1.609344), low), high)
+            recovery_days = min(max(round(race_km / KM_PER_MILE), low), high)
         legs = goal.legs or (
             DEFAULT_LEGS[goal.team_format or TeamFormat.regular]
             if goal.type == GoalType.relay

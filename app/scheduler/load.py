@@ -19,7 +19,7 @@ from app.engine.decisions import Reason
 from app.intake.vocabulary import Priority
 from app.scheduler.calendar import DAY, monday_of, spread
 from app.scheduler.checkins import Adjustment
-from app.scheduler.demand import Demand, share_limit
+from app.scheduler.demand import SINGLE_RUN_LIMIT, Demand, share_limit
 from app.scheduler.phases import PhasePlan
 from app.scheduler.quality import (
     STRIDE_WEEKS,
@@ -65,7 +65,6 @@ TAPER_RUN_MAX = {
     3: 0.95,
 }  # a taper run against the build's, by week
 B_TAPER_FACTOR = 0.7
-SINGLE_RUN_LIMIT = 1.10
 LONG_RUN_STEP_KM = 3.0
 TWO_WEEK_LIMIT = 1.30
 DELOAD_LONG_RUN = 0.78  # a deload's long run: at least 20 % shorter than the last full week's

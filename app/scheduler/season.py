@@ -14,12 +14,14 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from app.intake.vocabulary import Priority
+from app.scheduler.calendar import DAY, days
 from app.scheduler.goals import PROFILES, ClassProfile, GoalPlan, RaceClass
 
 NO_GOAL_HORIZON_WEEKS = 16
 CLUSTER_GAP_DAYS = 1  # races on consecutive days count as one event (coaching.md §1)
-# No race (nor quality) before this day after a race of each class (coaching.md §5).
-NO_RACE_DAYS = {RaceClass.short: 3, RaceClass.half: 7, RaceClass.marathon: 21, RaceClass.ultra: 28}
+# No race (nor quality) before this day after a race of each class (coaching.md §5): the
+# shortest recovery a class allows.
+NO_RACE_DAYS = {klass: profile.recovery_days[0] for klass, profile in PROFILES.items()}
 LONG_RACE_KM = 35.0  # races this long in all (back-to-back halves too) get marathon rest
 B_NO_LONG_RUN_DAYS = 6  # before a B race: no long run (the race is the week's long run)
 _PRIORITY_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
@@ -72,7 +74,7 @@ class Event:
     def two_days(self) -> bool:
         """Practised as a long run and a shorter run the next day (not as relay legs)."""
         return len(self.goals) > 1 or (
-            self.klass.value == "ultra" and not any(g.legs > 1 for g in self.goals)
+            self.klass == RaceClass.ultra and not any(g.legs > 1 for g in self.goals)
         )
 
     @property
@@ -136,9 +138,6 @@ class Season:
 
     def a_events(self) -> list[Event]:
         return [e for e in self.raced if e.priority == Priority.A]
-
-    def event_of(self, goal_index: int) -> Event:
-        return next(e for e in self.events if any(g.index == goal_index for g in e.goals))
 
     def previous(self, event: Event) -> Event | None:
         """The raced event before `event` (A or B races end a block; C races do not)."""
@@ -220,10 +219,9 @@ def build_season(
     events = cluster(goals)
     demoted = _too_soon(events)
     weekdays = set(run_weekdays)
+    a_events = [e for e in events if e.index not in demoted and e.priority == Priority.A]
     peak_days: dict[int, date] = {}
-    for event in events:
-        if event.index in demoted or event.priority != Priority.A:
-            continue
+    for event in a_events:
         day = _peak_long_day(event, weekdays, long_weekday, start)
         if day is not None:
             peak_days[event.index] = day
@@ -231,24 +229,17 @@ def build_season(
     for event in events:
         if event.index in demoted or event.priority == Priority.A:
             continue
-        for a_event in events:
+        for a_event in a_events:
             peak = peak_days.get(a_event.index)
-            if (
-                peak is not None
-                and a_event.index not in demoted
-                and peak < event.first
-                and event.last < a_event.first
-            ):
+            if peak is not None and peak < event.first and event.last < a_event.first:
                 demoted[event.index] = f"{event.names} falls in the taper before {a_event.names}"
     tapers: dict[int, date] = {}
-    for event in events:
-        if event.index in demoted or event.priority != Priority.A:
-            continue
+    for event in a_events:
         begin = peak_days[event.index] + timedelta(days=1) if event.index in peak_days else start
         earlier = [e.last for e in events if e.index not in demoted and e.last < event.first]
         if earlier:
             begin = max(begin, max(earlier) + timedelta(days=1))
-        tapers[event.index] = max(begin, start)
+        tapers[event.index] = begin
     end = max(_end(start, events, demoted), min_end or start)
     roles = _roles(start, end, events, demoted, tapers)
     return Season(start, end, tuple(events), demoted, peak_days, tapers, roles)
@@ -280,23 +271,16 @@ def _roles(
             for key, value in values.items():
                 slot.setdefault(key, value)
 
-    one = timedelta(days=1)
     for event in events:
         if event.index in demoted:
             for goal in event.goals:
                 mark(goal.day, demoted=event)
             continue
-        for goal in event.goals:
-            mark(goal.day, race=event)
-        day = event.first
-        while day <= event.last:
+        for day in days(event.first, event.last):  # an event's races are on consecutive days
             mark(day, race=event)
-            day += one
         if event.priority == Priority.A:
-            day = tapers[event.index]
-            while day < event.first:
+            for day in days(tapers[event.index], event.first - DAY):
                 mark(day, taper=event, to_race=(event.first - day).days)
-                day += one
         elif event.priority == Priority.B:
             for k in range(1, B_NO_LONG_RUN_DAYS + 1):
                 mark(event.first - timedelta(days=k), b_taper=event, to_race=k)

@@ -182,9 +182,8 @@ class SessionBuilder:
                 self.runs_by_day[run.day].append(run)
         self.week_of = {w.start: w for w in ctx.weeks}
         self.goal_days: dict[date, list[GoalPlan]] = defaultdict(list)
-        for event in ctx.season.raced:
-            if event.index in ctx.shortened:
-                continue
+        self.raced = [e for e in ctx.season.raced if e.index not in ctx.shortened]
+        for event in self.raced:
             for goal in event.goals:
                 self.goal_days[goal.day].append(goal)
         self.long_days = {
@@ -300,11 +299,9 @@ class SessionBuilder:
             return None
         season = self.ctx.season
         light = False
-        for event in season.raced:
+        for event in self.raced:
             before = (event.first - day).days
             after = (day - event.last).days
-            if event.index in self.ctx.shortened:
-                continue
             if event.priority == Priority.A and 0 <= before <= STRENGTH_BEFORE_A_RACE_DAYS:
                 return None
             if 0 <= before <= STRENGTH_BEFORE_RACE_DAYS:
@@ -442,13 +439,13 @@ class SessionBuilder:
     def _race(self, day: date, phase: str, goal: GoalPlan) -> dict[str, Any]:
         m = self.ctx.measure
         units = m.units.value
-        distance = round(goal.race_km / m.km_per_unit, 1)
+        distance = m.out(goal.race_km)
         title = f"Race · {goal.goal.name} · {_fmt(distance, units)}"
         session = self._base(f"race:{goal.index}:{goal.goal.name}", day, "race", phase, title)
         notes, note_reasons = self._notes("race")
         notes = [RACE_NOTES[goal.priority], *notes]
         if goal.legs > 1:
-            average = round(goal.race_km / goal.legs / m.km_per_unit, 1)
+            average = m.out(goal.race_km / goal.legs)
             notes = [
                 f"{goal.legs} legs of about {_fmt(average, units)} each; eat and rehydrate "
                 "between legs.",

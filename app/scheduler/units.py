@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from app.facts.build import KM_PER_MILE
 from app.intake.vocabulary import Units
 
-KM_PER_MILE = 1.609344
 WALK_PACE_MIN_PER_KM = 11.0  # brisk walking
 # An easy pace estimated from the weekly volume when the runner gives none (coaching.md §10:
 # about 6-8 min/km; runners who run more tend to run faster).
@@ -59,16 +59,17 @@ class Measure:
         """A distance in the athlete's units, as shown (one decimal)."""
         return round(km / self.km_per_unit, 1)
 
-    def km(self, value: float) -> float:
-        """A distance given in the athlete's units, in km."""
-        return value * self.km_per_unit
+    @property
+    def _walk_break_pace(self) -> float:
+        """Minutes per km, running 4 minutes and walking 1 throughout."""
+        covered = RUN_MINUTES / self.easy_pace + WALK_MINUTES / WALK_PACE_MIN_PER_KM
+        return (RUN_MINUTES + WALK_MINUTES) / covered
 
     def minutes(self, km: float, *, walk_breaks: bool = False, quality: bool = False) -> int:
         """How long a continuous run of `km` takes at the runner's easy pace."""
         pace = self.easy_pace
         if walk_breaks:
-            covered = RUN_MINUTES / self.easy_pace + WALK_MINUTES / WALK_PACE_MIN_PER_KM
-            pace = (RUN_MINUTES + WALK_MINUTES) / covered
+            pace = self._walk_break_pace
         elif quality:
             pace = max(MIN_PACE, pace * QUALITY_PACE_FACTOR)
         # Whole minutes, kept inside the pace range the plan review allows.
@@ -77,11 +78,7 @@ class Measure:
 
     def km_in(self, minutes: float, *, walk_breaks: bool = False) -> float:
         """The distance covered in `minutes` at easy pace (on the grid)."""
-        pace = self.easy_pace
-        if walk_breaks:
-            pace = (RUN_MINUTES + WALK_MINUTES) / (
-                RUN_MINUTES / self.easy_pace + WALK_MINUTES / WALK_PACE_MIN_PER_KM
-            )
+        pace = self._walk_break_pace if walk_breaks else self.easy_pace
         return self.grid(minutes / pace)
 
     def walk_run_km(self, repeats: int, run_minutes: float, walk_minutes: float) -> float:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from app.export.vtimezone import vtimezone
+from app.intake.vocabulary import KM_PER_MILE
 from app.plan.models import ExerciseOut, Plan, SessionOut
 
 PRODID = "-//StridePlan//Training plan//EN"
@@ -104,7 +105,7 @@ def _timed(session: SessionOut, zone: ZoneInfo, units: str) -> tuple[datetime, d
     start = datetime.combine(session.date, session.start_time, tzinfo=zone).astimezone(UTC)
     minutes = session.duration_minutes or 60
     if session.kind == "race" and session.distance:
-        km = session.distance * (1.609344 if units == "mi" else 1.0)
+        km = session.distance * (KM_PER_MILE if units == "mi" else 1.0)
         minutes = round(km * RACE_PACE_MIN_PER_KM)
     minutes = max(15, min(minutes, MAX_EVENT_HOURS * 60))
     return start, start + timedelta(minutes=minutes)

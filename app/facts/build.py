@@ -8,9 +8,7 @@ from datetime import date
 
 from app.facts.schema import Scalar
 from app.intake.models import Intake
-from app.intake.vocabulary import Units
-
-KM_PER_MILE = 1.609344
+from app.intake.vocabulary import KM_PER_MILE, Units
 
 Fact = dict[str, Scalar]
 

@@ -7,10 +7,9 @@ from datetime import date, timedelta
 
 from app.errors import InvalidInput
 from app.intake.models import Intake
-from app.intake.vocabulary import GoalType, Units
+from app.intake.vocabulary import KM_PER_MILE, GoalType, Units
 
 MAX_HORIZON_DAYS = 52 * 7
-KM_PER_MILE = 1.609344
 # Easy paces a plan can be built on, in minutes per km (the plan review bounds every run's
 # pace to 4.5-15 min/km, and slower runs for knee pain must stay inside that).
 EASY_PACE_RANGE = (4.5, 12.0)

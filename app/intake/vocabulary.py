@@ -14,6 +14,9 @@ class Units(StrEnum):
     mi = "mi"
 
 
+KM_PER_MILE = 1.609344
+
+
 class Side(StrEnum):
     left = "left"
     right = "right"

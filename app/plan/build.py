@@ -18,14 +18,17 @@ from app.intake.vocabulary import Condition
 from app.plan.describe import GATE_TEXT, describe_fact
 from app.plan.feasibility import feasibility
 from app.plan.models import DISCLAIMER, Plan
-from app.plan.review import ReviewContext, raise_if_refused, review_plan
+from app.plan.review import Finding, ReviewContext, raise_if_refused, review_plan
 from app.scheduler.blocks import season_blocks
 from app.scheduler.calendar import choose_run_days, choose_strength_days
 from app.scheduler.checkins import (
+    TENDINOPATHIES,
     CheckInRecord,
     GateEvidence,
     adjustments,
     gate_delay,
+    has_tendinopathy,
+    intake_allows_intensity,
     intensity_by_week,
     judge_gate,
 )
@@ -58,9 +61,6 @@ class BuildOptions:
     check_ins: Sequence[CheckInRecord] = ()  # past check-ins with their verdicts
 
 
-TENDINOPATHIES = frozenset(
-    {Condition.achilles_tendinopathy, Condition.proximal_hamstring_tendinopathy}
-)
 NO_DOWNHILL = frozenset({Condition.patellofemoral_pain, Condition.it_band_syndrome})
 MAX_EASY_PACE = 13.5  # min/km, after any slowing for knee pain
 WALK_RUN_END_MINUTES = 30
@@ -167,7 +167,7 @@ def _weeks_out(weeks: list[WeekPlan], measure: Measure) -> list[dict[str, Any]]:
             "planned_distance": measure.out(w.planned_km),
             "cap": max(measure.out(measure.grid(w.cap_km)), measure.out(w.planned_km)),
             "deload": w.deload,
-            "race_distance": round(w.race_km / measure.km_per_unit, 1),
+            "race_distance": measure.out(w.race_km),
             "phase": w.phase,
             "walk_run": w.walk_run,
             "kind": w.kind,
@@ -197,13 +197,17 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
     plan = Plan.model_validate(document)
     findings = review_plan(plan, context)
     raise_if_refused(findings)
-    if not findings:
-        return plan
-    document["review"] = [f.as_dict() for f in findings]
+    return _with_review(document, findings) if findings else plan
+
+
+def _with_review(document: dict[str, Any], findings: list[Finding]) -> Plan:
+    """The plan carrying its review: the findings, and a `review.<rule>` warning for each
+    (in place of an earlier review's)."""
     document["warnings"] = [
-        *document.get("warnings", []),
+        *(w for w in document.get("warnings", []) if not w["code"].startswith("review.")),
         *({"code": f"review.{f.rule}", "message": f.text()} for f in findings),
     ]
+    document["review"] = [f.as_dict() for f in findings]
     return Plan.model_validate(document)
 
 
@@ -229,13 +233,7 @@ def review_or_raise(
     decisions = decide(evaluate(ruleset, intake_facts(intake, plan.start)))
     findings = review_plan(plan, _review_context(intake, ruleset, decisions, check_ins))
     raise_if_refused(findings)
-    document = plan.model_dump()
-    document["warnings"] = [
-        *(w for w in document["warnings"] if not w["code"].startswith("review.")),
-        *({"code": f"review.{f.rule}", "message": f.text()} for f in findings),
-    ]
-    document["review"] = [f.as_dict() for f in findings]
-    return Plan.model_validate(document)
+    return _with_review(plan.model_dump(), findings)
 
 
 def _gates(
@@ -269,15 +267,6 @@ def _easy_pace(intake: Intake, settings: ScheduleSettings) -> float:
     else:
         pace = estimated_easy_pace(to_km(running.weekly_distance, intake.athlete.units))
     return min(MAX_EASY_PACE, pace * (1 + settings.easy_pace_slower))
-
-
-def _intensity_pain_ok(intake: Intake) -> bool:
-    """Intensity waits while running pain is above 2/10 (3/10 that settles, for tendinopathy)."""
-    for symptom in intake.symptoms:
-        limit = 3 if symptom.condition in TENDINOPATHIES else 2
-        if symptom.pain_running > limit:
-            return False
-    return True
 
 
 def _quality_contexts(intake: Intake, season: Season) -> dict[int, QualityContext]:
@@ -388,11 +377,9 @@ def _schedule(
             long_run_weekday=long_day,
             quality=quality,
             quality_default=_default_quality(intake),
-            intensity_pain_ok=_intensity_pain_ok(intake),
+            intensity_pain_ok=intake_allows_intensity(intake.symptoms),
             adjustments=adjustments(check_ins),
-            pain_by_week=intensity_by_week(
-                check_ins, any(s.condition in TENDINOPATHIES for s in intake.symptoms)
-            ),
+            pain_by_week=intensity_by_week(check_ins, has_tendinopathy(intake.symptoms)),
             skipped=frozenset(day for c in check_ins for day in c.skipped_runs),
             regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
         )

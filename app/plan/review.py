@@ -20,10 +20,16 @@ from datetime import date, timedelta
 from app.catalog.models import Catalog
 from app.errors import SafetyViolation
 from app.intake.models import Intake
-from app.intake.vocabulary import RESTRICTION_TAGS, Condition, Priority
+from app.intake.vocabulary import RESTRICTION_TAGS, Priority
 from app.plan.models import Plan
 from app.plan.review_calendar import Calendar, RaceEvent
-from app.scheduler.checkins import CheckInRecord, intensity_by_week
+from app.scheduler.calendar import monday_of
+from app.scheduler.checkins import (
+    CheckInRecord,
+    has_tendinopathy,
+    intake_allows_intensity,
+    intensity_by_week,
+)
 from app.scheduler.goals import PROFILES, RaceClass
 from app.scheduler.season import NO_RACE_DAYS
 from app.scheduler.settings import MIN_ACTIVATION_DAYS, ScheduleSettings
@@ -39,11 +45,9 @@ DELOAD_LONG_RUN = 0.80
 SHARE_HARD = 0.50
 LONG_RUN_HARD_MINUTES, LONG_RUN_WARN_MINUTES = 180, 150
 MARATHON_LONG_RUN_KM = 35.0
-HARD_MINUTES = 90
 SHAKE_OUT_MAX_MINUTES, SHAKE_OUT_MAX_KM, SHAKE_OUT_MAX_MI = 30, 5.0, 3.0
 RECOVERY_LONG_RUN = 0.60
 STRENGTH_A_RACE_DAYS = 4
-TENDINOPATHIES = {Condition.achilles_tendinopathy, Condition.proximal_hamstring_tendinopathy}
 RETURN_RHYTHM_LATER = 3
 CLIMB = 1.15  # a peak "climbed to" is at least 15 % above where the block began
 HELD_WEEKS = 8  # the peak block (3-5 weeks), its deload and a little more
@@ -79,10 +83,6 @@ class ReviewContext:
     check_ins: tuple[CheckInRecord, ...] = field(default=())
 
 
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 class Review:
     """One review of one plan."""
 
@@ -110,7 +110,7 @@ class Review:
             self.hard("red_flags", None, f"red flags ({flags}) but status {plan.status}")
         for s in plan.sessions:
             if s.kind in ("run", "race", "strength") or any(e.load for e in s.exercises):
-                self.hard("red_flags", _monday(s.date), f"{s.date} {s.kind} despite red flags")
+                self.hard("red_flags", monday_of(s.date), f"{s.date} {s.kind} despite red flags")
 
     def contraindications(self) -> None:
         ctx = self.ctx
@@ -125,11 +125,11 @@ class Review:
         for s in self.plan.sessions:
             for entry in [*s.exercises, *s.drills]:
                 if entry.id not in ctx.catalog.exercises:
-                    self.hard("contraindications", _monday(s.date), f"{entry.id} is unknown")
+                    self.hard("contraindications", monday_of(s.date), f"{entry.id} is unknown")
                 elif entry.id in ruled_out:
                     self.hard(
                         "contraindications",
-                        _monday(s.date),
+                        monday_of(s.date),
                         f"{s.date}: {entry.id} is ruled out ({', '.join(ruled_out[entry.id])})",
                     )
 
@@ -150,14 +150,14 @@ class Review:
             day = activation.start
             while day <= activation.end:
                 if day not in have:
-                    self.hard("phases", _monday(day), f"no activation session on {day}")
+                    self.hard("phases", monday_of(day), f"no activation session on {day}")
                     break
                 day += timedelta(days=1)
         last = 0
         for s in plan.sessions:
             order = PHASE_ORDER[s.phase]
             if order < last and s.phase != "taper":
-                self.hard("phases", _monday(s.date), f"{s.date} is {s.phase} after a later phase")
+                self.hard("phases", monday_of(s.date), f"{s.date} is {s.phase} after a later phase")
             last = max(last, order)
 
     # -- weeks ------------------------------------------------------------------------------------
@@ -212,20 +212,20 @@ class Review:
                 if event is not None and event.priority != Priority.A:
                     limit = SINGLE_RUN * max((h[1] for h in window), default=0.0)
                     if leg > limit + EPS:
-                        self.hard("single_run", _monday(s.date), f"{s.title} is over 110%")
+                        self.hard("single_run", monday_of(s.date), f"{s.title} is over 110%")
                 history.append((s.date, leg, 0))
                 continue
             if s.intervals and any(i.walk_minutes for i in s.intervals):
                 minutes = s.duration_minutes or 0
                 longest = max((h[2] for h in window), default=0)
                 if longest and minutes > SINGLE_RUN * longest + EPS:
-                    self.hard("single_run", _monday(s.date), f"{s.date}: walk-run over 110%")
+                    self.hard("single_run", monday_of(s.date), f"{s.date}: walk-run over 110%")
             else:
                 limit = SINGLE_RUN * max((h[1] for h in window), default=0.0)
                 if km > limit + EPS:
                     self.hard(
                         "single_run",
-                        _monday(s.date),
+                        monday_of(s.date),
                         f"{s.date}: {self.fmt(km)} is over 110% of the 30-day longest",
                     )
             history.append((s.date, km, s.duration_minutes or 0))
@@ -278,7 +278,7 @@ class Review:
         for day in days:
             after = day + timedelta(days=1)
             if cal.is_hard(after) and not cal.paired(day, after):
-                self.hard("hard_days", _monday(day), f"hard days in a row: {day} and {after}")
+                self.hard("hard_days", monday_of(day), f"hard days in a row: {day} and {after}")
 
     def long_runs(self) -> None:
         cal, settings = self.cal, self.ctx.settings
@@ -307,11 +307,11 @@ class Review:
         for s in cal.runs:
             minutes = s.duration_minutes or 0
             if minutes > LONG_RUN_HARD_MINUTES:
-                self.hard("long_run_time", _monday(s.date), f"{s.date}: {minutes} min")
+                self.hard("long_run_time", monday_of(s.date), f"{s.date}: {minutes} min")
             elif minutes > LONG_RUN_WARN_MINUTES and not cal.in_long_build(s.date):
-                self.warn("long_run_time", _monday(s.date), f"{s.date}: {minutes} min")
+                self.warn("long_run_time", monday_of(s.date), f"{s.date}: {minutes} min")
             if cal.in_marathon_build(s.date) and cal.km(s.distance or 0) > MARATHON_LONG_RUN_KM:
-                self.hard("long_run_cap", _monday(s.date), f"{s.date}: over 35 km")
+                self.hard("long_run_cap", monday_of(s.date), f"{s.date}: over 35 km")
 
     def pace(self) -> None:
         for s in self.cal.runs:
@@ -319,7 +319,7 @@ class Review:
                 continue
             pace = s.duration_minutes / self.cal.km(s.distance)
             if not MIN_PACE - EPS <= pace <= MAX_PACE + EPS:
-                self.hard("pace", _monday(s.date), f"{s.date}: {pace:.1f} min/km")
+                self.hard("pace", monday_of(s.date), f"{s.date}: {pace:.1f} min/km")
 
     # -- races ------------------------------------------------------------------------------------
     def tapers(self) -> None:
@@ -346,7 +346,7 @@ class Review:
         if last_full and first > last_full + EPS:
             self.hard(
                 "taper_first_week",
-                _monday(taper),
+                monday_of(taper),
                 f"the taper's first week ({self.fmt(first)}) is bigger than the last full week "
                 f"({self.fmt(last_full)})",
             )
@@ -361,7 +361,7 @@ class Review:
             if volume > upper + EPS:
                 self.hard(
                     "taper_volume",
-                    _monday(start),
+                    monday_of(start),
                     f"{self.fmt(volume)} from {start} to {end} ({_TAPER_WEEK[j]} before "
                     f"{event.names}) is over {TAPER_UPPER[windows][windows - j]:.0%} of the "
                     f"peak week ({self.fmt(peak)})",
@@ -370,7 +370,7 @@ class Review:
             if full and volume < lower - EPS:
                 self.warn(
                     "taper_too_sharp",
-                    _monday(start),
+                    monday_of(start),
                     f"{self.fmt(volume)} from {start} to {end} ({_TAPER_WEEK[j]} before "
                     f"{event.names}) is under {TAPER_LOWER[windows][windows - j]:.0%} of the "
                     f"peak week ({self.fmt(peak)})",
@@ -392,7 +392,7 @@ class Review:
             if len(days) < usual - 1:
                 self.warn(
                     "taper_frequency",
-                    _monday(start),
+                    monday_of(start),
                     f"{len(days)} run days from {start} to {end} ({_TAPER_WEEK[j]} before "
                     f"{event.names}{', the race counted' if j == 1 else ''}); the build had "
                     f"{usual} a week",
@@ -414,7 +414,7 @@ class Review:
                     if self.cal.km(s.distance or 0) > limit + EPS:
                         self.hard(
                             "taper_long_runs",
-                            _monday(s.date),
+                            monday_of(s.date),
                             f"{s.date}: {s.distance} {self.plan.units} is over {share:.0%} of "
                             f"the peak long run ({self.fmt(long_peak)})",
                         )
@@ -426,19 +426,19 @@ class Review:
             if typical and cal.km(s.distance or 0) > typical + EPS:
                 self.hard(
                     "race_week",
-                    _monday(s.date),
+                    monday_of(s.date),
                     f"{s.date}: {s.distance} {self.plan.units} before {event.names} is longer "
                     f"than a typical easy run ({self.fmt(typical)})",
                 )
         last_two = cal.runs_between(race - timedelta(days=2), race - timedelta(days=1))
         if len(last_two) > 1:
-            self.hard("race_week", _monday(race), "more than one run in the last two days")
+            self.hard("race_week", monday_of(race), "more than one run in the last two days")
         for s in last_two:
             limit = SHAKE_OUT_MAX_MI if self.plan.units == "mi" else SHAKE_OUT_MAX_KM
             if (s.duration_minutes or 0) > SHAKE_OUT_MAX_MINUTES or (s.distance or 0) > limit:
-                self.hard("race_week", _monday(race), f"{s.date}: more than a short shake-out")
+                self.hard("race_week", monday_of(race), f"{s.date}: more than a short shake-out")
             if event.klass != RaceClass.short and s.date == race - timedelta(days=1):
-                self.hard("race_week", _monday(race), "no rest day before a half or longer")
+                self.hard("race_week", monday_of(race), "no rest day before a half or longer")
 
     def _last_long_run(self, event: RaceEvent, taper: date, long_peak: float) -> None:
         low, high = PROFILES[event.klass].last_long_run
@@ -454,7 +454,7 @@ class Review:
         if not low <= days <= high:
             self.warn(
                 "last_long_run",
-                _monday(max(long_days)),
+                monday_of(max(long_days)),
                 f"the last long run is {days} days before {event.names} (a {event.klass.value} "
                 f"race wants {low}-{high})",
             )
@@ -466,20 +466,22 @@ class Review:
                 continue
             limit = NO_RACE_DAYS[event.klass]
             serious = event.klass in (RaceClass.marathon, RaceClass.ultra)
-            stats = cal.block_stats(event)
             for s in cal.sessions_between(
                 event.last + timedelta(days=1), event.last + timedelta(days=limit - 1)
             ):
                 if s.kind == "race" and cal.event_on(s.date) is not event:
-                    self.hard("race_too_soon", _monday(s.date), f"{s.title} too soon after a race")
+                    self.hard(
+                        "race_too_soon", monday_of(s.date), f"{s.title} too soon after a race"
+                    )
                 if s.workout is not None and s.workout.hard:
                     since = (s.date - event.last).days
                     message = f"{s.date}: quality {since} days after {event.names}"
                     if serious:
-                        self.hard("recovery_quality", _monday(s.date), message)
+                        self.hard("recovery_quality", monday_of(s.date), message)
                     else:
-                        self.warn("recovery_quality", _monday(s.date), message)
-            if not serious or stats is None:
+                        self.warn("recovery_quality", monday_of(s.date), message)
+            stats = cal.block_stats(event) if serious else None
+            if stats is None:
                 continue
             peak, long_peak, typical, _ = stats
             for k, bound in enumerate(PROFILES[event.klass].recovery_limits):
@@ -488,7 +490,7 @@ class Review:
                 if volume > bound * peak + EPS:
                     self.hard(
                         "recovery_volume",
-                        _monday(start),
+                        monday_of(start),
                         f"{self.fmt(volume)} in recovery week {k + 1} is over {bound:.0%} of "
                         f"the peak week",
                     )
@@ -497,7 +499,7 @@ class Review:
                 if cal.km(s.distance or 0) > max(typical, RECOVERY_LONG_RUN * long_peak) + EPS:
                     self.hard(
                         "recovery_long_run",
-                        _monday(s.date),
+                        monday_of(s.date),
                         f"{s.date}: a long run over 60% of the peak long run after a race",
                     )
 
@@ -514,39 +516,34 @@ class Review:
                 event.first - timedelta(days=6), event.first - timedelta(days=1)
             ):
                 if cal.km(s.distance or 0) > typical + EPS:
-                    self.warn("b_race_long_run", _monday(s.date), f"{s.date}: a long run")
+                    self.warn("b_race_long_run", monday_of(s.date), f"{s.date}: a long run")
 
     # -- intensity and strength -------------------------------------------------------------------
     def intensity(self) -> None:
         cal, intake = self.cal, self.ctx.intake
-        pain_ok = all(
-            s.pain_running <= (3 if s.condition in TENDINOPATHIES else 2) for s in intake.symptoms
-        )
-        by_week = intensity_by_week(
-            list(self.ctx.check_ins), any(s.condition in TENDINOPATHIES for s in intake.symptoms)
-        )
-        weeks = {w.start: w for w in self.plan.weeks}
+        pain_ok = intake_allows_intensity(intake.symptoms)
+        by_week = intensity_by_week(list(self.ctx.check_ins), has_tendinopathy(intake.symptoms))
         for s in cal.runs:
             if s.workout is None:
                 continue
-            week = weeks.get(_monday(s.date))
-            known = [w for w in by_week if w <= _monday(s.date)]
+            week = cal.weeks.get(monday_of(s.date))
+            known = [w for w in by_week if w <= monday_of(s.date)]
             ok = by_week[max(known)] if known else pain_ok
             if week is not None and week.walk_run:
-                self.hard("intensity", _monday(s.date), f"{s.date}: intensity in walk-run")
+                self.hard("intensity", monday_of(s.date), f"{s.date}: intensity in walk-run")
             elif s.phase in ("activation", "strength"):
-                self.hard("intensity", _monday(s.date), f"{s.date}: intensity in {s.phase}")
+                self.hard("intensity", monday_of(s.date), f"{s.date}: intensity in {s.phase}")
             elif not ok:
-                self.hard("intensity", _monday(s.date), f"{s.date}: intensity while in pain")
-            if s.workout.hard and cal.has_doubles(_monday(s.date)):
-                self.hard("back_to_back", _monday(s.date), "quality in a back-to-back week")
+                self.hard("intensity", monday_of(s.date), f"{s.date}: intensity while in pain")
+            if s.workout.hard and cal.has_doubles(monday_of(s.date)):
+                self.hard("back_to_back", monday_of(s.date), "quality in a back-to-back week")
         for s in cal.runs:
             if s.run_type != "double":
                 continue
             for event in cal.events:
                 if event.priority != Priority.C and 0 < (event.first - s.date).days <= 14:
                     self.hard(
-                        "back_to_back", _monday(s.date), f"{s.date}: within 14 days of a race"
+                        "back_to_back", monday_of(s.date), f"{s.date}: within 14 days of a race"
                     )
 
     def strength(self) -> None:
@@ -554,22 +551,26 @@ class Review:
         days = sorted({s.date for s in self.plan.sessions if s.kind == "strength"})
         for earlier, later in itertools.pairwise(days):
             if (later - earlier).days < 2:
-                self.hard("strength_spacing", _monday(later), f"strength on {earlier} and {later}")
+                self.hard(
+                    "strength_spacing", monday_of(later), f"strength on {earlier} and {later}"
+                )
         for day in days:
             if cal.is_long(day) or cal.is_long(day + timedelta(days=1)):
-                self.hard("strength_before_long_run", _monday(day), f"{day}: within 48 h")
+                self.hard("strength_before_long_run", monday_of(day), f"{day}: within 48 h")
             for event in cal.events:
                 if event.priority == Priority.A and 0 < (event.first - day).days <= (
                     STRENGTH_A_RACE_DAYS
                 ):
-                    self.hard("strength_before_race", _monday(day), f"{day}: before {event.names}")
+                    self.hard(
+                        "strength_before_race", monday_of(day), f"{day}: before {event.names}"
+                    )
 
     def regressions(self) -> None:
         cal = self.cal
         for record in self.ctx.check_ins:
             if record.verdict != "regress":
                 continue
-            start = _monday(record.day) - timedelta(days=1)
+            start = monday_of(record.day) - timedelta(days=1)
             hurt = max(
                 (cal.km(s.distance or 0) for s in cal.runs_between(start, record.day)),
                 default=0.0,
@@ -580,7 +581,7 @@ class Review:
             if hurt and later and cal.km(later[0].distance or 0) >= hurt - EPS:
                 self.hard(
                     "regress_long_run",
-                    _monday(later[0].date),
+                    monday_of(later[0].date),
                     f"the long run after the regress on {record.day} is not shorter than the "
                     f"run that hurt ({self.fmt(hurt)})",
                 )
@@ -634,7 +635,7 @@ class Review:
         if longest and len(repeats) > 3 and longest > cal.longest_km * 1.05:
             self.warn(
                 "longest_run_repeated",
-                _monday(repeats[0].date),
+                monday_of(repeats[0].date),
                 f"the longest run ({self.fmt(longest)}) comes {len(repeats)} times",
             )
 

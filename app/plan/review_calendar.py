@@ -13,19 +13,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
-from app.facts.build import KM_PER_MILE
 from app.intake.models import GoalIn, Intake
-from app.intake.vocabulary import Priority, TeamFormat
+from app.intake.vocabulary import KM_PER_MILE, Priority
 from app.plan.models import Plan, SessionOut, WeekOut
 from app.scheduler.goals import (
-    DEFAULT_LEGS,
-    LONGEST_LEG_FACTOR,
     RaceClass,
+    longest_leg_km,
     race_class,
     race_distance_km,
+    race_legs,
 )
+from app.scheduler.season import CLUSTER_GAP_DAYS, PRIORITY_RANK
 
-_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
 HARD_MINUTES = 90
 TYPICAL_WEEKS = 4  # a typical easy run of the build: the median of its last four full weeks
 
@@ -48,7 +47,7 @@ class RaceEvent:
 
     @cached_property
     def priority(self) -> Priority:
-        return min((g.priority for g in self.goals), key=_RANK.__getitem__)
+        return min((g.priority for g in self.goals), key=PRIORITY_RANK.__getitem__)
 
     @cached_property
     def klass(self) -> RaceClass:
@@ -64,11 +63,7 @@ class RaceEvent:
 
 
 def _leg_km(goal: GoalIn, intake: Intake) -> float:
-    race_km = race_distance_km(goal, intake.athlete.units)
-    legs = goal.legs or (
-        DEFAULT_LEGS[goal.team_format or TeamFormat.regular] if goal.type.value == "relay" else 1
-    )
-    return race_km if legs <= 1 else min(race_km, race_km / legs * LONGEST_LEG_FACTOR)
+    return longest_leg_km(race_distance_km(goal, intake.athlete.units), race_legs(goal))
 
 
 class Calendar:
@@ -100,6 +95,7 @@ class Calendar:
         self._last_of: dict[tuple[RaceClass, ...], date] = {}
         self._volumes: dict[date, float] = {}
         self._pure: dict[date, bool] = {}
+        self._blocks: dict[date, tuple[date, date, list[WeekOut]] | None] = {}
 
     def _events(self) -> list[RaceEvent]:
         goals = sorted(self.intake.goals, key=lambda g: g.date)
@@ -107,7 +103,7 @@ class Calendar:
         for goal in goals:
             if goal.date not in self.days_of["race"]:
                 continue
-            if groups and (goal.date - groups[-1][-1].date).days <= 1:
+            if groups and (goal.date - groups[-1][-1].date).days <= CLUSTER_GAP_DAYS:
                 groups[-1].append(goal)
             else:
                 groups.append([goal])
@@ -271,6 +267,11 @@ class Calendar:
     def _block_weeks(self, event: RaceEvent) -> tuple[date, date, list[WeekOut]] | None:
         """The full build weeks (no deload) of the block before a race, with its first day and
         its end (the taper's first day, or the race)."""
+        if event.first not in self._blocks:  # events never share a first day
+            self._blocks[event.first] = self._find_block_weeks(event)
+        return self._blocks[event.first]
+
+    def _find_block_weeks(self, event: RaceEvent) -> tuple[date, date, list[WeekOut]] | None:
         current: RaceEvent | None = event
         while current is not None:
             start, end = self.block_start(current), self.taper_start(current) or current.first

@@ -3,12 +3,19 @@ and whether each phase's gate is met, pending (which delays the phase a week) or
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.engine.decisions import Reason
 from app.engine.verbs import CAUTION, GateCriterion
+from app.intake.models import SymptomIn
+from app.intake.vocabulary import Condition
 from app.scheduler.calendar import monday_of
+
+TENDINOPATHIES = frozenset(
+    {Condition.achilles_tendinopathy, Condition.proximal_hamstring_tendinopathy}
+)
 
 GATE_DELAY_DAYS = 7
 
@@ -113,6 +120,15 @@ def gate_delay(evidence: GateEvidence, phase_start: date, check_ins: list[CheckI
     if latest is None or phase_start < monday_of(latest) + timedelta(days=7):
         return 0
     return GATE_DELAY_DAYS
+
+
+def intake_allows_intensity(symptoms: Iterable[SymptomIn]) -> bool:
+    """Intensity waits while running pain is above 2/10 (3/10 for a tendinopathy)."""
+    return all(s.pain_running <= (3 if s.condition in TENDINOPATHIES else 2) for s in symptoms)
+
+
+def has_tendinopathy(symptoms: Iterable[SymptomIn]) -> bool:
+    return any(s.condition in TENDINOPATHIES for s in symptoms)
 
 
 def intensity_by_week(check_ins: list[CheckInRecord], tendinopathy: bool) -> dict[date, bool]:

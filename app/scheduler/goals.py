@@ -14,9 +14,9 @@ from datetime import date
 from enum import StrEnum
 
 from app.engine.decisions import Decisions, Reason
-from app.facts.build import KM_PER_MILE, to_km
+from app.facts.build import to_km
 from app.intake.models import GoalIn
-from app.intake.vocabulary import GoalType, Priority, TeamFormat, Terrain, Units
+from app.intake.vocabulary import KM_PER_MILE, GoalType, Priority, TeamFormat, Terrain, Units
 
 STANDARD_KM: dict[GoalType, float] = {
     GoalType.five_k: 5.0,
@@ -131,6 +131,21 @@ def race_class(goal: GoalIn) -> RaceClass:
     return RaceClass.marathon if goal.team_format == TeamFormat.ultra else RaceClass.half
 
 
+def race_legs(goal: GoalIn) -> int:
+    """How many legs a runner runs in a race: the goal's, a relay team's default, else one."""
+    if goal.legs:
+        return goal.legs
+    return (
+        DEFAULT_LEGS[goal.team_format or TeamFormat.regular] if goal.type == GoalType.relay else 1
+    )
+
+
+def longest_leg_km(race_km: float, legs: int) -> float:
+    """The longest single effort of a race of `legs` legs (the longest leg is longer than the
+    average one)."""
+    return race_km if legs <= 1 else min(race_km, race_km / legs * LONGEST_LEG_FACTOR)
+
+
 @dataclass(frozen=True, slots=True)
 class GoalPlan:
     """One goal with what it needs, in km, and its settings (already within their bounds)."""
@@ -164,9 +179,7 @@ class GoalPlan:
     @property
     def leg_km(self) -> float:
         """The longest single effort of the race: the race itself, or the longest relay leg."""
-        if self.legs <= 1:
-            return self.race_km
-        return min(self.race_km, self.race_km / self.legs * LONGEST_LEG_FACTOR)
+        return longest_leg_km(self.race_km, self.legs)
 
     @property
     def hilly(self) -> bool:
@@ -236,11 +249,7 @@ def goal_plans(goals: list[GoalIn], decisions: Decisions, units: Units) -> list[
             # About one easy day per mile raced before quality returns (coaching.md §5).
             low, high, _ = profile.recovery_days
             recovery_days = min(max(round(race_km / KM_PER_MILE), low), high)
-        legs = goal.legs or (
-            DEFAULT_LEGS[goal.team_format or TeamFormat.regular]
-            if goal.type == GoalType.relay
-            else 1
-        )
+        legs = race_legs(goal)
         plans.append(
             GoalPlan(
                 index=index,

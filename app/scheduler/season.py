@@ -24,7 +24,7 @@ CLUSTER_GAP_DAYS = 1  # races on consecutive days count as one event (coaching.m
 NO_RACE_DAYS = {klass: profile.recovery_days[0] for klass, profile in PROFILES.items()}
 LONG_RACE_KM = 35.0  # races this long in all (back-to-back halves too) get marathon rest
 B_NO_LONG_RUN_DAYS = 6  # before a B race: no long run (the race is the week's long run)
-_PRIORITY_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
+PRIORITY_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +42,7 @@ class Event:
         set_ = object.__setattr__
         set_(self, "first", self.goals[0].day)
         set_(self, "last", self.goals[-1].day)
-        set_(
-            self, "priority", min((g.priority for g in self.goals), key=_PRIORITY_RANK.__getitem__)
-        )
+        set_(self, "priority", min((g.priority for g in self.goals), key=PRIORITY_RANK.__getitem__))
         set_(self, "klass", max((g.klass for g in self.goals), key=lambda k: k.rank))
 
     @property
@@ -171,7 +169,7 @@ def _too_soon(events: list[Event]) -> dict[int, str]:
             gap, limit = (event.first - before.last).days, NO_RACE_DAYS[before.klass]
             if gap >= limit:
                 break
-            if _PRIORITY_RANK[event.priority] < _PRIORITY_RANK[before.priority]:
+            if PRIORITY_RANK[event.priority] < PRIORITY_RANK[before.priority]:
                 demoted[before.index] = (
                     f"{before.names} is {gap} days before {event.names}, which matters more; "
                     f"racing both needs {limit} days between them"

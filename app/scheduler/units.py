@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from app.facts.build import KM_PER_MILE
-from app.intake.vocabulary import Units
+from app.intake.vocabulary import KM_PER_MILE, Units
 
 WALK_PACE_MIN_PER_KM = 11.0  # brisk walking
 # An easy pace estimated from the weekly volume when the runner gives none (coaching.md §10:

@@ -215,7 +215,7 @@ def rules_check(
     """Validate and compile a rule set (every problem with file and line), then check that the
     plans for a sample of random intakes keep every safety rule."""
     from app.authoring.cases import case_problems
-    from app.authoring.sample import check_sample
+    from app.authoring.sample import check_sample, shadowed_caps
 
     ruleset = _load_rules(path)
     out.print(
@@ -238,6 +238,8 @@ def rules_check(
         out.print(json.dumps(found.intake, indent=2), markup=False)
         raise typer.Exit(1)
     out.print(f"[green]ok[/green]: plans for {samples} random intakes keep every safety rule")
+    for shadowed in shadowed_caps(ruleset, samples, seed) if samples else []:
+        out.print(f"[yellow]shadowed cap[/yellow] {shadowed}", markup=True)
 
 
 @rules_cli.command("test")

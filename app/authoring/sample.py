@@ -13,8 +13,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.engine.decisions import decide
+from app.engine.evaluate import evaluate
 from app.engine.model import RuleSet
 from app.errors import InvalidInput, SafetyViolation
+from app.facts.build import intake_facts
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.intake.vocabulary import (
@@ -23,6 +26,7 @@ from app.intake.vocabulary import (
     GoalType,
     Priority,
     RedFlag,
+    RedSSign,
     Restriction,
     Side,
     TeamFormat,
@@ -96,6 +100,7 @@ def random_intake(rng: random.Random) -> dict[str, Any]:
             "name": "Sample",
             "timezone": rng.choice(["UTC", "Europe/Berlin", "America/New_York"]),
             "units": units,
+            **({"age": rng.randint(16, 80)} if rng.random() < 0.5 else {}),
         },
         "start_date": SAMPLE_START.isoformat(),
         "running": {"weekly_distance": weekly, "longest_run": longest, "runs_per_week": runs},
@@ -105,6 +110,10 @@ def random_intake(rng: random.Random) -> dict[str, Any]:
         "restrictions": [r.value for r in _pick(rng, list(Restriction), 0, 3)],
         "red_flags": [f.value for f in _pick(rng, list(RedFlag), 0, 1)]
         if rng.random() < 0.1
+        else [],
+        "bone_stress_history": rng.random() < 0.1,
+        "red_s_screen": [s.value for s in _pick(rng, list(RedSSign), 0, 1)]
+        if rng.random() < 0.05
         else [],
         "goals": goals,
     }
@@ -132,6 +141,53 @@ def check_one(ruleset: RuleSet, data: dict[str, Any]) -> Counterexample | None:
     except Exception as exc:  # a crash on a valid intake is a bug worth reporting as such
         return Counterexample(data, [f"plan generation failed: {type(exc).__name__}: {exc}"])
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowedCap:
+    """A rule's cap that fired in the sample but never applied: a lower cap always won."""
+
+    rule: str
+    phase: str
+    fired: int
+    winners: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rule}: its {self.phase} cap fired for {self.fired} sampled runner(s) but "
+            f"never applied; a lower cap always won ({', '.join(self.winners)})"
+        )
+
+
+def shadowed_caps(ruleset: RuleSet, count: int = 200, seed: int = 20261121) -> list[ShadowedCap]:
+    """Caps that fire but never win over `count` seeded random intakes (the lowest cap wins,
+    coaching.md §8): a coach's cap that never applies is probably not what was meant."""
+    rng = random.Random(seed)
+    fired: dict[tuple[str, str], int] = {}
+    won: set[tuple[str, str]] = set()
+    winners: dict[tuple[str, str], set[str]] = {}
+    for _ in range(count):
+        data = random_intake(rng)
+        try:
+            intake = finalize(Intake.model_validate(data), SAMPLE_START)
+        except (ValidationError, InvalidInput):
+            continue
+        assert intake.start_date is not None
+        decisions = decide(evaluate(ruleset, intake_facts(intake, intake.start_date)))
+        for phase, candidates in decisions.cap_candidates.items():
+            winner = decisions.caps[phase].reason.rule
+            for candidate in candidates:
+                key = (candidate.reason.rule, phase)
+                fired[key] = fired.get(key, 0) + 1
+                if candidate.reason.rule == winner:
+                    won.add(key)
+                else:
+                    winners.setdefault(key, set()).add(winner)
+    return [
+        ShadowedCap(rule, phase, times, tuple(sorted(winners.get((rule, phase), ()))))
+        for (rule, phase), times in sorted(fired.items())
+        if (rule, phase) not in won
+    ]
 
 
 def check_sample(ruleset: RuleSet, count: int = 200, seed: int = 20261121) -> Counterexample | None:

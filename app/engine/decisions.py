@@ -78,6 +78,16 @@ class Ranked:
     rank: tuple[int, int]
 
 
+@dataclass(frozen=True, slots=True)
+class CapCandidate:
+    """One fired rule's cap on a phase, before the safest one is chosen."""
+
+    value: float
+    reason: Reason
+    rank: tuple[int, int]
+    replaces: frozenset[str]
+
+
 @dataclass
 class Decisions:
     """Everything the scheduler needs from the rules."""
@@ -88,6 +98,7 @@ class Decisions:
     avoided_tags: dict[str, list[Reason]] = field(default_factory=dict)
     substitutions: dict[str, tuple[str, Reason]] = field(default_factory=dict)
     caps: dict[str, Ranked] = field(default_factory=dict)
+    cap_candidates: dict[str, list[CapCandidate]] = field(default_factory=dict)
     gates: dict[str, dict[GateCriterion, Reason]] = field(default_factory=dict)
     parameters: dict[Parameter, Ranked] = field(default_factory=dict)
     notes: list[tuple[str, str, Reason]] = field(default_factory=list)
@@ -176,17 +187,21 @@ def _cap(d: Decisions, verb: Cap, f: Firing) -> None:
     raw = verb.limit_km(_current_km(f.facts))
     if raw is None:
         return
-    limit = round(raw, 2)
+    candidate = CapCandidate(round(raw, 2), f.reason, f.rank, frozenset(verb.replaces))
     phases = _CAP_PHASES if verb.phase == "all" else (verb.phase,)
     for phase in phases:
-        current = d.caps.get(phase)
-        rank = f.rank
-        if (
-            current is None
-            or rank < current.rank
-            or (rank == current.rank and limit < current.value)
-        ):
-            d.caps[phase] = Ranked(limit, f.reason, rank)
+        d.cap_candidates.setdefault(phase, []).append(candidate)
+
+
+def _resolve_caps(d: Decisions) -> None:
+    """The safest cap wins (coaching.md §8): the lowest of every phase's caps, except caps of
+    rules that another fired rule explicitly replaces. Ties go to the rule of higher
+    precedence."""
+    for phase, candidates in d.cap_candidates.items():
+        replaced = {rule for c in candidates for rule in c.replaces if rule != c.reason.rule}
+        standing = [c for c in candidates if c.reason.rule not in replaced] or candidates
+        best = min(standing, key=lambda c: (c.value, c.rank))
+        d.caps[phase] = Ranked(best.value, best.reason, best.rank)
 
 
 def _gate(d: Decisions, verb: Gate, f: Firing) -> None:
@@ -265,4 +280,5 @@ def decide(evaluation: Evaluation) -> Decisions:
         firing = Firing(fired, Reason(fired.rule.id, fired.rule.why), evaluation.facts)
         for consequence in fired.rule.consequences:
             HANDLERS[type(consequence)](decisions, consequence, firing)
+    _resolve_caps(decisions)
     return decisions

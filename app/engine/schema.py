@@ -21,9 +21,8 @@ from pydantic import (
 )
 
 from app.engine.conditions import Condition, condition_json_schema, parse_condition
-from app.engine.verbs import ThenItem, Verdict
+from app.engine.verbs import RULE_ID_PATTERN, ThenItem, Verdict
 
-RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
 MAX_RULES_PER_FILE = 2500
 MAX_CASES_PER_FILE = 200
 

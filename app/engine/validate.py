@@ -23,7 +23,7 @@ from app.engine.canonical import (
 from app.engine.conditions import Condition, Pattern, condition_depth, patterns_of, suggest
 from app.engine.limits import MAX_RULES_TOTAL, MAX_WHEN_DEPTH, engine_limit_breaches
 from app.engine.problems import RuleProblem
-from app.engine.schema import Rule
+from app.engine.schema import Domain, Rule
 from app.engine.verbs import Avoid, Cap, Derive, Prescribe, SetParameter, Substitute
 from app.facts.schema import FACT_TYPES, Scalar
 from app.intake.vocabulary import RESTRICTION_TAGS
@@ -224,17 +224,15 @@ def _strata(
 
 
 def _contradictions(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
-    """Two caps (or two settings) for the same case and precedence that disagree."""
+    """Two settings for the same case and precedence that disagree (caps cannot: the lowest
+    one wins, see `shadowed_caps` in `rules check`)."""
     seen: dict[tuple[str, str, int, str], tuple[float, LocatedRule]] = {}
     for located in rules:
         rule = located.rule
         case = canonical_text(rule.when)
         for item in rule.then:
             verb = item.consequence
-            if isinstance(verb, Cap):
-                key = (case, rule.domain.value, rule.priority, f"cap:{verb.phase}")
-                value = verb.km if verb.km is not None else -(verb.percent_of_current or 0)
-            elif isinstance(verb, SetParameter):
+            if isinstance(verb, SetParameter):
                 key = (case, rule.domain.value, rule.priority, f"set:{verb.parameter.value}")
                 value = verb.value
             else:
@@ -249,6 +247,39 @@ def _contradictions(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
                     "then",
                 )
             seen.setdefault(key, (value, located))
+
+
+def _replacement_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
+    """A cap may replace only other rules' caps on the same phase, and never a safety rule's
+    (the lowest cap wins otherwise, coaching.md §8)."""
+    by_id = {r.rule.id: r for r in rules}
+    for located in rules:
+        for position, item in enumerate(located.rule.then):
+            verb = item.consequence
+            if not isinstance(verb, Cap):
+                continue
+            for index, rule_id in enumerate(verb.replaces):
+                where = ("then", position, "cap", "replaces", index)
+                other = by_id.get(rule_id)
+                if other is None:
+                    hint = suggest(rule_id, by_id)
+                    yield located.problem(f"replaces '{rule_id}', which is no rule{hint}", *where)
+                elif other is located:
+                    yield located.problem("a cap cannot replace its own rule", *where)
+                elif other.rule.domain == Domain.safety:
+                    yield located.problem(
+                        f"'{rule_id}' is a safety rule: its cap cannot be replaced", *where
+                    )
+                elif not any(
+                    isinstance(c.consequence, Cap)
+                    and (verb.phase == "all" or c.consequence.phase in (verb.phase, "all"))
+                    for c in other.rule.then
+                ):
+                    yield located.problem(
+                        f"'{rule_id}' ({other.file}:{other.line}) has no cap on {verb.phase} "
+                        "to replace",
+                        *where,
+                    )
 
 
 def validate(
@@ -285,6 +316,7 @@ def validate(
     strata, cycle_problems = _strata([r for r in rules if first_seen[r.rule.id] is r], derived)
     problems.extend(cycle_problems)
     problems.extend(_contradictions(rules))
+    problems.extend(_replacement_problems(rules))
     if not problems:
         problems.extend(_limit_problems(rules))
     return strata, problems

@@ -20,6 +20,8 @@ Text = Annotated[
     BeforeValidator(lambda v: " ".join(v.split()) if isinstance(v, str) else v),
     Field(min_length=3, max_length=600),
 ]
+RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
+RuleRef = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
 
 
 class Parameter(StrEnum):
@@ -141,6 +143,10 @@ class Cap(_Verb):
     phase: CapPhase
     km: Annotated[float, Field(ge=0, le=250)] | None = None
     percent_of_current: Annotated[float, Field(ge=0, le=150)] | None = None
+    replaces: Annotated[list[RuleRef], Field(max_length=20)] = Field(
+        default_factory=list,
+        description="ids of rules whose caps this one replaces (otherwise the lowest cap wins)",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> Self:

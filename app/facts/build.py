@@ -8,7 +8,7 @@ from datetime import date
 
 from app.facts.schema import Scalar
 from app.intake.models import Intake
-from app.intake.vocabulary import KM_PER_MILE, Units
+from app.intake.vocabulary import KM_PER_MILE, MASTERS_AGE, Units
 
 Fact = dict[str, Scalar]
 
@@ -43,8 +43,16 @@ class CheckInFacts:
     completed_sessions: int
 
 
-def intake_facts(intake: Intake, start: date, check_ins: Iterable[CheckInFacts] = ()) -> list[Fact]:
-    """Flatten an intake (and any check-ins) into facts, in a deterministic order."""
+def intake_facts(
+    intake: Intake,
+    start: date,
+    check_ins: Iterable[CheckInFacts] = (),
+    *,
+    red_flags: Iterable[str] = (),
+) -> list[Fact]:
+    """Flatten an intake (and any check-ins, and red flags reported at check-ins) into facts,
+    in a deterministic order."""
+    flags = list(dict.fromkeys([*(f.value for f in intake.red_flags), *red_flags]))
     units = intake.athlete.units
     weekly_km = round(to_km(intake.running.weekly_distance, units), 2)
     facts: list[Fact] = [
@@ -57,9 +65,15 @@ def intake_facts(intake: Intake, start: date, check_ins: Iterable[CheckInFacts] 
             "longest_run_km": round(to_km(intake.running.longest_run, units), 2),
             "runs_per_week": intake.running.runs_per_week,
             "has_symptoms": bool(intake.symptoms),
-            "has_red_flags": bool(intake.red_flags),
+            "has_red_flags": bool(flags),
+            "bone_stress_history": intake.bone_stress_history,
         }
     ]
+    if intake.athlete.age is not None:
+        facts[0]["age"] = intake.athlete.age
+        facts[0]["masters"] = intake.athlete.age >= MASTERS_AGE
+    if intake.athlete.sex is not None:
+        facts[0]["sex"] = intake.athlete.sex.value
     for symptom in intake.symptoms:
         fact: Fact = {
             "t": "symptom",
@@ -88,7 +102,8 @@ def intake_facts(intake: Intake, start: date, check_ins: Iterable[CheckInFacts] 
             fact["value"] = finding.value
         facts.append(fact)
     facts.extend({"t": "restriction", "name": r.value} for r in intake.restrictions)
-    facts.extend({"t": "red_flag", "name": flag.value} for flag in intake.red_flags)
+    facts.extend({"t": "red_flag", "name": flag} for flag in flags)
+    facts.extend({"t": "red_s", "name": sign.value} for sign in intake.red_s_screen)
     for goal in intake.goals:
         fact = {
             "t": "goal",

@@ -16,7 +16,9 @@ from app.intake.vocabulary import (
     GoalType,
     Priority,
     RedFlag,
+    RedSSign,
     Restriction,
+    Sex,
     Side,
     TeamFormat,
     Trend,
@@ -84,6 +86,10 @@ FACT_TYPES: dict[str, dict[str, FieldSpec]] = {
         "runs_per_week": _int(0, 7),
         "has_symptoms": _BOOL,
         "has_red_flags": _BOOL,
+        "age": _int(10, 100, "age in years, when given"),
+        "masters": FieldSpec("bool", doc="true from age 50 (when the age is given)"),
+        "sex": _enum(Sex),
+        "bone_stress_history": FieldSpec("bool", doc="a bone stress injury in the past"),
     },
     "symptom": {
         "condition": _enum(Condition),
@@ -105,6 +111,7 @@ FACT_TYPES: dict[str, dict[str, FieldSpec]] = {
     },
     "restriction": {"name": _enum(Restriction)},
     "red_flag": {"name": _enum(RedFlag)},
+    "red_s": {"name": _enum(RedSSign, "a sign of low energy availability from the screen")},
     "goal": {
         "type": _enum(GoalType),
         "team_format": _enum(TeamFormat),

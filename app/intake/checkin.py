@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, Strict
 
 from app.engine.verbs import GateCriterion
 from app.intake.models import IsoDate, Pain, _Strict, _unique
+from app.intake.vocabulary import RedFlag
 
 SessionRef = Annotated[str, Field(min_length=1, max_length=36)]
 
@@ -31,4 +32,13 @@ class CheckInIn(_Strict):
         Field(max_length=len(GateCriterion)),
         AfterValidator(_unique),
     ] = Field(default_factory=list, description="Gate tests the runner now passes.")
+    red_flags: Annotated[
+        list[Annotated[RedFlag, Strict(False)]],
+        Field(max_length=len(RedFlag)),
+        AfterValidator(_unique),
+    ] = Field(
+        default_factory=list,
+        description="Warning signs since the last check-in (the intake's red-flag vocabulary): "
+        "any one stops the plan from that day and refers the runner to a clinician.",
+    )
     notes: Annotated[str, Field(max_length=1000)] = ""

@@ -29,7 +29,9 @@ from app.intake.vocabulary import (
     GoalType,
     Priority,
     RedFlag,
+    RedSSign,
     Restriction,
+    Sex,
     Side,
     TeamFormat,
     Terrain,
@@ -115,6 +117,8 @@ class AthleteIn(_Strict):
     name: Name
     timezone: TimezoneName
     units: UnitsField = Units.km
+    age: Annotated[int, Field(ge=10, le=100, description="Age in years (optional).")] | None = None
+    sex: Annotated[Sex, Strict(False)] | None = None
 
 
 EasyPace = Annotated[
@@ -192,6 +196,17 @@ class Intake(_Strict):
     red_flags: Annotated[
         list[Annotated[RedFlag, Strict(False)]],
         Field(max_length=len(RedFlag)),
+        AfterValidator(_unique),
+    ] = []
+    bone_stress_history: bool = Field(
+        default=False, description="A stress fracture or bone stress injury in the past."
+    )
+    red_s_screen: Annotated[
+        list[Annotated[RedSSign, Strict(False)]],
+        Field(
+            max_length=len(RedSSign),
+            description="Signs of low energy availability (RED-S) the runner reports.",
+        ),
         AfterValidator(_unique),
     ] = []
     goals: Annotated[list[GoalIn], Field(max_length=MAX_GOALS)] = []

@@ -98,6 +98,25 @@ class RedFlag(StrEnum):
     menstrual_change = "menstrual_change"
 
 
+class Sex(StrEnum):
+    female = "female"
+    male = "male"
+    other = "other"
+
+
+class RedSSign(StrEnum):
+    """Screening answers for relative energy deficiency in sport (RED-S)."""
+
+    under_fuelling = "under_fuelling"
+    low_bmi = "low_bmi"
+    missed_periods = "missed_periods"
+    unintended_weight_loss = "unintended_weight_loss"
+    repeated_bone_stress = "repeated_bone_stress"
+
+
+MASTERS_AGE = 50
+
+
 class GoalType(StrEnum):
     five_k = "5k"
     ten_k = "10k"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from app.engine.decisions import Decisions, Reason, decide
@@ -26,6 +26,8 @@ from app.scheduler.checkins import (
     CheckInRecord,
     GateEvidence,
     adjustments,
+    check_in_warnings,
+    first_red_flag,
     gate_delay,
     has_tendinopathy,
     intake_allows_intensity,
@@ -47,6 +49,12 @@ PLAN_NAMESPACE = uuid.UUID("0c6f7f4e-61a4-4b57-9d8e-2f7e4d7c9b21")
 REFERRAL_MESSAGE = (
     "Some of what you told us needs a clinician's assessment before you train. "
     "No plan has been made; please see a doctor or physical therapist first."
+)
+
+CHECK_IN_REFERRAL_MESSAGE = (
+    "A warning sign you reported needs a clinician's assessment before you train again. "
+    "The plan stops from that day (what came before is kept); please see a doctor or physical "
+    "therapist, then start a new plan with their advice."
 )
 
 
@@ -109,15 +117,24 @@ def _header(
     return header
 
 
-def _referral(header: dict[str, Any], decisions: Decisions) -> dict[str, Any]:
+def _referral(
+    header: dict[str, Any], decisions: Decisions, flagged: CheckInRecord | None = None
+) -> dict[str, Any]:
     reasons = list(dict.fromkeys(text for text, _ in decisions.referrals))
+    message = REFERRAL_MESSAGE
+    end = header["start"]
+    if flagged is not None:  # stopped by a check-in: the plan runs up to the day before it
+        flags = ", ".join(flag.replace("_", " ") for flag in flagged.red_flags)
+        reasons.insert(0, f"Your check-in on {flagged.day.isoformat()} reported: {flags}.")
+        message = CHECK_IN_REFERRAL_MESSAGE
+        end = max(header["start"], flagged.day - timedelta(days=1))
     return {
         **header,
         "status": "referral_required",
-        "end": header["start"],
+        "end": end,
         "referral": {
             "reasons": reasons,
-            "message": REFERRAL_MESSAGE,
+            "message": message,
             "why": [
                 r.as_dict() for r in dict.fromkeys(reason for _, reason in decisions.referrals)
             ],
@@ -186,13 +203,23 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
             "the intake has no start date",
             detail=[{"loc": ["start_date"], "msg": "required", "type": "missing"}],
         )
-    evaluation = evaluate(ruleset, intake_facts(intake, intake.start_date), explain=options.explain)
+    flagged = first_red_flag(options.check_ins)
+    evaluation = evaluate(
+        ruleset,
+        intake_facts(
+            intake,
+            intake.start_date,
+            red_flags=[flag for c in options.check_ins for flag in c.red_flags],
+        ),
+        explain=options.explain,
+    )
     decisions = decide(evaluation)
     header = _header(intake, ruleset, options, evaluation)
     if decisions.referrals:
-        document = _referral(header, decisions)
+        document = _referral(header, decisions, flagged)
     else:
         document = _schedule(intake, ruleset, decisions, header, options)
+        document["warnings"] = [*document["warnings"], *check_in_warnings(options.check_ins)]
     context = _review_context(intake, ruleset, decisions, options.check_ins)
     plan = Plan.model_validate(document)
     findings = review_plan(plan, context)

@@ -25,6 +25,7 @@ _KEY_FIELD = {
     "finding": "name",
     "restriction": "name",
     "red_flag": "name",
+    "red_s": "name",
     "goal": "type",
     "derived": "name",
     "check_in": "pain_during_zone",

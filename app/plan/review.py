@@ -26,6 +26,7 @@ from app.plan.review_calendar import Calendar, RaceEvent
 from app.scheduler.calendar import monday_of
 from app.scheduler.checkins import (
     CheckInRecord,
+    first_red_flag,
     has_tendinopathy,
     intake_allows_intensity,
     intensity_by_week,
@@ -103,14 +104,31 @@ class Review:
     # -- safety core ------------------------------------------------------------------------------
     def red_flags(self) -> None:
         intake, plan = self.ctx.intake, self.plan
-        if not intake.red_flags:
+        if intake.red_flags:
+            if plan.status != "referral_required":
+                flags = ", ".join(flag.value for flag in intake.red_flags)
+                self.hard("red_flags", None, f"red flags ({flags}) but status {plan.status}")
+            for s in plan.sessions:
+                if s.kind in ("run", "race", "strength") or any(e.load for e in s.exercises):
+                    self.hard(
+                        "red_flags", monday_of(s.date), f"{s.date} {s.kind} despite red flags"
+                    )
+        flagged = first_red_flag(self.ctx.check_ins)
+        if flagged is None:
             return
         if plan.status != "referral_required":
-            flags = ", ".join(flag.value for flag in intake.red_flags)
-            self.hard("red_flags", None, f"red flags ({flags}) but status {plan.status}")
+            self.hard(
+                "red_flags",
+                monday_of(flagged.day),
+                f"the check-in on {flagged.day} reported red flags but the plan goes on",
+            )
         for s in plan.sessions:
-            if s.kind in ("run", "race", "strength") or any(e.load for e in s.exercises):
-                self.hard("red_flags", monday_of(s.date), f"{s.date} {s.kind} despite red flags")
+            if s.date >= flagged.day:
+                self.hard(
+                    "red_flags",
+                    monday_of(s.date),
+                    f"{s.date} {s.kind} after the check-in on {flagged.day} reported red flags",
+                )
 
     def contraindications(self) -> None:
         ctx = self.ctx

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 
 from app.engine.decisions import Reason
 from app.engine.verbs import CAUTION, GateCriterion
@@ -32,6 +33,7 @@ class CheckInRecord:
     reasons: tuple[Reason, ...] = ()
     tests_passed: tuple[str, ...] = ()
     skipped_runs: tuple[date, ...] = ()  # days of runs the runner logged as skipped
+    red_flags: tuple[str, ...] = ()  # warning signs reported: the plan stops from `day`
 
     @property
     def effective_week(self) -> date:
@@ -55,6 +57,12 @@ class CheckInRecord:
 class Adjustment:
     action: str
     reasons: tuple[Reason, ...]
+
+
+def first_red_flag(check_ins: Iterable[CheckInRecord]) -> CheckInRecord | None:
+    """The earliest check-in that reported a red flag (the plan stops from its day)."""
+    flagged = [c for c in check_ins if c.red_flags]
+    return min(flagged, key=lambda c: c.day) if flagged else None
 
 
 def adjustments(check_ins: list[CheckInRecord]) -> dict[date, Adjustment]:
@@ -139,3 +147,49 @@ def intensity_by_week(check_ins: list[CheckInRecord], tendinopathy: bool) -> dic
         limit = 3 if tendinopathy and not record.morning_worse else 2
         result[record.effective_week] = record.pain_during <= limit
     return result
+
+
+SEVERE_CHECK_IN_PAIN = 7  # coaching.md §9: running pauses; not settled in 72 h → clinician
+REGRESS_WINDOW_DAYS = 28
+
+
+def check_in_warnings(check_ins: Iterable[CheckInRecord]) -> list[dict[str, str]]:
+    """'See your clinician' warnings from the numbers (coaching.md §9): severe pain at a
+    check-in, two regress verdicts in a row, or three within four weeks."""
+    records = sorted(check_ins, key=lambda r: r.day)
+    warnings: list[dict[str, str]] = []
+    for record in records:
+        worst = max(record.pain_during, record.pain_next_morning or 0)
+        if worst >= SEVERE_CHECK_IN_PAIN:
+            warnings.append(
+                {
+                    "code": "check_in_severe_pain",
+                    "message": f"Pain of {worst}/10 at the check-in on {record.day.isoformat()}: "
+                    "stop running until it is back to 3/10 or less; if it has not settled "
+                    "within 72 hours, see a clinician.",
+                }
+            )
+    regress = [r for r in records if r.verdict == "regress"]
+    in_a_row = next(
+        (b for a, b in pairwise(records) if a.verdict == b.verdict == "regress"),
+        None,
+    )
+    crowded = next(
+        (
+            regress[k + 2]
+            for k in range(len(regress) - 2)
+            if (regress[k + 2].day - regress[k].day).days < REGRESS_WINDOW_DAYS
+        ),
+        None,
+    )
+    repeated = in_a_row or crowded
+    if repeated is not None:
+        warnings.append(
+            {
+                "code": "see_clinician",
+                "message": "The load has had to step back again (check-in on "
+                f"{repeated.day.isoformat()}): the injury is not settling under the plan; "
+                "see your clinician before going on.",
+            }
+        )
+    return warnings

@@ -93,6 +93,7 @@ def records_for(tenant: Tenant, plan_id: str, plan: Plan | None = None) -> list[
             reasons=tuple(Reason(r["rule"], r["because"]) for r in row.reasons["reasons"]),
             tests_passed=tuple(row.body.get("tests_passed", [])),
             skipped_runs=tuple(run_days[i] for i in row.body.get("skipped", []) if i in run_days),
+            red_flags=tuple(row.body.get("red_flags", [])),
         )
         for row in rows
     ]
@@ -131,6 +132,10 @@ def replan(
         ),
     )
     cutoff = min(max(today, previous.start), previous.end)
+    if fresh.status == "referral_required":  # stopped: from the reported day, not `today`
+        cutoff = fresh.end
+        if fresh.end <= previous.start:
+            return review_or_raise(fresh, intake, ruleset, check_ins)
     merged = merge(previous, fresh, cutoff) if today >= previous.start else fresh
     return review_or_raise(merged, intake, ruleset, check_ins)
 
@@ -152,9 +157,14 @@ def record_check_in(
                 body.pain_during, body.pain_next_morning, len(body.skipped), len(body.completed)
             )
         ],
+        red_flags=[flag.value for flag in body.red_flags],
     )
     check_fact = next(f for f in facts if f["t"] == "check_in")
-    verdict, reasons = decide(evaluate(ruleset, facts)).response or ("hold", [NO_VERDICT])
+    decisions = decide(evaluate(ruleset, facts))
+    verdict, reasons = decisions.response or ("hold", [NO_VERDICT])
+    if body.red_flags:  # the plan stops from the check-in's day: the most cautious verdict
+        verdict = "regress"
+        reasons = list(dict.fromkeys([*(r for _, r in decisions.referrals), *reasons]))
     row = tenant.add(
         CheckIn(
             id=str(uuid.uuid4()),

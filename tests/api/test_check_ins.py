@@ -110,3 +110,54 @@ def test_check_in_without_a_plan_is_422(client: TestClient, auth: dict[str, str]
         headers=auth,
     )
     assert response.status_code == 422
+
+
+def _feed_uids(client: TestClient, auth: dict[str, str], athlete: str) -> dict[str, str]:
+    """UID → DTSTART line of every event in the athlete's calendar feed."""
+    token = client.post(f"/v1/athletes/{athlete}/feed-tokens", headers=auth).json()
+    body = client.get("/feeds/" + token["url"].rsplit("/feeds/", 1)[1]).text
+    events: dict[str, str] = {}
+    for block in body.split("BEGIN:VEVENT")[1:]:
+        lines = block.replace("\r\n ", "").split("\r\n")
+        uid = next(line for line in lines if line.startswith("UID:"))
+        start = next(line for line in lines if line.startswith("DTSTART"))
+        events[uid] = start
+    return events
+
+
+def test_a_red_flag_at_a_check_in_stops_the_plan_from_that_day(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    athlete, before = setup_plan(client, auth)
+    feed_before = _feed_uids(client, auth, athlete)
+    response = check_in(client, auth, athlete, pain_during=3, red_flags=["night_pain"])
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert result["verdict"]["load"] == "regress"
+    assert any(w["rule"] == "red_flag.serious_pathology" for w in result["verdict"]["why"])
+    after = result["plan"]
+    assert after["status"] == "referral_required"
+    assert after["end"] < CHECK_IN_DAY
+    assert any(CHECK_IN_DAY in reason for reason in after["referral"]["reasons"])
+    # the past is kept exactly; nothing from the reported day on
+    past = [s for s in before["sessions"] if s["date"] < CHECK_IN_DAY]
+    assert after["sessions"] == past
+    assert all(w["start"] <= CHECK_IN_DAY for w in after["weeks"])
+    assert len(result["changes"]["removed"]) == len(before["sessions"]) - len(past)
+    # the calendar drops every future session and keeps the past ones
+    feed_after = _feed_uids(client, auth, athlete)
+    assert len(feed_after) == len(past) < len(feed_before)
+    assert set(feed_after) <= set(feed_before)
+    first_cancelled = CHECK_IN_DAY.replace("-", "")
+    assert all(start.split(":")[-1][:8] < first_cancelled for start in feed_after.values())
+    stored = client.get(f"/v1/plans/{after['id']}", headers=auth).json()
+    assert stored == after
+
+
+def test_a_check_in_red_flag_outside_the_vocabulary_is_422(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    athlete, _ = setup_plan(client, auth)
+    response = check_in(client, auth, athlete, pain_during=3, red_flags=["sore_toe"])
+    assert response.status_code == 422
+    assert "red_flags" in response.text

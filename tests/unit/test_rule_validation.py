@@ -92,15 +92,40 @@ rules:
     assert any("derive cycle" in p.message for p in problems(text))
 
 
-def test_contradictory_caps_need_precedence() -> None:
-    text = rule("{fact: symptom, condition: knee_pain}", "[{cap: {phase: strength, km: 20}}]")
+def test_contradictory_settings_need_precedence() -> None:
+    then = "[{set: {parameter: deload_every_weeks, value: 3}}]"
+    text = rule("{fact: symptom, condition: knee_pain}", then)
     text += """  - id: t.two
     title: Other
     why: Because this is a test.
     when: {fact: symptom, condition: knee_pain}
-    then: [{cap: {phase: strength, km: 30}}]
+    then: [{set: {parameter: deload_every_weeks, value: 2}}]
 """
     assert any("contradicts rule 't.one'" in p.message for p in problems(text))
+
+
+def test_two_caps_for_one_case_compile_and_the_lowest_wins() -> None:
+    """Caps never contradict (coaching.md §8): the lowest applies; `rules check` reports the
+    other as shadowed."""
+    from app.engine.decisions import decide
+    from app.engine.evaluate import evaluate
+
+    text = rule("{fact: symptom, condition: knee_pain}", "[{cap: {phase: strength, km: 30}}]")
+    text += """  - id: t.two
+    title: Other
+    why: Because this is a test.
+    when: {fact: symptom, condition: knee_pain}
+    priority: 10
+    then: [{cap: {phase: strength, km: 20}}]
+"""
+    ruleset = compile_sources({"catalog.yaml": CATALOG, "topic.yaml": text})
+    facts = [
+        {"t": "athlete", "weekly_km": 40.0},
+        {"t": "symptom", "condition": "knee_pain", "pain_rest": 1, "pain_running": 2},
+    ]
+    decisions = decide(evaluate(ruleset, facts))
+    assert decisions.caps["strength"].value == 20
+    assert decisions.caps["strength"].reason.rule == "t.two"
 
 
 def test_yaml_syntax_error_has_a_line() -> None:

@@ -307,11 +307,11 @@ def test_a_week_cut_short_by_the_taper_keeps_its_runs(ruleset: RuleSet) -> None:
         "strength_days": ["fri", "sat"],
     }
     data["symptoms"] = [
-        {"condition": "it_band_syndrome", "pain_rest": 5, "pain_running": 8, "side": "both"},
+        {"condition": "it_band_syndrome", "pain_rest": 5, "pain_running": 7, "side": "both"},
         {
             "condition": "ankle_pain",
             "pain_rest": 3,
-            "pain_running": 9,
+            "pain_running": 7,
             "side": "right",
             "weeks": 20,
             "trend": "stable",

@@ -51,7 +51,7 @@ def test_the_lowest_cap_wins_and_its_rule_is_named(ruleset: RuleSet) -> None:
 
 
 def test_a_cap_may_replace_a_named_rules_cap(ruleset: RuleSet) -> None:
-    sources = read_sources(RULES)
+    sources: dict[str, str | bytes] = {**read_sources(RULES)}
     sources["clinic.yaml"] = """
 version: 1
 topic: Clinic
@@ -84,7 +84,7 @@ rules:
     ],
 )
 def test_replacing_a_cap_is_checked(replaces: str, message: str) -> None:
-    sources = read_sources(RULES)
+    sources: dict[str, str | bytes] = {**read_sources(RULES)}
     sources["clinic.yaml"] = f"""
 version: 1
 topic: Clinic
@@ -104,7 +104,7 @@ rules:
 
 
 def test_a_safety_rules_cap_cannot_be_replaced() -> None:
-    sources = read_sources(RULES)
+    sources: dict[str, str | bytes] = {**read_sources(RULES)}
     sources["clinic.yaml"] = """
 version: 1
 topic: Clinic
@@ -242,7 +242,7 @@ def test_warnings_travel_with_the_plan(ruleset: RuleSet) -> None:
 def test_rules_check_reports_a_cap_that_never_applies() -> None:
     from app.authoring.sample import shadowed_caps
 
-    sources = read_sources(RULES)
+    sources: dict[str, str | bytes] = {**read_sources(RULES)}
     sources["clinic.yaml"] = """
 version: 1
 topic: Clinic

@@ -119,7 +119,7 @@ def test_two_caps_for_one_case_compile_and_the_lowest_wins() -> None:
     then: [{cap: {phase: strength, km: 20}}]
 """
     ruleset = compile_sources({"catalog.yaml": CATALOG, "topic.yaml": text})
-    facts = [
+    facts: list[dict[str, str | int | float | bool]] = [
         {"t": "athlete", "weekly_km": 40.0},
         {"t": "symptom", "condition": "knee_pain", "pain_rest": 1, "pain_running": 2},
     ]

@@ -67,6 +67,9 @@ class Prescription:
     side: str | None
     extra_sets: int
     reasons: list[Reason]
+    from_week: int | None = None  # a later stage: from this week of the plan
+    per_week: int | None = None  # at least this many sessions a week…
+    until_week: int | None = None  # …until this week
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,8 @@ class Decisions:
     avoided_tags: dict[str, list[Reason]] = field(default_factory=dict)
     substitutions: dict[str, tuple[str, Reason]] = field(default_factory=dict)
     caps: dict[str, Ranked] = field(default_factory=dict)
+    # "exercise:<id>" or "tag:<tag>" → (the week it is allowed again, the rule)
+    staged_avoids: dict[str, tuple[int, Reason]] = field(default_factory=dict)
     cap_candidates: dict[str, list[CapCandidate]] = field(default_factory=dict)
     gates: dict[str, dict[GateCriterion, Reason]] = field(default_factory=dict)
     parameters: dict[Parameter, Ranked] = field(default_factory=dict)
@@ -160,11 +165,21 @@ def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
             side,
             verb.extra_sets,
             [reason],
+            verb.from_week,
+            verb.per_week,
+            verb.until_week,
         )
         return
     # Rules arrive in precedence order: the first dose stands; sides and extra sets accumulate.
     if reason not in existing.reasons:
         existing.reasons.append(reason)
+    # The earliest stage and the most frequent loading any rule asks for.
+    if existing.from_week is not None:
+        existing.from_week = (
+            None if verb.from_week is None else min(existing.from_week, verb.from_week)
+        )
+    if verb.per_week is not None and (existing.per_week or 0) < verb.per_week:
+        existing.per_week, existing.until_week = verb.per_week, verb.until_week
     if verb.extra_sets > existing.extra_sets:
         existing.extra_sets = verb.extra_sets
         existing.side = side
@@ -173,6 +188,12 @@ def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
 
 
 def _avoid(d: Decisions, verb: Avoid, f: Firing) -> None:
+    if verb.until_week is not None:  # early stages only: the latest week any rule asks for
+        key = f"exercise:{verb.exercise}" if verb.exercise else f"tag:{verb.tag}"
+        current = d.staged_avoids.get(key)
+        if current is None or verb.until_week > current[0]:
+            d.staged_avoids[key] = (verb.until_week, f.reason)
+        return
     if verb.exercise is not None:
         d.avoided_exercises.setdefault(verb.exercise, []).append(f.reason)
     if verb.tag is not None:

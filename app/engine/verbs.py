@@ -21,6 +21,7 @@ Text = Annotated[
     Field(min_length=3, max_length=600),
 ]
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
+MAX_STAGE_WEEK = 52
 RuleRef = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
 
 
@@ -105,6 +106,19 @@ class Prescribe(_Verb):
     seconds: Annotated[int, Field(ge=5, le=600)] | None = None
     side: SideChoice | None = None
     extra_sets: Annotated[int, Field(ge=0, le=5)] = 0
+    from_week: Annotated[int, Field(ge=1, le=MAX_STAGE_WEEK)] | None = Field(
+        default=None,
+        description="a later stage: the exercise starts in this week of the plan (week 1 is "
+        "the first); each regress verdict at a check-in moves it a week later",
+    )
+    per_week: Annotated[int, Field(ge=1, le=7)] | None = Field(
+        default=None,
+        description="at least this many sessions a week carry the exercise, from the end of "
+        "activation (daily) until `until_week`",
+    )
+    until_week: Annotated[int, Field(ge=1, le=MAX_STAGE_WEEK)] | None = Field(
+        default=None, description="with `per_week`: the last week it is kept that often"
+    )
 
     @model_validator(mode="after")
     def _dose(self) -> Self:
@@ -112,14 +126,24 @@ class Prescribe(_Verb):
             raise ValueError("give reps or seconds, not both")
         if self.extra_sets and self.side in (None, "both"):
             raise ValueError("extra_sets need a side: left, right or matched")
+        if (self.per_week is None) != (self.until_week is None):
+            raise ValueError("per_week and until_week go together")
+        if self.from_week and self.until_week and self.until_week < self.from_week:
+            raise ValueError("until_week comes before from_week")
         return self
 
 
 class Avoid(_Verb):
-    """Keep an exercise, or every exercise with a contraindication tag, out of the plan."""
+    """Keep an exercise, or every exercise with a contraindication tag, out of the plan (or,
+    with `until_week`, out of the plan's early weeks)."""
 
     exercise: Identifier | None = None
     tag: Identifier | None = None
+    until_week: Annotated[int, Field(ge=2, le=MAX_STAGE_WEEK)] | None = Field(
+        default=None,
+        description="an early-stage avoidance: allowed again from this week of the plan; each "
+        "regress verdict at a check-in moves it a week later",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> Self:

@@ -33,15 +33,21 @@ from app.scheduler.checkins import (
     intake_allows_intensity,
     intensity_by_week,
     judge_gate,
+    stage_clock,
 )
 from app.scheduler.demand import Demand, DemandInputs
-from app.scheduler.exercises import blocked, choose_exercises
+from app.scheduler.exercises import (
+    blocked,
+    choose_exercises,
+    loading_prescriptions,
+    stage_starts,
+)
 from app.scheduler.goals import RaceClass, goal_plans
 from app.scheduler.load import EASY_MINUTES_MAX, LoadInputs, LoadPlanner, WeekPlan
 from app.scheduler.phases import PhasePlan, TaperSpan, plan_phases
 from app.scheduler.quality import QualityContext
 from app.scheduler.season import Season, build_season
-from app.scheduler.sessions import SessionBuilder, SessionContext
+from app.scheduler.sessions import SessionBuilder, SessionContext, Stage
 from app.scheduler.settings import MAX_RUNS_PER_WEEK, ScheduleSettings
 from app.scheduler.units import Measure, estimated_easy_pace
 
@@ -249,6 +255,8 @@ def _review_context(
         avoided_tags=blocked_tags,
         settings=ScheduleSettings.from_decisions(decisions),
         check_ins=tuple(check_ins),
+        staged_avoids={key: until for key, (until, _) in decisions.staged_avoids.items()},
+        loading=loading_prescriptions(decisions, ruleset.catalog, list(intake.restrictions)),
     )
 
 
@@ -421,7 +429,16 @@ def _schedule(
         settings.strength_per_week,
         rest_day=_rest_weekday(run_weekdays, long_day, preferred),
     )
-    exercises = choose_exercises(decisions, ruleset.catalog, list(intake.restrictions))
+    restrictions = list(intake.restrictions)
+    stages = tuple(
+        Stage(
+            week,
+            choose_exercises(decisions, ruleset.catalog, restrictions, week),
+            *blocked(decisions, restrictions, week),
+        )
+        for week in stage_starts(decisions)
+    )
+    clock = stage_clock(start, check_ins)
     notes_by_kind: dict[str, list[tuple[str, Reason]]] = {}
     for kind, text, reason in decisions.notes:
         notes_by_kind.setdefault(kind, []).append((text, reason))
@@ -430,7 +447,8 @@ def _schedule(
             lineage=options.lineage,
             catalog=ruleset.catalog,
             phase_plan=phase_plan,
-            exercises=exercises,
+            stages=stages,
+            clock=clock,
             weeks=weeks,
             season=season,
             shortened=planner.shortened,
@@ -488,7 +506,10 @@ def _schedule(
         "warnings": warnings,
         "feasibility": feasible,
         "exercises": exercise_info,
-        "notes": [*[text for text, _ in notes_by_kind.get("plan", [])], *exercises.notes],
+        "notes": [
+            *[text for text, _ in notes_by_kind.get("plan", [])],
+            *dict.fromkeys(note for stage in stages for note in stage.exercises.notes),
+        ],
         "blocks": season_blocks(season, demand, planner.shortened),
     }
 

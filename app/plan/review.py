@@ -14,6 +14,7 @@ day to the day before the race; recovery counts days after a race's last day.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -21,7 +22,7 @@ from app.catalog.models import Catalog
 from app.errors import SafetyViolation
 from app.intake.models import Intake
 from app.intake.vocabulary import RESTRICTION_TAGS, Priority
-from app.plan.models import Plan
+from app.plan.models import Plan, SessionOut
 from app.plan.review_calendar import Calendar, RaceEvent
 from app.scheduler.calendar import monday_of
 from app.scheduler.checkins import (
@@ -30,6 +31,7 @@ from app.scheduler.checkins import (
     has_tendinopathy,
     intake_allows_intensity,
     intensity_by_week,
+    stage_clock,
 )
 from app.scheduler.goals import PROFILES, RaceClass
 from app.scheduler.season import NO_RACE_DAYS
@@ -49,6 +51,8 @@ MARATHON_LONG_RUN_KM = 35.0
 SHAKE_OUT_MAX_MINUTES, SHAKE_OUT_MAX_KM, SHAKE_OUT_MAX_MI = 30, 5.0, 3.0
 RECOVERY_LONG_RUN = 0.60
 STRENGTH_A_RACE_DAYS = 4
+STRENGTH_AFTER_LONG_RACE_DAYS = 4  # no strength in the 4 days after a marathon or longer
+PROGRESSION_WEEKS = 6  # a strength block this long must progress (3+ distinct sessions)
 RETURN_RHYTHM_LATER = 3
 CLIMB = 1.15  # a peak "climbed to" is at least 15 % above where the block began
 HELD_WEEKS = 8  # the peak block (3-5 weeks), its deload and a little more
@@ -82,6 +86,10 @@ class ReviewContext:
     avoided_tags: frozenset[str] = frozenset()
     settings: ScheduleSettings | None = None
     check_ins: tuple[CheckInRecord, ...] = field(default=())
+    # "exercise:<id>" / "tag:<tag>" → the week of the stage clock it is allowed again
+    staged_avoids: Mapping[str, int] = field(default_factory=dict)
+    # exercise id → (sessions a week, until week of the stage clock)
+    loading: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class Review:
@@ -129,6 +137,33 @@ class Review:
                     monday_of(s.date),
                     f"{s.date} {s.kind} after the check-in on {flagged.day} reported red flags",
                 )
+
+    def avoid_early(self) -> None:
+        """Early-stage limits (staged tendon loading): nothing they keep out appears before
+        its week of the stage clock (regress verdicts hold the clock back)."""
+        staged = self.ctx.staged_avoids
+        if not staged:
+            return
+        clock = stage_clock(self.plan.start, self.ctx.check_ins)
+        catalog = self.ctx.catalog
+        for s in self.plan.sessions:
+            week = clock.week(s.date)
+            for entry in [*s.exercises, *s.drills]:
+                exercise = catalog.exercises.get(entry.id)
+                if exercise is None:
+                    continue
+                keys = [
+                    f"exercise:{exercise.id}",
+                    *(f"tag:{t}" for t in exercise.contraindications),
+                ]
+                for key in keys:
+                    if key in staged and week < staged[key]:
+                        self.hard(
+                            "avoid_early",
+                            monday_of(s.date),
+                            f"{s.date}: {exercise.id} in week {week}, kept out until week "
+                            f"{staged[key]} ({key.replace(':', ' ')})",
+                        )
 
     def contraindications(self) -> None:
         ctx = self.ctx
@@ -583,6 +618,98 @@ class Review:
                         "strength_before_race", monday_of(day), f"{day}: before {event.names}"
                     )
 
+    def strength_rhythm(self) -> None:
+        """Strength pauses after long races (no session in the 4 days after a marathon or
+        longer), is lighter in deload and taper weeks than in the build around them, and
+        progresses (coaching.md §7)."""
+        cal, plan = self.cal, self.plan
+        strength = [s for s in plan.sessions if s.kind == "strength"]
+        for event in cal.events:
+            if not event.raced or event.klass not in (RaceClass.marathon, RaceClass.ultra):
+                continue
+            for s in strength:
+                if 0 < (s.date - event.last).days <= STRENGTH_AFTER_LONG_RACE_DAYS:
+                    self.hard(
+                        "strength_after_race",
+                        monday_of(s.date),
+                        f"{s.date}: strength {(s.date - event.last).days} days after {event.names}",
+                    )
+        weeks = {w.start: w for w in plan.weeks}
+
+        def sets(session: SessionOut) -> dict[tuple[str, str | None], int]:
+            return {(e.id, e.side): e.sets for e in session.exercises if e.block == "main"}
+
+        def light(session: SessionOut) -> bool:
+            week = weeks.get(monday_of(session.date))
+            tapering = any(w.rule == "plan.strength_taper" for w in session.why)
+            return tapering or (week is not None and week.deload)
+
+        full = [
+            s
+            for s in strength
+            if not light(s) and not any(w.rule == "plan.strength_regress" for w in s.why)
+        ]
+        for s in strength:
+            before = [f for f in full if f.date < s.date]
+            if not light(s) or not before:
+                continue
+            lighter, usual = sets(s), sets(before[-1])
+            heavier = sorted(k[0] for k in lighter.keys() & usual.keys() if lighter[k] > usual[k])
+            if heavier:
+                self.warn(
+                    "strength_not_lighter",
+                    monday_of(s.date),
+                    f"{s.date}: more sets of {', '.join(heavier)} in a lighter session than "
+                    f"on {before[-1].date}",
+                )
+        strength_weeks = {monday_of(s.date) for s in strength}
+        doses = {
+            tuple(
+                (e.id, e.sets, e.reps, e.seconds, e.load) for e in s.exercises if e.block == "main"
+            )
+            for s in strength
+        }
+        if len(strength_weeks) >= PROGRESSION_WEEKS and len(doses) < 3:
+            self.warn(
+                "strength_static",
+                None,
+                f"{len(strength)} strength sessions over {len(strength_weeks)} weeks with "
+                f"only {len(doses)} distinct prescriptions",
+            )
+
+    def loading_days(self) -> None:
+        """Exercises a rule wants on N days a week (tendon loading) get them, week by week,
+        from the end of activation to their last week (warned, not refused: a week with few
+        sessions cannot carry them)."""
+        loading = self.ctx.loading
+        if not loading or not self.plan.phases:
+            return
+        activation_end = next(
+            (p.end for p in self.plan.phases if p.name == "activation"), self.plan.start
+        )
+        clock = stage_clock(self.plan.start, self.ctx.check_ins)
+        days: dict[tuple[str, date], set[date]] = {}
+        for s in self.plan.sessions:
+            for entry in s.exercises:
+                if entry.id in loading:
+                    days.setdefault((entry.id, monday_of(s.date)), set()).add(s.date)
+        for week in self.plan.weeks:
+            if week.start <= activation_end or week.start + timedelta(days=6) > self.plan.end:
+                continue
+            carriers = {
+                s.date
+                for s in self.cal.sessions_between(week.start, week.start + timedelta(days=6))
+                if s.kind == "strength" or (s.kind == "run" and s.run_type != "race_run")
+            }
+            for ident, (per_week, until) in loading.items():
+                have = len(days.get((ident, week.start), ()))
+                if clock.week(week.start) <= until and have < min(per_week, len(carriers)):
+                    self.warn(
+                        "loading_days",
+                        week.start,
+                        f"{ident} on {have} days, fewer than {per_week}",
+                    )
+
     def regressions(self) -> None:
         cal = self.cal
         for record in self.ctx.check_ins:
@@ -660,6 +787,7 @@ class Review:
     def run(self) -> list[Finding]:
         self.red_flags()
         self.contraindications()
+        self.avoid_early()
         if self.plan.status == "referral_required":
             return self.findings
         for check in (
@@ -677,6 +805,8 @@ class Review:
             self.b_races,
             self.intensity,
             self.strength,
+            self.strength_rhythm,
+            self.loading_days,
             self.regressions,
             self.shape,
         ):

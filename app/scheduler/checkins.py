@@ -13,6 +13,7 @@ from app.engine.verbs import CAUTION, GateCriterion
 from app.intake.models import SymptomIn
 from app.intake.vocabulary import Condition
 from app.scheduler.calendar import monday_of
+from app.scheduler.strength import StageClock
 
 TENDINOPATHIES = frozenset(
     {Condition.achilles_tendinopathy, Condition.proximal_hamstring_tendinopathy}
@@ -193,3 +194,10 @@ def check_in_warnings(check_ins: Iterable[CheckInRecord]) -> list[dict[str, str]
             }
         )
     return warnings
+
+
+def stage_clock(start: date, check_ins: Iterable[CheckInRecord]) -> StageClock:
+    """The rehab stage clock for a plan: each regress verdict holds it back a week from the
+    week it applies to."""
+    weeks = sorted({c.effective_week for c in check_ins if c.verdict == "regress"})
+    return StageClock(start, tuple(weeks))

@@ -8,6 +8,7 @@ from typing import Any
 from app.catalog.models import Catalog, Exercise
 from app.engine.decisions import Decisions, Prescription, Reason
 from app.intake.vocabulary import RESTRICTION_TAGS, Restriction
+from app.scheduler.strength import Dose
 
 LOAD_TEXT = "moderate: a weight you could lift 10-12 times; add 2-10% once 3 × 12 feels easy"
 
@@ -21,21 +22,41 @@ class Chosen:
     reasons: list[Reason]
     replaced: str | None = None  # the prescribed exercise this one stands in for
     core: bool = False  # from a condition- or finding-specific rule (shown every day)
-    cache: dict[tuple[str | None, bool], list[Any]] = field(default_factory=dict)
+    cache: dict[tuple[str | None, bool, Dose | None], list[Any]] = field(default_factory=dict)
 
-    def entries(self, block: str | None, catalog: Catalog) -> list[dict[str, Any]]:
-        """Contract entries: one per side when the weak side gets extra sets."""
+    @property
+    def laddered(self) -> bool:
+        """Whether the strength ladder sets the dose (the rules gave none of their own)."""
+        p = self.prescription
+        return self.exercise.kind != "drill" and p.sets is p.reps is p.seconds is None
+
+    def entries(
+        self, block: str | None, catalog: Catalog, dose: Dose | None = None
+    ) -> list[dict[str, Any]]:
+        """Contract entries: one per side when the weak side gets extra sets. With a strength
+        `dose`, the ladder's sets, reps (or seconds) and load cue replace the catalog's."""
         p, e = self.prescription, self.exercise
         sets = p.sets or e.dose.sets
+        reps = p.reps if p.reps is not None else (None if p.seconds else e.dose.reps)
+        seconds = p.seconds if p.seconds is not None else (None if p.reps else e.dose.seconds)
+        load = LOAD_TEXT if e.loaded else None
+        if dose is not None and self.laddered:
+            rung = dose.step
+            sets = dose.sets
+            if reps is not None:
+                reps = rung.reps if e.loaded else reps + rung.extra_reps
+            if seconds is not None:
+                seconds = max(seconds // 2, min(rung.seconds, seconds + 15))
+            load = rung.load if e.loaded else None
         base: dict[str, Any] = {
             "id": e.id,
             "name": e.name,
             "sets": sets,
-            "reps": p.reps if p.reps is not None else (None if p.seconds else e.dose.reps),
-            "seconds": p.seconds if p.seconds is not None else (None if p.reps else e.dose.seconds),
+            "reps": reps,
+            "seconds": seconds,
             "distance_m": e.dose.distance_m,
             "tempo": e.dose.tempo,
-            "load": LOAD_TEXT if e.loaded else None,
+            "load": load,
             "block": block,
         }
         weak = p.side if p.side in ("left", "right") else None
@@ -75,24 +96,73 @@ class PhaseExercises:
 
 
 def blocked(
-    decisions: Decisions, restrictions: list[Restriction]
+    decisions: Decisions, restrictions: list[Restriction], week: int | None = None
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """Exercises and contraindication tags ruled out (restrictions apply even without rules)."""
+    """Exercises and contraindication tags ruled out (restrictions apply even without rules);
+    with `week` (of the stage clock), the early-stage avoidances still in force that week."""
     tags = set(decisions.avoided_tags)
+    ids = set(decisions.avoided_exercises)
     for restriction in restrictions:
         tags |= RESTRICTION_TAGS[restriction]
-    return frozenset(decisions.avoided_exercises), frozenset(tags)
+    if week is not None:
+        for key, (until, _) in decisions.staged_avoids.items():
+            if week < until:
+                kind, _, name = key.partition(":")
+                (tags if kind == "tag" else ids).add(name)
+    return frozenset(ids), frozenset(tags)
+
+
+def _staged_reasons(
+    decisions: Decisions, exercise: Exercise, week: int
+) -> list[tuple[int, Reason]]:
+    """The early-stage avoidances that keep `exercise` out in `week`, as (until, rule)."""
+    keys = [f"exercise:{exercise.id}", *(f"tag:{t}" for t in exercise.contraindications)]
+    return [
+        decisions.staged_avoids[k]
+        for k in keys
+        if k in decisions.staged_avoids and week < decisions.staged_avoids[k][0]
+    ]
+
+
+def loading_prescriptions(
+    decisions: Decisions, catalog: Catalog, restrictions: list[Restriction]
+) -> dict[str, tuple[int, int]]:
+    """Exercise (as the plan shows it, after substitution) → (sessions a week, until week)
+    for strength prescriptions that ask for a loading frequency."""
+    blocked_ids, blocked_tags = blocked(decisions, restrictions)
+    result: dict[str, tuple[int, int]] = {}
+    for p in decisions.prescriptions.get("strength", {}).values():
+        if p.per_week is None or p.until_week is None:
+            continue
+        final = catalog.allowed_substitute(p.exercise, blocked_ids, blocked_tags)
+        if final is not None and "strength" in catalog[final].phases:
+            result[final] = max(result.get(final, (0, 0)), (p.per_week, p.until_week))
+    return result
+
+
+def stage_starts(decisions: Decisions) -> list[int]:
+    """The weeks of the stage clock where the chosen exercises can change: week 1, each later
+    stage's first week and each early-stage avoidance's end."""
+    weeks = {1}
+    weeks.update(until for until, _ in decisions.staged_avoids.values())
+    for by_exercise in decisions.prescriptions.values():
+        weeks.update(p.from_week for p in by_exercise.values() if p.from_week is not None)
+    return sorted(weeks)
 
 
 def choose_exercises(
-    decisions: Decisions, catalog: Catalog, restrictions: list[Restriction]
+    decisions: Decisions, catalog: Catalog, restrictions: list[Restriction], week: int = 1
 ) -> PhaseExercises:
-    """Resolve the prescriptions into exercises the runner can do, in a stable order."""
-    blocked_ids, blocked_tags = blocked(decisions, restrictions)
+    """Resolve the prescriptions into exercises the runner can do in `week` of the stage
+    clock, in a stable order."""
+    blocked_ids, blocked_tags = blocked(decisions, restrictions, week)
+    always_ids, always_tags = blocked(decisions, restrictions)
     result = PhaseExercises()
     for phase in ("activation", "strength", "running_form"):
         chosen: dict[str, Chosen] = {}
         for prescription in decisions.prescriptions.get(phase, {}).values():
+            if prescription.from_week is not None and week < prescription.from_week:
+                continue  # a later stage
             wanted = prescription.exercise
             explicit = decisions.substitutions.get(wanted)
             candidate = explicit[0] if explicit else wanted
@@ -106,6 +176,13 @@ def choose_exercises(
             reasons = list(prescription.reasons)
             if explicit:
                 reasons.append(explicit[1])
+            staged = (
+                _staged_reasons(decisions, catalog[candidate], week)
+                if catalog.allowed_substitute(candidate, always_ids, always_tags) == candidate
+                else []
+            )
+            if final != wanted and staged:
+                reasons.extend(r for _, r in staged)
             core = any(not r.rule.startswith("baseline.") for r in prescription.reasons)
             if final in chosen:
                 existing = chosen[final]
@@ -119,7 +196,12 @@ def choose_exercises(
                 replaced=wanted if final != wanted else None,
                 core=core,
             )
-            if final != wanted:
+            if final != wanted and staged:
+                result.notes.append(
+                    f"{catalog[final].name} stands in for {catalog[wanted].name} until week "
+                    f"{max(u for u, _ in staged)} of the plan (an early-stage limit)."
+                )
+            elif final != wanted:
                 result.notes.append(
                     f"{catalog[final].name} replaces {catalog[wanted].name}, which is ruled out "
                     "for you."

@@ -20,6 +20,14 @@ from app.scheduler.goals import GoalPlan
 from app.scheduler.load import RunPlan, WeekPlan
 from app.scheduler.phases import PhasePlan
 from app.scheduler.season import Season
+from app.scheduler.strength import (
+    CLIMB_RUNG,
+    STRENGTH_LADDER,
+    STRENGTH_REGRESS,
+    Dose,
+    StageClock,
+    dose_for,
+)
 from app.scheduler.units import Measure
 
 SESSION_NAMESPACE = uuid.UUID("5b1e1f0e-8c55-4d1c-9a53-6f2b1c7d2e10")
@@ -67,11 +75,23 @@ RACE_NOTES = {
 
 
 @dataclass(frozen=True, slots=True)
+class Stage:
+    """The exercises from one week of the stage clock on (until the next stage), and what is
+    ruled out then."""
+
+    from_week: int
+    exercises: PhaseExercises
+    blocked_ids: frozenset[str]
+    blocked_tags: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class SessionContext:
     lineage: str
     catalog: Catalog
     phase_plan: PhasePlan
-    exercises: PhaseExercises
+    stages: tuple[Stage, ...]  # by `from_week`, the first from week 1
+    clock: StageClock
     weeks: list[WeekPlan]
     season: Season
     shortened: dict[int, float]  # B/C races run as shorter training runs: the distance in km
@@ -119,16 +139,21 @@ def _exercise_out(fields: tuple[tuple[str, Any], ...]) -> ExerciseOut:
 
 
 def _entries(
-    chosen: list[Chosen], block: str | None, catalog: Catalog, *, halve: bool = False
+    chosen: list[Chosen],
+    block: str | None,
+    catalog: Catalog,
+    *,
+    halve: bool = False,
+    dose: Dose | None = None,
 ) -> list[ExerciseOut]:
-    """Contract entries for exercises, built once per exercise and block and then shared
+    """Contract entries for exercises, built once per exercise, block and dose and then shared
     (they are immutable)."""
     entries: list[ExerciseOut] = []
     for item in chosen:
-        key = (block, halve)
+        key = (block, halve, dose)
         cached = item.cache.get(key)
         if cached is None:
-            raw = item.entries(block, catalog)
+            raw = item.entries(block, catalog, dose)
             if halve:  # the catalog dose is a day's: half of it in each activation block
                 for entry in raw:
                     entry["sets"] = max(1, (entry["sets"] + 1) // 2)
@@ -198,6 +223,12 @@ class SessionBuilder:
         for day in [*self.runs_by_day, *self.goal_days]:
             self.busy[monday_of(day)].add(day)
         self.notes: dict[str, tuple[list[str], list[Reason]]] = {}
+        self.last_dose: Dose | None = None  # the previous strength session's
+        self.last_full: Dose | None = None  # the previous one at the ladder's full dose
+        self.strength_start = next(
+            (span.start for span in ctx.phase_plan.spans if span.name == "strength"), None
+        )
+        self.moved: dict[tuple[int, str, str], Chosen | None] = {}  # ladder moves, remembered
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
         sessions: list[dict[str, Any]] = []
@@ -211,17 +242,131 @@ class SessionBuilder:
             runs = self.runs_by_day.get(day, [])
             for order, run in enumerate(runs):
                 day_sessions.append(self._run(day, phase, run, order, index))
-            light = self._strength_day(day, phase)
-            if light is not None:
-                day_sessions.append(self._strength(day, phase, index, light))
+            if self._strength_day(day, phase) is not None:
+                day_sessions.append(self._strength(day, phase, index))
             if not day_sessions:
                 day_sessions.append(self._rest(day, phase))
             sessions.extend(day_sessions)
+        self._loading_days(sessions)
         return sessions
 
-    def _rotate(self, phase: str, count: int, day_index: int) -> list[Chosen]:
+    def _loading_days(self, sessions: list[dict[str, Any]]) -> None:
+        """Exercises a rule wants on at least N days a week (tendon loading) until a week of
+        the stage clock: after activation, runs and strength sessions that lack them carry them
+        first, spread through the week."""
+        if self.strength_start is None:
+            return
+        by_week: dict[date, list[dict[str, Any]]] = defaultdict(list)
+        for session in sessions:
+            if session["date"] >= self.strength_start:
+                by_week[monday_of(session["date"])].append(session)
+        for week, week_sessions in sorted(by_week.items()):
+            _, stage = self._stage(week)
+            for item in stage.exercises.strength:
+                p = item.prescription
+                if p.per_week is None or self.ctx.clock.week(week) > (p.until_week or 0):
+                    continue
+                ident = item.exercise.id
+                days = {
+                    s["date"] for s in week_sessions if any(e.id == ident for e in s["exercises"])
+                }
+                runs = [
+                    s
+                    for s in week_sessions
+                    if (
+                        s["kind"] == "strength"
+                        or (s["kind"] == "run" and s.get("run_type") != "race_run")
+                    )
+                    and s["date"] not in days
+                    and s["date"] not in self.goal_days
+                ]
+                while len(days) < p.per_week and runs:
+                    # the run farthest from the days that already have it
+                    best = max(
+                        runs,
+                        key=lambda s: (
+                            min((abs((s["date"] - d).days) for d in days), default=7),
+                            -s["date"].toordinal(),
+                        ),
+                    )
+                    runs = [s for s in runs if s["date"] != best["date"]]
+                    days.add(best["date"])
+                    best["exercises"] = [
+                        *_entries([item], "warm_up", self.ctx.catalog),
+                        *best["exercises"],
+                    ]
+                    best["notes"] = [
+                        f"First: {item.exercise.name.lower()}, part of loading it at "
+                        f"least {p.per_week} days a week until week {p.until_week}.",
+                        *best["notes"],
+                    ]
+                    if best["kind"] == "strength":
+                        best["duration_minutes"] = _minutes(best["exercises"], rest_seconds=60)
+                    kept = [Reason(w.rule, w.because) for w in best["why"]]
+                    best["why"] = _why([*kept, item.reasons[-1]], limit=len(kept) + 1)
+
+    def _stage(self, day: date) -> tuple[int, Stage]:
+        """The stage in force on `day` (by the stage clock), and its index."""
+        week = self.ctx.clock.week(day)
+        index = 0
+        for k, stage in enumerate(self.ctx.stages):
+            if stage.from_week <= week:
+                index = k
+        return index, self.ctx.stages[index]
+
+    def _rotate(self, phase: str, count: int, day_index: int, day: date) -> list[Chosen]:
         """The day's exercises of a phase."""
-        return rotation(self.ctx.exercises.of(phase), count, day_index)
+        return rotation(self._stage(day)[1].exercises.of(phase), count, day_index)
+
+    def _move(self, item: Chosen, day: date, direction: str) -> Chosen | None:
+        """`item` one rung up (`progression`) or down (`regression`) its catalog ladder, when
+        that exercise is allowed in strength on `day`; remembered per stage."""
+        index, stage = self._stage(day)
+        key = (index, item.exercise.id, direction)
+        if key not in self.moved:
+            catalog = self.ctx.catalog
+            target = getattr(item.exercise, direction)
+            moved: Chosen | None = None
+            if (
+                target is not None
+                and target in catalog
+                and "strength" in catalog[target].phases
+                and catalog.allowed_substitute(target, stage.blocked_ids, stage.blocked_tags)
+                == target
+            ):
+                reason = STRENGTH_LADDER if direction == "progression" else STRENGTH_REGRESS
+                moved = Chosen(
+                    catalog[target],
+                    item.prescription,
+                    [*item.reasons, reason],
+                    replaced=item.exercise.id,
+                    core=item.core,
+                )
+            self.moved[key] = moved
+        return self.moved[key]
+
+    def _ladder(self, main: list[Chosen], day: date, dose: Dose) -> list[Chosen]:
+        """Body-weight exercises move up their ladder from the strength rung; after a regress
+        verdict the condition-specific ones move a rung down."""
+        result: list[Chosen] = []
+        ids = {c.exercise.id for c in main}
+        for item in main:
+            moved = None
+            if dose.why == "regress" and item.core:
+                moved = self._move(item, day, "regression")
+            elif (
+                dose.rung >= CLIMB_RUNG
+                and dose.why in ("ladder", "maintenance")
+                and item.laddered
+                and not item.exercise.loaded
+            ):
+                moved = self._move(item, day, "progression")
+            if moved is not None and moved.exercise.id not in ids:
+                ids.add(moved.exercise.id)
+                result.append(moved)
+            else:
+                result.append(item)
+        return result
 
     # -- identity ---------------------------------------------------------------------------
     def _key(self, kind: str, day: date) -> str:
@@ -258,8 +403,8 @@ class SessionBuilder:
     # -- kinds ------------------------------------------------------------------------------
     def _activation(self, day: date, index: int) -> dict[str, Any]:
         count = self.ctx.activation_count
-        morning = self._rotate("activation", count, 2 * index)
-        evening = self._rotate("activation", count, 2 * index + 1)
+        morning = self._rotate("activation", count, 2 * index, day)
+        evening = self._rotate("activation", count, 2 * index + 1, day)
         entries = _entries(morning, "morning", self.ctx.catalog, halve=True)
         entries += _entries(evening, "evening", self.ctx.catalog, halve=True)
         minutes = _minutes(entries, rest_seconds=15)
@@ -306,7 +451,7 @@ class SessionBuilder:
                 return None
             if 0 <= before <= STRENGTH_BEFORE_RACE_DAYS:
                 return None
-            if event.priority != Priority.C and 0 <= after <= event.profile.strength_pause_after:
+            if 0 <= after <= event.profile.strength_pause_after:
                 return None
         week = monday_of(day)
         week_plan = self.week_of.get(week)
@@ -327,31 +472,94 @@ class SessionBuilder:
         self.lifted = True
         return light
 
-    def _strength(self, day: date, phase: str, index: int, light: bool) -> dict[str, Any]:
-        main = self._rotate("strength", MAX_STRENGTH_EXERCISES, index // 7)
-        warm = self._rotate("activation", WARM_UP_EXERCISES, index)
+    def _dose(self, day: date, phase: str) -> Dose:
+        """The session's dose: the ladder by weeks of strength (the stage clock), lighter in a
+        taper, after a regress verdict or in a deload week, held in running form."""
+        clock = self.ctx.clock
+        start = self.strength_start or day
+        weeks = clock.week(day) - clock.week(start)
+        role = self.ctx.season.role(day)
+        week_plan = self.week_of.get(monday_of(day))
+        if role.taper is not None or role.b_taper is not None:
+            why = "taper"
+        elif monday_of(day) in clock.regress_weeks:
+            why = "regress"
+        elif week_plan is not None and week_plan.deload:
+            why = "deload"
+        else:
+            why = "ladder"
+        return dose_for(weeks, why, maintenance=phase != "strength")
+
+    def _dose_note(self, dose: Dose, main: list[Chosen]) -> str:
+        """What changed since the last session, and why."""
+        previous, text = self.last_dose, dose.describe()
+        if dose.why == "taper":
+            return (
+                f"A lighter session before your race: {text}, half the sets at the loads you "
+                "know; nothing new."
+            )
+        if dose.why == "regress":
+            swapped = [
+                f"{c.exercise.name.lower()} in place of {self.ctx.catalog[c.replaced].name.lower()}"
+                for c in main
+                if c.replaced and STRENGTH_REGRESS in c.reasons
+            ]
+            return (
+                f"Stepped back after your check-in: {text}, a step down and a set fewer"
+                + (f"; {', '.join(swapped)}" if swapped else "")
+                + "."
+            )
+        if dose.why == "deload":
+            return f"A lighter week: {text}, a set fewer with the running's lighter week."
+        full = self.last_full
+        climbed = [c.exercise.name.lower() for c in main if STRENGTH_LADDER in c.reasons]
+        now = f"; now {', '.join(climbed)}" if climbed else ""
+        if full is None:
+            return f"First strength session: {text}, to learn each movement before load goes on."
+        if dose.rung > full.rung:
+            return f"Up a step: {text} (was {full.describe()}){now}."
+        if dose.why == "maintenance" and full.why != "maintenance":
+            return (
+                f"Maintenance: {text}, a set fewer to hold what you built while running form "
+                f"takes over{now}."
+            )
+        if previous is not None and previous.why not in ("ladder", "maintenance"):
+            return f"Back to the full dose after the lighter sessions: {text}."
+        return (
+            f"Same dose as last time ({text}): add 2-10% load, or a rep or two on body-weight "
+            "exercises, once every rep is clean."
+        )
+
+    def _strength(self, day: date, phase: str, index: int) -> dict[str, Any]:
+        dose = self._dose(day, phase)
+        main = self._ladder(
+            self._rotate("strength", MAX_STRENGTH_EXERCISES, index // 7, day), day, dose
+        )
+        warm = self._rotate("activation", WARM_UP_EXERCISES, index, day)
         entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
-            main, "main", self.ctx.catalog, halve=light
+            main, "main", self.ctx.catalog, dose=dose
         )
         names = ", ".join(c.exercise.name.lower() for c in main[:2]) or "hip strength"
         session = self._base(
-            self._key("strength", day), day, "strength", phase, f"Strength · {names}"
+            self._key("strength", day),
+            day,
+            "strength",
+            phase,
+            f"Strength ({dose.label}) · {names}",
         )
         notes, note_reasons = self._notes("strength")
-        extra: list[Reason] = []
-        if light:
-            role = self.ctx.season.role(day)
-            tapering = role.taper is not None or role.b_taper is not None
-            notes = [
-                "A lighter session: half the sets at the loads you know; nothing new.",
-                *notes,
-            ]
-            extra.append(PHASE_REASONS["strength_taper" if tapering else "strength_deload"])
-        elif phase == "running_form":
-            notes = [
-                "Maintenance: keep the loads, drop a set if legs are heavy before a run.",
-                *notes,
-            ]
+        note = self._dose_note(dose, main)
+        notes = [note, *notes]
+        extra: list[Reason] = [STRENGTH_LADDER]
+        if dose.why == "taper":
+            extra.append(PHASE_REASONS["strength_taper"])
+        elif dose.why == "deload":
+            extra.append(PHASE_REASONS["strength_deload"])
+        elif dose.why == "regress":
+            extra.insert(0, STRENGTH_REGRESS)
+        self.last_dose = dose
+        if dose.why in ("ladder", "maintenance"):
+            self.last_full = dose
         session.update(
             exercises=entries,
             duration_minutes=_minutes(entries, rest_seconds=60),
@@ -405,14 +613,14 @@ class SessionBuilder:
             notes = ["Run 4 minutes, walk 1 minute, throughout.", *notes]
         drills: list[ExerciseOut] = []
         if phase in ("running_form", "taper") and order == 0 and run.role != "shake_out":
-            chosen = self._rotate("running_form", DRILLS_PER_RUN, index)
+            chosen = self._rotate("running_form", DRILLS_PER_RUN, index, day)
             drills = _entries(chosen, "warm_up", ctx.catalog)
             note_reasons = [*note_reasons, *[r for c in chosen for r in c.reasons]]
             notes = ["Jog 5-10 minutes easy, then the drills, then the run.", *notes]
         warm: list[ExerciseOut] = []
         if phase == "strength" and order == 0:
             warm = _entries(
-                self._rotate("activation", WARM_UP_EXERCISES, index), "warm_up", ctx.catalog
+                self._rotate("activation", WARM_UP_EXERCISES, index, day), "warm_up", ctx.catalog
             )
         session.update(
             distance=distance,

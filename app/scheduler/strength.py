@@ -1,0 +1,138 @@
+"""How the strength block progresses (coaching.md §7, domain.md §6): a ladder of doses, learn
+→ build → strength → heavy, lighter in deload and taper weeks, a step back after a regress
+verdict, and held with a set fewer once running form begins (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.engine.decisions import Reason
+from app.scheduler.calendar import monday_of
+
+
+@dataclass(frozen=True, slots=True)
+class Rung:
+    """One step of the strength ladder: the dose for loaded work (reps) and for holds
+    (seconds); body-weight exercises add reps instead of load."""
+
+    name: str
+    weeks: int | None  # how long the rung lasts (None: the top rung)
+    sets: int
+    reps: int
+    seconds: int
+    extra_reps: int  # body-weight exercises: reps added to the catalog dose
+    load: str  # the load cue for loaded exercises
+    word: str  # one word for titles and notes
+
+
+RUNGS = (
+    Rung(
+        "learn",
+        2,
+        2,
+        12,
+        20,
+        0,
+        "light: learn the movement and stop each set with 3-4 reps to spare",
+        "light",
+    ),
+    Rung("build", 3, 3, 10, 30, 0, "moderate: a weight you could lift about 12 times", "moderate"),
+    Rung("strength", 3, 3, 8, 40, 2, "heavier: a weight you could lift about 10 times", "heavier"),
+    Rung(
+        "heavy",
+        None,
+        4,
+        6,
+        45,
+        4,
+        "heavy: a weight you could lift about 8 times; add 2-10% once every rep is clean",
+        "heavy",
+    ),
+)
+CLIMB_RUNG = 2  # from this rung, body-weight exercises move up their catalog ladder
+
+STRENGTH_LADDER = Reason(
+    "plan.strength_ladder",
+    "Strength is built in steps: two weeks learning each movement with light loads, then "
+    "three sets with load, then heavier sets of fewer reps; body-weight exercises move on to "
+    "their harder version once the basic one is easy.",
+)
+STRENGTH_REGRESS = Reason(
+    "plan.strength_regress",
+    "After a check-in that says the load was too much, strength steps back too: one step down "
+    "the ladder and a set fewer for a week, and the harder versions wait.",
+)
+
+
+def rung_of(strength_week: int) -> int:
+    """The rung for the n-th week of strength (0 is the first)."""
+    week, index = strength_week, 0
+    for index, rung in enumerate(RUNGS):
+        if rung.weeks is None or week < rung.weeks:
+            return index
+        week -= rung.weeks
+    return index
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """A strength session's dose: the rung, the sets, and why it differs from the ladder."""
+
+    rung: int
+    sets: int
+    why: str  # ladder | deload | taper | regress | maintenance
+
+    @property
+    def step(self) -> Rung:
+        return RUNGS[self.rung]
+
+    def describe(self) -> str:
+        """E.g. "3 sets, heavier" (the load cue of each exercise says how heavy)."""
+        return f"{self.sets} {'set' if self.sets == 1 else 'sets'}, {self.step.word}"
+
+    @property
+    def label(self) -> str:
+        """E.g. "build, 3 sets" (for titles)."""
+        return f"{self.step.name}, {self.sets} {'set' if self.sets == 1 else 'sets'}"
+
+
+def dose_for(strength_week: int, why: str, maintenance: bool = False) -> Dose:
+    """The dose of a session `strength_week` weeks into strength: the ladder's (held with a set
+    fewer in `maintenance`), then lighter for the kind of week (`why`)."""
+    rung = rung_of(max(0, strength_week))
+    sets = RUNGS[rung].sets
+    if maintenance:
+        sets = max(2, sets - 1)
+    if why == "deload":  # a set fewer at the loads you know, with the running's lighter week
+        sets = max(1, sets - 1)
+    elif why == "regress":  # one rung down and a set fewer
+        rung = max(0, rung - 1)
+        sets = max(1, min(sets, RUNGS[rung].sets) - 1)
+    elif why == "taper":  # the loads you know, half the sets
+        sets = max(1, (sets + 1) // 2)
+    return Dose(rung, sets, "maintenance" if maintenance and why == "ladder" else why)
+
+
+@dataclass(frozen=True, slots=True)
+class StageClock:
+    """Weeks of rehab progress: the plan's week number (1 for the week of the start), held
+    back a week by each regress verdict (a stage is earned, not only waited for)."""
+
+    start: date
+    regress_weeks: tuple[date, ...] = ()  # Mondays from which a regress verdict applies
+
+    def week(self, day: date) -> int:
+        monday = monday_of(day)
+        elapsed = (monday - monday_of(self.start)).days // 7 + 1
+        held = sum(1 for w in self.regress_weeks if w <= monday)
+        return max(1, elapsed - held)
+
+    def first_day_of(self, week: int, after: date | None = None) -> date:
+        """The first Monday on which the clock reads `week` (or later)."""
+        day = monday_of(after or self.start)
+        for _ in range(520):
+            if self.week(day) >= week:
+                return day
+            day += timedelta(days=7)
+        return day

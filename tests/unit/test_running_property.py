@@ -12,11 +12,22 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from app.engine.decisions import decide
+from app.engine.evaluate import evaluate
 from app.engine.model import RuleSet
 from app.errors import SafetyViolation
+from app.facts.build import intake_facts
 from app.intake.checks import finalize
 from app.intake.models import Intake
-from app.intake.vocabulary import Condition, Finding, GoalType, Restriction, TeamFormat, Weekday
+from app.intake.vocabulary import (
+    RESTRICTION_TAGS,
+    Condition,
+    Finding,
+    GoalType,
+    Restriction,
+    TeamFormat,
+    Weekday,
+)
 from app.plan.build import build_plan
 from app.plan.models import Plan
 
@@ -116,6 +127,33 @@ def assert_paces(plan: Plan) -> None:
             assert 4.5 - 1e-9 <= pace <= 15 + 1e-9, (session.date, session.title, pace)
 
 
+def assert_rehab_rules(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    """Checked here independently of the plan review: no exercise a restriction or a rule rules
+    out, none of an early-stage limit before its week, and no week's cap looser than any
+    matching rule's cap for its phase (the safest cap wins)."""
+    intake = Intake.model_validate(data)
+    decisions = decide(evaluate(ruleset, intake_facts(intake, START)))
+    ruled_out = set(decisions.avoided_tags)
+    for restriction in intake.restrictions:
+        ruled_out |= RESTRICTION_TAGS[restriction]
+    first_monday = START - timedelta(days=START.weekday())
+    for session in plan.sessions:
+        week = (session.date - first_monday).days // 7 + 1  # no check-ins: the plain week
+        for entry in [*session.exercises, *session.drills]:
+            exercise = ruleset.catalog[entry.id]
+            assert entry.id not in decisions.avoided_exercises, (session.date, entry.id)
+            assert not ruled_out & set(exercise.contraindications), (session.date, entry.id)
+            for key in [f"exercise:{entry.id}", *(f"tag:{t}" for t in exercise.contraindications)]:
+                until = decisions.staged_avoids.get(key)
+                assert until is None or week >= until[0], (session.date, entry.id, key)
+    per_unit = KM_PER_MILE if plan.units == "mi" else 1.0
+    for week_out in plan.weeks:
+        candidates = decisions.cap_candidates.get(week_out.phase, [])
+        if candidates and week_out.cap is not None:
+            safest = min(c.value for c in candidates) / per_unit
+            assert week_out.cap <= safest + 0.06, (week_out.start, week_out.cap, safest)
+
+
 @settings(
     max_examples=320,
     deadline=None,
@@ -132,6 +170,7 @@ def test_every_plan_passes_the_hard_limits(ruleset: RuleSet, data: dict[str, Any
         raise AssertionError(json.dumps([refused.detail, data])) from None
     assert all(f.level == "warn" for f in plan.review)
     assert_paces(plan)
+    assert_rehab_rules(ruleset, plan, data)
     event(f"status: {plan.status}")
     for finding in plan.review:
         event(f"warning: {finding.rule}")

@@ -1,0 +1,287 @@
+"""Strength that progresses and tendons loaded in stages (coaching.md §7, domain.md §3, §6):
+the strength ladder over a season, each tendinopathy's stage order and dates, the loading
+frequency the evidence asks for, and check-ins that step exercises back."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from app.engine.model import RuleSet
+from app.intake.checks import finalize
+from app.intake.models import Intake
+from app.plan.build import BuildOptions, build_plan
+from app.plan.models import Plan, SessionOut
+from app.plan.review import ReviewContext, review_plan
+from app.scheduler.checkins import CheckInRecord
+from app.scheduler.strength import RUNGS
+from tests.conftest import example_intake
+
+START = date(2026, 3, 2)  # a Monday: week n of the plan starts on START + 7 (n - 1) days
+RUNG_ORDER = [r.name for r in RUNGS]
+
+
+def week_start(n: int) -> date:
+    return START + timedelta(weeks=n - 1)
+
+
+def runner(condition: str, pain_running: int = 2, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "athlete": {"name": "Runner", "timezone": "UTC", "units": "km"},
+        "start_date": START.isoformat(),
+        "running": {"weekly_distance": 30, "longest_run": 12, "runs_per_week": 3},
+        "availability": {"run_days": ["tue", "thu", "sat", "sun"], "long_run_day": "sun"},
+        "symptoms": [
+            {"condition": condition, "side": "left", "pain_rest": 1, "pain_running": pain_running}
+        ],
+        "goals": [{"name": "Autumn Half", "date": "2026-09-13", "type": "half", "priority": "A"}],
+    }
+    data.update(changes)
+    return data
+
+
+def build(
+    ruleset: RuleSet, data: dict[str, Any], check_ins: tuple[CheckInRecord, ...] = ()
+) -> Plan:
+    intake = finalize(Intake.model_validate(data), START)
+    return build_plan(intake, ruleset, BuildOptions(check_ins=check_ins))
+
+
+def strength(plan: Plan) -> list[SessionOut]:
+    return [s for s in plan.sessions if s.kind == "strength"]
+
+
+def main_dose(
+    session: SessionOut,
+) -> tuple[tuple[str, str | None, int, int | None, int | None], ...]:
+    return tuple(
+        (e.id, e.side, e.sets, e.reps, e.seconds) for e in session.exercises if e.block == "main"
+    )
+
+
+def rung(session: SessionOut) -> str:
+    found = re.match(r"Strength \((\w+), ", session.title)
+    assert found, session.title
+    return found.group(1)
+
+
+def first_day(plan: Plan, exercise: str) -> date | None:
+    days = [s.date for s in plan.sessions for e in s.exercises if e.id == exercise]
+    return min(days, default=None)
+
+
+def regress(day: date) -> CheckInRecord:
+    return CheckInRecord(
+        day=day, pain_during=6, pain_next_morning=4, morning_worse=True, verdict="regress"
+    )
+
+
+# -- the strength block ---------------------------------------------------------------------------
+def test_a_season_of_strength_climbs_the_ladder(ruleset: RuleSet) -> None:
+    plan = build_plan(example_intake("novice_marathon"), ruleset)
+    sessions = strength(plan)
+    assert len({main_dose(s) for s in sessions}) >= 3
+    # the rungs come in order: learn before build before strength before heavy
+    firsts = {name: min(s.date for s in sessions if rung(s) == name) for name in RUNG_ORDER}
+    assert sorted(firsts, key=firsts.__getitem__) == RUNG_ORDER
+    learn = next(s for s in sessions if rung(s) == "learn")
+    heavy = next(s for s in sessions if rung(s) == "heavy")
+    loaded = [e for e in heavy.exercises if e.block == "main" and e.load]
+    assert loaded
+    assert all("heavy" in (e.load or "") for e in loaded)
+    assert all("light" in (e.load or "") for e in learn.exercises if e.block == "main" and e.load)
+    assert "First strength session" in sessions[0].notes[0]
+    assert any(s.notes[0].startswith("Up a step") for s in sessions)
+
+
+def test_strength_keeps_away_from_races(ruleset: RuleSet) -> None:
+    plan = build_plan(example_intake("relay_then_marathon"), ruleset)
+    races = [s for s in plan.sessions if s.kind == "race"]
+    assert races
+    for s in strength(plan):
+        for race in races:
+            before = (race.date - s.date).days
+            after = (s.date - race.date).days
+            assert not 0 <= before <= 4, (s.date, race.title)
+            assert not 0 < after <= 4, (s.date, race.title)  # a marathon and a relay ultra
+
+
+def test_strength_is_lighter_in_deload_and_taper_weeks(ruleset: RuleSet) -> None:
+    plan = build_plan(example_intake("novice_marathon"), ruleset)
+    weeks = {w.start: w for w in plan.weeks}
+    sessions = strength(plan)
+    checked = 0
+    for index, s in enumerate(sessions):
+        week = weeks[s.date - timedelta(days=s.date.weekday())]
+        tapering = any(w.rule == "plan.strength_taper" for w in s.why)
+        if not (week.deload or tapering):
+            continue
+        full = [
+            f
+            for f in sessions[:index]
+            if not weeks[f.date - timedelta(days=f.date.weekday())].deload
+            and not any(w.rule == "plan.strength_taper" for w in f.why)
+        ]
+        if not full:
+            continue
+        light = {(i, side): sets for i, side, sets, _, _ in main_dose(s)}
+        usual = {(i, side): sets for i, side, sets, _, _ in main_dose(full[-1])}
+        shared = light.keys() & usual.keys()
+        assert shared
+        assert all(light[k] <= usual[k] for k in shared), s.date
+        assert any(light[k] < usual[k] for k in shared), s.date
+        checked += 1
+    assert checked >= 3
+
+
+# -- staged tendon loading ------------------------------------------------------------------------
+def test_proximal_hamstring_tendon_is_loaded_in_stages(ruleset: RuleSet) -> None:
+    plan = build(ruleset, runner("proximal_hamstring_tendinopathy", pain_running=4))
+    activation = [s for s in plan.sessions if s.kind == "activation"]
+    assert all(
+        {"isometric_hip_extension", "isometric_bridge_hold"} & {e.id for e in s.exercises}
+        for s in activation
+    )
+    first_strength = strength(plan)[0]
+    assert first_strength.date < week_start(9)
+    assert "hamstring_bridge" in {e.id for s in strength(plan)[:4] for e in s.exercises}
+    # stage 2 limited range from week 9; loaded hinges and lunges from week 13
+    for exercise, week in [
+        ("limited_range_rdl", 9),
+        ("nordic_regression", 9),
+        ("single_leg_deadlift", 13),
+        ("backward_lunge", 13),
+    ]:
+        first = first_day(plan, exercise)
+        assert first is not None, exercise
+        assert week_start(week) <= first < week_start(week + 4), (exercise, first)
+    tags = {e.id: set(e.contraindications) for e in ruleset.catalog.exercises.values()}
+    early = [
+        (s.date, e.id)
+        for s in plan.sessions
+        if s.date < week_start(13)
+        for e in s.exercises
+        if tags[e.id] & {"lunge", "loaded_hip_flexion", "deep_hip_flexion"}
+    ]
+    assert not early
+    assert any("stands in for" in note and "week 13" in note for note in plan.notes)
+
+
+def test_a_regress_verdict_steps_the_tendon_exercises_back(ruleset: RuleSet) -> None:
+    data = runner("proximal_hamstring_tendinopathy", pain_running=4)
+    plain = build(ruleset, data)
+    check_in = regress(week_start(7) + timedelta(days=2))  # Wednesday of week 7
+    stepped = build(ruleset, data, (check_in,))
+    # the week after the check-in: one rung down, a set fewer, the easier version of the
+    # condition's exercises, and the session says so
+    week8 = [s for s in strength(stepped) if week_start(8) <= s.date < week_start(9)]
+    assert week8
+    before = [s for s in strength(plain) if week_start(8) <= s.date < week_start(9)]
+    for after_session, before_session in zip(week8, before, strict=True):
+        ids = {e.id for e in after_session.exercises if e.block == "main"}
+        assert "hamstring_bridge" not in ids
+        assert "isometric_bridge_hold" in ids
+        assert RUNG_ORDER.index(rung(after_session)) < RUNG_ORDER.index(rung(before_session))
+        assert max(e.sets for e in after_session.exercises if e.block == "main") < max(
+            e.sets for e in before_session.exercises if e.block == "main"
+        )
+        assert after_session.notes[0].startswith("Stepped back after your check-in")
+        assert any(w.rule == "plan.strength_regress" for w in after_session.why)
+    # the later stages wait a week
+    for exercise in ("limited_range_rdl", "single_leg_deadlift"):
+        plain_first, stepped_first = first_day(plain, exercise), first_day(stepped, exercise)
+        assert plain_first is not None
+        assert stepped_first is not None
+        assert stepped_first >= plain_first + timedelta(days=7), exercise
+
+
+def heel_days(plan: Plan, ids: set[str], start: date, end: date) -> Counter[date]:
+    days: Counter[date] = Counter()
+    for s in plan.sessions:
+        if start <= s.date < end and any(e.id in ids for e in s.exercises):
+            days[s.date - timedelta(days=s.date.weekday())] += 1
+    return days
+
+
+def test_achilles_is_loaded_three_days_a_week_for_twelve_weeks(ruleset: RuleSet) -> None:
+    plan = build(ruleset, runner("achilles_tendinopathy", pain_running=3))
+    calf = {"eccentric_heel_drop", "bent_knee_heel_raise", "loaded_heel_raise"}
+    days = heel_days(plan, calf, START, week_start(13))
+    assert all(days[week_start(n)] >= 3 for n in range(1, 13)), days
+    strength_days = [s for s in strength(plan) if s.date < week_start(13)]
+    assert strength_days
+    for s in strength_days:  # both legs, straight and bent knee
+        sides = {e.side for e in s.exercises if e.id in calf and e.block == "main"}
+        assert sides == {"both"}, s.date
+    jumping = {e.id for e in ruleset.catalog.exercises.values() if "jumping" in e.contraindications}
+    early = [
+        (s.date, e.id)
+        for s in plan.sessions
+        if s.date < week_start(13)
+        for e in [*s.exercises, *s.drills]
+        if e.id in jumping
+    ]
+    assert not early
+
+
+def test_plantar_fascia_is_loaded_three_days_a_week_for_twelve_weeks(ruleset: RuleSet) -> None:
+    plan = build(ruleset, runner("plantar_fasciitis"))
+    days = heel_days(plan, {"towel_heel_raise"}, START, week_start(13))
+    assert all(days[week_start(n)] >= 3 for n in range(1, 13)), days
+
+
+def test_patellofemoral_pain_loads_the_quadriceps_at_shallow_angles(ruleset: RuleSet) -> None:
+    plan = build(ruleset, runner("patellofemoral_pain"))
+    assert "wall_sit" in {
+        e.id for s in plan.sessions if s.kind == "activation" for e in s.exercises
+    }
+    used = {e.id for s in strength(plan) for e in s.exercises}
+    assert {"spanish_squat", "knee_extension", "step_down"} <= used
+    for exercise in ("step_down", "step_up"):
+        first = first_day(plan, exercise)
+        assert first is not None
+        assert first >= week_start(7), exercise
+    deep = {
+        e.id
+        for e in ruleset.catalog.exercises.values()
+        if "deep_knee_flexion" in e.contraindications
+    }
+    assert not deep & {e.id for s in plan.sessions for e in s.exercises}
+
+
+@pytest.mark.parametrize("restriction", ["no_squat", "no_weights"])
+def test_restrictions_still_hold_over_the_stages(ruleset: RuleSet, restriction: str) -> None:
+    plan = build(ruleset, runner("patellofemoral_pain", restrictions=[restriction]))
+    tag = {"no_squat": "squat", "no_weights": "external_load"}[restriction]
+    ruled_out = {e.id for e in ruleset.catalog.exercises.values() if tag in e.contraindications}
+    assert not ruled_out & {e.id for s in plan.sessions for e in [*s.exercises, *s.drills]}
+
+
+def test_the_review_refuses_an_exercise_before_its_stage(ruleset: RuleSet) -> None:
+    data = runner("proximal_hamstring_tendinopathy", pain_running=4)
+    plan = build(ruleset, data)
+    early = strength(plan)[0]
+    lunge = ruleset.catalog["backward_lunge"]
+    entry = early.exercises[-1].model_copy(update={"id": lunge.id, "name": lunge.name})
+    tampered = plan.model_copy(
+        update={
+            "sessions": [
+                s.model_copy(update={"exercises": [*s.exercises, entry]}) if s.id == early.id else s
+                for s in plan.sessions
+            ]
+        }
+    )
+    context = ReviewContext(
+        intake=Intake.model_validate(data),
+        catalog=ruleset.catalog,
+        staged_avoids={"tag:lunge": 13},
+    )
+    found = [f for f in review_plan(tampered, context) if f.rule == "avoid_early"]
+    assert found
+    assert found[0].level == "hard"
+    assert "backward_lunge" in found[0].message
+    assert not [f for f in review_plan(plan, context) if f.rule == "avoid_early"]

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from app.engine.decisions import Decisions, Reason, decide
 from app.engine.evaluate import Evaluation, evaluate
 from app.engine.model import RuleSet
+from app.engine.verbs import GateCriterion, Parameter
 from app.errors import InvalidInput
 from app.facts.build import intake_facts, to_km
 from app.intake.models import Intake
-from app.intake.vocabulary import Condition
-from app.plan.describe import GATE_TEXT, describe_fact
+from app.intake.vocabulary import RESTRICTION_TAGS, Condition, Restriction
+from app.plan.describe import GATE_NEEDS, GATE_TEXT, describe_fact
 from app.plan.feasibility import feasibility
 from app.plan.models import DISCLAIMER, Plan
 from app.plan.review import Finding, ReviewContext, raise_if_refused, review_plan
@@ -271,6 +272,34 @@ def review_or_raise(
     return _with_review(plan.model_dump(), findings)
 
 
+def _allowed_gates(
+    decisions: Decisions, restrictions: list[Restriction]
+) -> tuple[Decisions, list[str]]:
+    """Gates whose test the runner may do: a test that needs a movement the runner's
+    restrictions rule out (a single-leg squat with `no_squat`) is replaced by its alternative,
+    and the plan says so."""
+    ruled_out = frozenset(tag for r in restrictions for tag in RESTRICTION_TAGS[r])
+    gates: dict[str, dict[GateCriterion, Reason]] = {}
+    notes: list[str] = []
+    for phase, criteria in decisions.gates.items():
+        chosen: dict[GateCriterion, Reason] = {}
+        for criterion, reason in criteria.items():
+            needs = GATE_NEEDS.get(criterion)
+            if needs is not None and needs[0] & ruled_out:
+                alternative = needs[1]
+                chosen.setdefault(alternative, reason)
+                notes.append(
+                    f'Before {phase.replace("_", " ")}: "{GATE_TEXT[alternative]}" is the '
+                    f'test instead of "{GATE_TEXT[criterion]}", which is ruled out for you.'
+                )
+            else:
+                chosen.setdefault(criterion, reason)
+        gates[phase] = chosen
+    if not notes:
+        return decisions, []
+    return replace(decisions, gates=gates), notes
+
+
 def _gates(
     start: date,
     end: date,
@@ -356,6 +385,7 @@ def _schedule(
     from the plan id, so a new plan for the same athlete keeps its sessions' calendar UIDs."""
     assert intake.start_date is not None
     check_ins = list(options.check_ins)
+    decisions, gate_notes = _allowed_gates(decisions, list(intake.restrictions))
     start, units = intake.start_date, intake.athlete.units
     settings = ScheduleSettings.from_decisions(decisions)
     measure = Measure(units, _easy_pace(intake, settings))
@@ -494,6 +524,18 @@ def _schedule(
                 "your volume.",
             }
         )
+    wanted_runs = settings.min_runs_per_week
+    if wanted_runs > len(run_weekdays):
+        runs_reason = decisions.parameter_reason(Parameter.min_runs_per_week)
+        warnings.append(
+            {
+                "code": "run_days_too_few",
+                "message": f"The rules ask for at least {wanted_runs} runs a week"
+                + (f" ({runs_reason.rule})" if runs_reason else "")
+                + f", but only {len(run_weekdays)} days are free for running: add a run day "
+                "so the week's distance can be spread over more, shorter runs.",
+            }
+        )
     at_risk = any(f["at_risk"] and f["priority"] == "A" for f in feasible)
     names = {g.index: g.goal.name for g in goals}
     return {
@@ -509,6 +551,7 @@ def _schedule(
         "notes": [
             *[text for text, _ in notes_by_kind.get("plan", [])],
             *dict.fromkeys(note for stage in stages for note in stage.exercises.notes),
+            *gate_notes,
         ],
         "blocks": season_blocks(season, demand, planner.shortened),
     }

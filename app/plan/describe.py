@@ -48,3 +48,14 @@ def describe_fact(fact: Fact) -> str:
     if kind == "goal" and "team_format" in fact:
         text += f", {fact['team_format']} team"
     return text
+
+
+# What a gate's test asks the runner to do (contraindication tags), and the test used instead
+# when that is ruled out for them (a gate never asks for a forbidden test, coaching.md §11).
+GATE_NEEDS: dict[GateCriterion, tuple[frozenset[str], GateCriterion]] = {
+    GateCriterion.single_leg_squat_no_valgus: (
+        frozenset({"squat", "deep_knee_flexion"}),
+        GateCriterion.level_pelvis_single_leg,
+    ),
+    GateCriterion.hop_test_pain_free: (frozenset({"jumping"}), GateCriterion.heel_raises_25),
+}

@@ -1,0 +1,299 @@
+"""Words match the plan (coaching.md §11): what a shipped rule promises in its `why` or its
+notes is true of every plan it fires in. Each promising rule has a check here; a new rule that
+promises something ("until", "at least", "from week"…) fails the completeness test until it
+gets one."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from app.engine.model import RuleSet
+from app.intake.checks import finalize
+from app.intake.models import Intake
+from app.plan.build import build_plan
+from app.plan.models import Plan
+
+START = date(2026, 3, 2)  # a Monday
+PROMISE = re.compile(
+    r"\b(wait|until|from week|at least|no more than|at most|more, shorter|every third|"
+    r"lower running volume|drops to|no hill)\b",
+    re.IGNORECASE,
+)
+# Rules whose promising words describe the evidence or the race, not this plan's sessions.
+GENERAL = {
+    "goal.marathon": "describes published novice plans; the season planner's own checks apply",
+    "goal.relay_regular": "describes what a relay leg asks; the relay build is checked elsewhere",
+}
+
+
+def week_start(n: int) -> date:
+    return START + timedelta(weeks=n - 1)
+
+
+def intake(symptom: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "athlete": {"name": "Runner", "timezone": "UTC", "units": "km"},
+        "start_date": START.isoformat(),
+        "running": {"weekly_distance": 32, "longest_run": 12, "runs_per_week": 4},
+        "availability": {"run_days": ["tue", "thu", "sat", "sun"], "long_run_day": "sun"},
+        "goals": [{"name": "Autumn Half", "date": "2026-09-13", "type": "half", "priority": "A"}],
+    }
+    if symptom is not None:
+        data["symptoms"] = [{"side": "left", "pain_rest": 1, **symptom}]
+    data.update(changes)
+    return data
+
+
+def tagged(ruleset: RuleSet, tag: str) -> set[str]:
+    return {e.id for e in ruleset.catalog.exercises.values() if tag in e.contraindications}
+
+
+def first_use(plan: Plan, ids: set[str]) -> date | None:
+    return min(
+        (s.date for s in plan.sessions for e in [*s.exercises, *s.drills] if e.id in ids),
+        default=None,
+    )
+
+
+def activation_weeks(plan: Plan) -> list[Any]:
+    return [w for w in plan.weeks if w.phase == "activation" and not w.walk_run]
+
+
+def days_a_week(plan: Plan, ids: set[str], weeks: range) -> list[int]:
+    counts: Counter[date] = Counter()
+    for s in plan.sessions:
+        if any(e.id in ids for e in s.exercises):
+            counts[s.date - timedelta(days=s.date.weekday())] += 1
+    return [counts[week_start(n)] for n in weeks]
+
+
+# -- one check per promising rule: (intake that fires it, what must hold) -------------------------
+Check = Callable[[RuleSet, Plan, dict[str, Any]], None]
+
+
+def pht(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "hinges that stop at knee height and assisted Nordics from week 9"
+    for exercise in ("limited_range_rdl", "nordic_regression"):
+        first = first_use(plan, {exercise})
+        assert first is None or first >= week_start(9), exercise
+    # "loaded hinges and lunges only from week 13"
+    early = first_use(plan, tagged(ruleset, "lunge") | tagged(ruleset, "loaded_hip_flexion"))
+    assert early is None or early >= week_start(13)
+    # "deep squats and crossovers stay out"
+    assert first_use(plan, tagged(ruleset, "deep_hip_flexion")) is None
+    # "no hill repeats while the tendon is loaded in stages"
+    assert not [s for s in plan.sessions if s.workout and s.workout.kind in ("hills", "downhill")]
+
+
+def pfp(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "step-downs and step-ups from a low step added from week 7"
+    first = first_use(plan, {"step_down", "step_up"})
+    assert first is not None
+    assert first >= week_start(7)
+    # "shallow knee bends first (wall sit, then a Spanish squat hold)"
+    assert first_use(plan, {"wall_sit"}) is not None
+    assert first_use(plan, {"wall_sit"}) < (first_use(plan, {"spanish_squat"}) or date.max)
+    # "spread over at least four runs when four days are free for running"
+    runs: Counter[date] = Counter(
+        s.date - timedelta(days=s.date.weekday()) for s in plan.sessions if s.kind == "run"
+    )
+    full = [w for w in plan.weeks if w.kind in ("base", "build", "peak", "deload")]
+    assert full
+    assert all(runs[w.start] >= 4 for w in full if w.start + timedelta(days=6) <= plan.end)
+
+
+def pfp_three_days(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # with three run days the four runs cannot be kept: the plan says so
+    assert "run_days_too_few" in {w.code for w in plan.warnings}
+
+
+def achilles(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "calf loading on both legs ... at least three days a week for twelve weeks"
+    calf = {"eccentric_heel_drop", "bent_knee_heel_raise", "loaded_heel_raise"}
+    assert all(n >= 3 for n in days_a_week(plan, calf, range(1, 13)))
+    # "hops and bounds wait until week 13"
+    early = first_use(plan, tagged(ruleset, "jumping"))
+    assert early is None or early >= week_start(13)
+
+
+def plantar(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    assert all(n >= 3 for n in days_a_week(plan, {"towel_heel_raise"}, range(1, 13)))
+
+
+def current_km(data: dict[str, Any]) -> float:
+    return float(data["running"]["weekly_distance"])
+
+
+def itb_early(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "activation starts at a lower running volume"
+    weeks = activation_weeks(plan)
+    assert weeks
+    assert all(w.planned_distance < current_km(data) for w in weeks)
+
+
+def at_most(share: float) -> Check:
+    def check(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+        weeks = activation_weeks(plan)
+        assert weeks
+        assert all(w.planned_distance <= share * current_km(data) + 0.1 for w in weeks)
+
+    return check
+
+
+def pain_too_much(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "running drops to half of today's volume with walk breaks until it settles"
+    at_most(0.5)(ruleset, plan, data)
+    runs = [s for s in plan.sessions if s.kind == "run" and s.phase == "activation"]
+    assert runs
+    assert all(any("walk" in n.lower() for n in s.notes) or s.intervals for s in runs)
+
+
+def deload_every_third(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "a lighter week every third week": never three full build weeks in a row
+    building = [w for w in plan.weeks if w.kind in ("base", "build", "peak", "deload")]
+    for a, b, c in zip(building, building[1:], building[2:], strict=False):
+        consecutive = (c.start - a.start).days == 14
+        if consecutive:
+            assert a.deload or b.deload or c.deload, a.start
+
+
+def bone_stress(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    deload_every_third(ruleset, plan, data)
+    # "weekly distance grows by at most 7%"
+    full = [w for w in plan.weeks if w.kind in ("base", "build", "peak") and not w.deload]
+    for a, b in itertools.pairwise(full):
+        if (b.start - a.start).days == 7 and a.planned_distance:
+            assert b.planned_distance <= a.planned_distance * 1.07 + 0.15, b.start
+
+
+PHT = {"condition": "proximal_hamstring_tendinopathy", "pain_running": 2}
+CASES: dict[str, list[tuple[dict[str, Any], Check]]] = {
+    "condition.pht.protect_tendon": [
+        (intake(PHT), pht),
+        (intake({**PHT, "pain_running": 4}), pht),
+        (
+            intake(
+                PHT,
+                goals=[
+                    {
+                        "name": "Hilly 10K",
+                        "date": "2026-08-30",
+                        "type": "10k",
+                        "priority": "A",
+                        "terrain": "hilly",
+                    }
+                ],
+            ),
+            pht,
+        ),
+    ],
+    "condition.pfp": [
+        (intake({"condition": "patellofemoral_pain", "pain_running": 2}), pfp),
+        (
+            intake(
+                {"condition": "knee_pain", "pain_running": 2},
+                availability={"run_days": ["mon", "wed", "sun"], "long_run_day": "sun"},
+                running={"weekly_distance": 32, "longest_run": 12, "runs_per_week": 3},
+            ),
+            pfp_three_days,
+        ),
+    ],
+    "condition.achilles": [
+        (intake({"condition": "achilles_tendinopathy", "pain_running": 3}), achilles),
+        (intake({"condition": "ankle_pain", "pain_running": 2}), achilles),
+    ],
+    "condition.plantar_fasciitis": [
+        (intake({"condition": "plantar_fasciitis", "pain_running": 2}), plantar)
+    ],
+    "condition.itb.early": [
+        (intake({"condition": "it_band_syndrome", "pain_running": 2, "weeks": 1}), itb_early)
+    ],
+    "load.pain_acceptable": [(intake({"condition": "hip_pain", "pain_running": 5}), at_most(0.8))],
+    "load.pain_safe": [(intake({"condition": "hip_pain", "pain_running": 1}), at_most(1.0))],
+    "load.pain_too_much": [(intake({"condition": "hip_pain", "pain_running": 6}), pain_too_much)],
+    "load.returning_from_injury": [
+        (intake({"condition": "hip_pain", "pain_running": 1}), deload_every_third)
+    ],
+    "load.masters": [
+        (intake(athlete={"name": "R", "timezone": "UTC", "age": 61}), deload_every_third)
+    ],
+    "load.bone_stress_history": [(intake(bone_stress_history=True), bone_stress)],
+}
+
+
+@pytest.mark.parametrize(
+    ("rule", "index"), [(rule, i) for rule, cases in CASES.items() for i in range(len(cases))]
+)
+def test_a_rules_words_hold_in_the_plans_it_fires_in(
+    ruleset: RuleSet, rule: str, index: int
+) -> None:
+    data, check = CASES[rule][index]
+    plan = build_plan(finalize(Intake.model_validate(data), START), ruleset)
+    assert rule in {d.rule for d in plan.decisions}, f"{rule} did not fire"
+    check(ruleset, plan, data)
+
+
+def test_every_promising_rule_has_a_check(ruleset: RuleSet) -> None:
+    promising = set()
+    for rule in ruleset.rules:
+        if rule.domain.value == "safety":
+            continue  # referrals: no plan to hold them to
+        texts = [rule.why, *(getattr(c, "text", "") for c in rule.consequences)]
+        if any(PROMISE.search(t) for t in texts):
+            promising.add(rule.id)
+    missing = promising - CASES.keys() - GENERAL.keys()
+    assert not missing, f"rules promise something no test checks: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("findings", "symptoms", "restriction", "forbidden", "instead"),
+    [
+        (
+            [{"name": "knee_valgus", "side": "left"}],
+            [],
+            "no_squat",
+            "single_leg_squat_no_valgus",
+            "level_pelvis_single_leg",
+        ),
+        (
+            [],
+            [
+                {
+                    "condition": "medial_tibial_stress_syndrome",
+                    "side": "left",
+                    "pain_rest": 0,
+                    "pain_running": 2,
+                }
+            ],
+            "no_jumping",
+            "hop_test_pain_free",
+            "heel_raises_25",
+        ),
+    ],
+)
+def test_a_gate_never_asks_for_a_test_the_runner_may_not_do(
+    ruleset: RuleSet,
+    findings: list[dict[str, Any]],
+    symptoms: list[dict[str, Any]],
+    restriction: str,
+    forbidden: str,
+    instead: str,
+) -> None:
+    def gates(plan: Plan) -> set[str]:
+        return {c.id for p in plan.phases if p.gate for c in p.gate.criteria}
+
+    free = intake(findings=findings, symptoms=symptoms)
+    plan = build_plan(finalize(Intake.model_validate(free), START), ruleset)
+    assert forbidden in gates(plan)
+    restricted = intake(findings=findings, symptoms=symptoms, restrictions=[restriction])
+    plan = build_plan(finalize(Intake.model_validate(restricted), START), ruleset)
+    assert forbidden not in gates(plan)
+    assert instead in gates(plan)
+    assert any("instead of" in note and "ruled out for you" in note for note in plan.notes)

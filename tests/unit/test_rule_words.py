@@ -98,8 +98,9 @@ def pfp(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     assert first is not None
     assert first >= week_start(7)
     # "shallow knee bends first (wall sit, then a Spanish squat hold)"
-    assert first_use(plan, {"wall_sit"}) is not None
-    assert first_use(plan, {"wall_sit"}) < (first_use(plan, {"spanish_squat"}) or date.max)
+    wall_sit = first_use(plan, {"wall_sit"})
+    assert wall_sit is not None
+    assert wall_sit < (first_use(plan, {"spanish_squat"}) or date.max)
     # "spread over at least four runs when four days are free for running"
     runs: Counter[date] = Counter(
         s.date - timedelta(days=s.date.weekday()) for s in plan.sessions if s.kind == "run"

@@ -40,6 +40,7 @@ from app.scheduler.demand import Demand, DemandInputs
 from app.scheduler.exercises import (
     blocked,
     choose_exercises,
+    later_stage_exercises,
     loading_prescriptions,
     stage_starts,
 )
@@ -465,10 +466,11 @@ def _schedule(
             week,
             choose_exercises(decisions, ruleset.catalog, restrictions, week),
             *blocked(decisions, restrictions, week),
+            not_yet=later_stage_exercises(decisions, week),
         )
         for week in stage_starts(decisions)
     )
-    clock = stage_clock(start, check_ins)
+    clock = stage_clock(start, check_ins, intake.symptoms)
     notes_by_kind: dict[str, list[tuple[str, Reason]]] = {}
     for kind, text, reason in decisions.notes:
         notes_by_kind.setdefault(kind, []).append((text, reason))

@@ -144,7 +144,7 @@ class Review:
         staged = self.ctx.staged_avoids
         if not staged:
             return
-        clock = stage_clock(self.plan.start, self.ctx.check_ins)
+        clock = stage_clock(self.plan.start, self.ctx.check_ins, self.ctx.intake.symptoms)
         catalog = self.ctx.catalog
         for s in self.plan.sessions:
             week = clock.week(s.date)
@@ -678,28 +678,25 @@ class Review:
             )
 
     def loading_days(self) -> None:
-        """Exercises a rule wants on N days a week (tendon loading) get them, week by week,
-        from the end of activation to their last week (warned, not refused: a week with few
-        sessions cannot carry them)."""
+        """Exercises a rule wants on N days a week (tendon loading) get them, week by week, to
+        their last week (warned, not refused: a week with few sessions cannot carry them)."""
         loading = self.ctx.loading
         if not loading or not self.plan.phases:
             return
-        activation_end = next(
-            (p.end for p in self.plan.phases if p.name == "activation"), self.plan.start
-        )
-        clock = stage_clock(self.plan.start, self.ctx.check_ins)
+        clock = stage_clock(self.plan.start, self.ctx.check_ins, self.ctx.intake.symptoms)
         days: dict[tuple[str, date], set[date]] = {}
         for s in self.plan.sessions:
             for entry in s.exercises:
                 if entry.id in loading:
                     days.setdefault((entry.id, monday_of(s.date)), set()).add(s.date)
         for week in self.plan.weeks:
-            if week.start <= activation_end or week.start + timedelta(days=6) > self.plan.end:
+            if week.start < self.plan.start or week.start + timedelta(days=6) > self.plan.end:
                 continue
             carriers = {
                 s.date
                 for s in self.cal.sessions_between(week.start, week.start + timedelta(days=6))
-                if s.kind == "strength" or (s.kind == "run" and s.run_type != "race_run")
+                if s.kind in ("strength", "activation")
+                or (s.kind == "run" and s.run_type != "race_run")
             }
             for ident, (per_week, until) in loading.items():
                 have = len(days.get((ident, week.start), ()))

@@ -20,6 +20,8 @@ TENDINOPATHIES = frozenset(
 )
 
 GATE_DELAY_DAYS = 7
+HOLD_PAIN_MAX = 5  # running pain of 4-5/10: "hold" (domain.md §2.1)
+HOLD_WEEKS = 2  # stages wait this long when today's pain is in the hold zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +198,12 @@ def check_in_warnings(check_ins: Iterable[CheckInRecord]) -> list[dict[str, str]
     return warnings
 
 
-def stage_clock(start: date, check_ins: Iterable[CheckInRecord]) -> StageClock:
-    """The rehab stage clock for a plan: each regress verdict holds it back a week from the
-    week it applies to."""
+def stage_clock(
+    start: date, check_ins: Iterable[CheckInRecord], symptoms: Iterable[SymptomIn] = ()
+) -> StageClock:
+    """The rehab stage clock for a plan: it waits two weeks when running pain today is in the
+    "hold" zone (4-5/10, domain.md §2.1), and each regress verdict holds it back a week from
+    the week it applies to."""
     weeks = sorted({c.effective_week for c in check_ins if c.verdict == "regress"})
-    return StageClock(start, tuple(weeks))
+    hold = any(4 <= s.pain_running <= HOLD_PAIN_MAX for s in symptoms)
+    return StageClock(start, tuple(weeks), HOLD_WEEKS if hold else 0)

@@ -8,7 +8,7 @@ from typing import Any
 from app.catalog.models import Catalog, Exercise
 from app.engine.decisions import Decisions, Prescription, Reason
 from app.intake.vocabulary import RESTRICTION_TAGS, Restriction
-from app.scheduler.strength import Dose
+from app.scheduler.strength import BAND_CUE, LIGHTER, NO_WEIGHTS_CUE, Dose
 
 LOAD_TEXT = "moderate: a weight you could lift 10-12 times; add 2-10% once 3 × 12 feels easy"
 
@@ -40,14 +40,23 @@ class Chosen:
         reps = p.reps if p.reps is not None else (None if p.seconds else e.dose.reps)
         seconds = p.seconds if p.seconds is not None else (None if p.reps else e.dose.seconds)
         load = LOAD_TEXT if e.loaded else None
+        if dose is not None and e.kind == "drill" and dose.why in LIGHTER:
+            sets = max(1, sets - 1) if dose.why == "deload" else max(1, (sets + 1) // 2)
         if dose is not None and self.laddered:
             rung = dose.step
             sets = dose.sets
-            if reps is not None:
-                reps = rung.reps if e.loaded else reps + rung.extra_reps
             if seconds is not None:
                 seconds = max(seconds // 2, min(rung.seconds, seconds + 15))
-            load = rung.load if e.loaded else None
+            if e.loaded:
+                reps = rung.reps if reps is not None else None
+                load = rung.load
+            elif reps is not None and rung.body is not None:  # body weight: same reps, harder
+                if any("band" in item for item in e.equipment):
+                    load = BAND_CUE
+                elif dose.weights:
+                    load = rung.body
+                else:
+                    load = NO_WEIGHTS_CUE
         base: dict[str, Any] = {
             "id": e.id,
             "name": e.name,
@@ -140,6 +149,16 @@ def loading_prescriptions(
     return result
 
 
+def later_stage_exercises(decisions: Decisions, week: int) -> frozenset[str]:
+    """Exercises the rules start in a later stage than `week` (nothing climbs to them early)."""
+    return frozenset(
+        p.exercise
+        for by_exercise in decisions.prescriptions.values()
+        for p in by_exercise.values()
+        if p.from_week is not None and p.from_week > week
+    )
+
+
 def stage_starts(decisions: Decisions) -> list[int]:
     """The weeks of the stage clock where the chosen exercises can change: week 1, each later
     stage's first week and each early-stage avoidance's end."""
@@ -168,10 +187,18 @@ def choose_exercises(
             candidate = explicit[0] if explicit else wanted
             final = catalog.allowed_substitute(candidate, blocked_ids, blocked_tags)
             if final is None or phase not in catalog[final].phases:
-                result.notes.append(
-                    f"{catalog[wanted].name} is left out: it and its easier versions are ruled "
-                    "out for you."
-                )
+                waits = _staged_reasons(decisions, catalog[candidate], week)
+                later = catalog.allowed_substitute(candidate, always_ids, always_tags)
+                if waits and later is not None and phase in catalog[later].phases:
+                    result.notes.append(
+                        f"{catalog[wanted].name} waits until week "
+                        f"{max(u for u, _ in waits)} of the plan (an early-stage limit)."
+                    )
+                else:
+                    result.notes.append(
+                        f"{catalog[wanted].name} is left out: it and its easier versions are "
+                        "ruled out for you."
+                    )
                 continue
             reasons = list(prescription.reasons)
             if explicit:

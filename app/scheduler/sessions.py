@@ -22,11 +22,13 @@ from app.scheduler.phases import PhasePlan
 from app.scheduler.season import Season
 from app.scheduler.strength import (
     CLIMB_RUNG,
+    RUNGS,
     STRENGTH_LADDER,
     STRENGTH_REGRESS,
     Dose,
     StageClock,
     dose_for,
+    rung_of,
 )
 from app.scheduler.units import Measure
 
@@ -34,7 +36,14 @@ SESSION_NAMESPACE = uuid.UUID("5b1e1f0e-8c55-4d1c-9a53-6f2b1c7d2e10")
 _NAMESPACE_BYTES = SESSION_NAMESPACE.bytes
 STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (hard limit: 4)
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
-MAX_STRENGTH_EXERCISES = 6
+MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
+TOP_RUNG_BLOCK_WEEKS = 4
+MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (coaching.md §4)
+REHAB_EXERCISES = 3
+REHAB_NOTE = (
+    "Your rehab exercises at half the sets, so they are never paused for more than three days; "
+    "stop any that hurt."
+)
 DRILLS_PER_RUN = 3
 WARM_UP_EXERCISES = 2
 
@@ -58,8 +67,13 @@ PHASE_REASONS = {
     "race": Reason("plan.race", "Your goal race."),
     "strength_taper": Reason(
         "plan.strength_taper",
-        "Before a race, strength work drops to one lighter session early in the week (half "
-        "the sets, nothing new) and stops in the last days, so your legs arrive fresh.",
+        "Before a race, strength work drops to one lighter session early in the week (about "
+        "half the sets, nothing new) and stops in the last days, so your legs arrive fresh.",
+    ),
+    "rehab_continuity": Reason(
+        "plan.rehab_continuity",
+        "Your rehab exercises may be halved in lighter weeks but are never paused for more "
+        "than three days, so the tissue keeps the tolerance it has built.",
     ),
     "strength_deload": Reason(
         "plan.strength_deload",
@@ -83,6 +97,7 @@ class Stage:
     exercises: PhaseExercises
     blocked_ids: frozenset[str]
     blocked_tags: frozenset[str]
+    not_yet: frozenset[str] = frozenset()  # exercises of a later stage (no climbing to them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,18 +263,98 @@ class SessionBuilder:
                 day_sessions.append(self._rest(day, phase))
             sessions.extend(day_sessions)
         self._loading_days(sessions)
+        self._rehab_continuity(sessions)
         return sessions
+
+    def _rehab_exercises(self, day: date) -> list[Chosen]:
+        """The runner's own rehab exercises on `day` (from condition and finding rules): the
+        light ones (activation work, isometric holds, the tendon loading a rule asks for) that
+        go on when strength pauses."""
+        stage = self._stage(day)[1]
+        chosen = [*stage.exercises.strength, *stage.exercises.activation]
+        loading = {c.exercise.id for c in chosen if c.prescription.per_week is not None}
+        light = [
+            c
+            for c in chosen
+            if c.core
+            and not c.exercise.loaded
+            and (c.exercise.kind == "activation" or c.exercise.id in loading)
+        ]
+        # tendon loading first, then isometric holds, then the rest, in the rules' order
+        light.sort(key=lambda c: (c.exercise.id not in loading, c.exercise.dose.seconds is None))
+        return list({c.exercise.id: c for c in light}.values())[:REHAB_EXERCISES]
+
+    def _rehab_continuity(self, sessions: list[dict[str, Any]]) -> None:
+        """Rehab exercises may be halved but never paused for more than 3 days (coaching.md
+        §4): when strength pauses (tapers, races, recoveries), the runner's own exercises come
+        back at half the sets on a run or a rest day."""
+        if self.strength_start is None:
+            return
+        by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
+        for session in sessions:
+            by_day[session["date"]].append(session)
+        rehab_ids = {
+            c.exercise.id
+            for stage in self.ctx.stages
+            for c in [*stage.exercises.strength, *stage.exercises.activation]
+            if c.core
+        }
+        if not rehab_ids:
+            return
+        last = self.strength_start - timedelta(days=1)
+        for day in days(self.strength_start, max(by_day)):
+            todays = by_day.get(day, [])
+            if any(e.id in rehab_ids for s in todays for e in s["exercises"]):
+                last = day
+                continue
+            if (
+                (day - last).days <= MAX_REHAB_PAUSE_DAYS
+                or day in self.goal_days
+                or day + timedelta(days=1) in self.goal_days
+            ):
+                continue
+            chosen = self._rehab_exercises(day)
+            if not chosen:
+                continue
+            entries = _entries(chosen, None, self.ctx.catalog, halve=True)
+            run = next(
+                (s for s in todays if s["kind"] == "run" and s.get("run_type") != "race_run"),
+                None,
+            )
+            rest = next((s for s in todays if s["kind"] == "rest"), None)
+            reasons = [PHASE_REASONS["rehab_continuity"], *(r for c in chosen for r in c.reasons)]
+            if run is not None:
+                run["exercises"] = [
+                    *(e.model_copy(update={"block": "warm_up"}) for e in entries),
+                    *run["exercises"],
+                ]
+                run["notes"] = [REHAB_NOTE, *run["notes"]]
+                kept = [Reason(w.rule, w.because) for w in run["why"]]
+                run["why"] = _why([*kept, PHASE_REASONS["rehab_continuity"]], limit=len(kept) + 1)
+            elif rest is not None:
+                minutes = _minutes(entries, rest_seconds=30)
+                rest.update(
+                    id=session_id(self.ctx.lineage, f"rehab:{day.isoformat()}"),
+                    kind="activation",
+                    title=f"Rehab exercises · {minutes} min",
+                    start_time=self.ctx.session_time,
+                    exercises=[e.model_copy(update={"block": "main"}) for e in entries],
+                    duration_minutes=minutes,
+                    notes=[REHAB_NOTE],
+                    why=_why(reasons),
+                )
+            else:
+                continue
+            last = day
 
     def _loading_days(self, sessions: list[dict[str, Any]]) -> None:
         """Exercises a rule wants on at least N days a week (tendon loading) until a week of
-        the stage clock: after activation, runs and strength sessions that lack them carry them
-        first, spread through the week."""
-        if self.strength_start is None:
-            return
+        the stage clock: activation, strength sessions and runs that lack them carry them,
+        spread through the week and at least 48 hours apart where the week allows."""
         by_week: dict[date, list[dict[str, Any]]] = defaultdict(list)
         for session in sessions:
-            if session["date"] >= self.strength_start:
-                by_week[monday_of(session["date"])].append(session)
+            by_week[monday_of(session["date"])].append(session)
+        last: dict[str, date] = {}  # the last day each exercise was loaded (48 h apart)
         for week, week_sessions in sorted(by_week.items()):
             _, stage = self._stage(week)
             for item in stage.exercises.strength:
@@ -274,25 +369,27 @@ class SessionBuilder:
                     s
                     for s in week_sessions
                     if (
-                        s["kind"] == "strength"
+                        s["kind"] in ("strength", "activation")
                         or (s["kind"] == "run" and s.get("run_type") != "race_run")
                     )
                     and s["date"] not in days
                     and s["date"] not in self.goal_days
                 ]
                 while len(days) < p.per_week and runs:
-                    # the run farthest from the days that already have it
+                    # the session farthest from the days that already have it
+                    loaded = days | ({last[ident]} if ident in last else set())
                     best = max(
                         runs,
                         key=lambda s: (
-                            min((abs((s["date"] - d).days) for d in days), default=7),
+                            min((abs((s["date"] - d).days) for d in loaded), default=7),
                             -s["date"].toordinal(),
                         ),
                     )
                     runs = [s for s in runs if s["date"] != best["date"]]
                     days.add(best["date"])
+                    block = "warm_up" if best["kind"] == "run" else "main"
                     best["exercises"] = [
-                        *_entries([item], "warm_up", self.ctx.catalog),
+                        *_entries([item], block, self.ctx.catalog),
                         *best["exercises"],
                     ]
                     best["notes"] = [
@@ -304,6 +401,8 @@ class SessionBuilder:
                         best["duration_minutes"] = _minutes(best["exercises"], rest_seconds=60)
                     kept = [Reason(w.rule, w.because) for w in best["why"]]
                     best["why"] = _why([*kept, item.reasons[-1]], limit=len(kept) + 1)
+                if days:
+                    last[ident] = max(days)
 
     def _stage(self, day: date) -> tuple[int, Stage]:
         """The stage in force on `day` (by the stage clock), and its index."""
@@ -329,6 +428,7 @@ class SessionBuilder:
             moved: Chosen | None = None
             if (
                 target is not None
+                and target not in stage.not_yet
                 and target in catalog
                 and "strength" in catalog[target].phases
                 and catalog.allowed_substitute(target, stage.blocked_ids, stage.blocked_tags)
@@ -488,15 +588,28 @@ class SessionBuilder:
             why = "deload"
         else:
             why = "ladder"
-        return dose_for(weeks, why, maintenance=phase != "strength")
+        weights = "external_load" not in self._stage(day)[1].blocked_tags
+        return dose_for(weeks, why, maintenance=phase != "strength", weights=weights)
+
+    def _block(self, day: date) -> int:
+        """Which block of the ladder `day` falls in: the exercise list stays the same through
+        a block (so "same as last time" is true), changing with each rung and every four
+        weeks at the top rung."""
+        clock = self.ctx.clock
+        weeks = max(0, clock.week(day) - clock.week(self.strength_start or day))
+        rung = rung_of(weeks)
+        if rung < len(RUNGS) - 1:
+            return rung
+        top = sum(r.weeks or 0 for r in RUNGS)
+        return rung + (weeks - top) // TOP_RUNG_BLOCK_WEEKS
 
     def _dose_note(self, dose: Dose, main: list[Chosen]) -> str:
         """What changed since the last session, and why."""
         previous, text = self.last_dose, dose.describe()
         if dose.why == "taper":
             return (
-                f"A lighter session before your race: {text}, half the sets at the loads you "
-                "know; nothing new."
+                f"A lighter session before your race: {text}, about half the sets at the loads "
+                "you know; nothing new."
             )
         if dose.why == "regress":
             swapped = [
@@ -533,7 +646,7 @@ class SessionBuilder:
     def _strength(self, day: date, phase: str, index: int) -> dict[str, Any]:
         dose = self._dose(day, phase)
         main = self._ladder(
-            self._rotate("strength", MAX_STRENGTH_EXERCISES, index // 7, day), day, dose
+            self._rotate("strength", MAX_STRENGTH_EXERCISES, self._block(day), day), day, dose
         )
         warm = self._rotate("activation", WARM_UP_EXERCISES, index, day)
         entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(

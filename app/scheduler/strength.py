@@ -5,7 +5,7 @@ verdict, and held with a set fewer once running form begins (pure)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from app.engine.decisions import Reason
 from app.scheduler.calendar import monday_of
@@ -14,16 +14,16 @@ from app.scheduler.calendar import monday_of
 @dataclass(frozen=True, slots=True)
 class Rung:
     """One step of the strength ladder: the dose for loaded work (reps) and for holds
-    (seconds); body-weight exercises add reps instead of load."""
+    (seconds); body-weight exercises keep their reps and get harder by tempo and added weight."""
 
     name: str
     weeks: int | None  # how long the rung lasts (None: the top rung)
     sets: int
     reps: int
     seconds: int
-    extra_reps: int  # body-weight exercises: reps added to the catalog dose
     load: str  # the load cue for loaded exercises
     word: str  # one word for titles and notes
+    body: str | None  # the cue for body-weight exercises (None: as the catalog says)
 
 
 RUNGS = (
@@ -33,23 +33,45 @@ RUNGS = (
         2,
         12,
         20,
-        0,
         "light: learn the movement and stop each set with 3-4 reps to spare",
         "light",
+        None,
     ),
-    Rung("build", 3, 3, 10, 30, 0, "moderate: a weight you could lift about 12 times", "moderate"),
-    Rung("strength", 3, 3, 8, 40, 2, "heavier: a weight you could lift about 10 times", "heavier"),
+    Rung(
+        "build",
+        3,
+        3,
+        10,
+        30,
+        "moderate: a weight you could lift about 12 times",
+        "moderate",
+        "body weight: lower slowly, 3 seconds down",
+    ),
+    Rung(
+        "strength",
+        3,
+        3,
+        8,
+        40,
+        "heavier: a weight you could lift about 10 times",
+        "heavier",
+        "3 seconds down; hold a light weight once every rep is clean",
+    ),
     Rung(
         "heavy",
         None,
         4,
         6,
         45,
-        4,
         "heavy: a weight you could lift about 8 times; add 2-10% once every rep is clean",
         "heavy",
+        "add weight (a dumbbell or a loaded backpack) until the last reps are hard",
     ),
 )
+# Body-weight work when weights are ruled out, and band work: harder by tempo or band.
+NO_WEIGHTS_CUE = "body weight: 3 seconds down and a pause at the bottom as it gets easier"
+BAND_CUE = "move to a stronger band once every rep is clean"
+LIGHTER = ("deload", "taper", "regress")  # kinds of session lighter than the ladder's
 CLIMB_RUNG = 2  # from this rung, body-weight exercises move up their catalog ladder
 
 STRENGTH_LADDER = Reason(
@@ -82,6 +104,7 @@ class Dose:
     rung: int
     sets: int
     why: str  # ladder | deload | taper | regress | maintenance
+    weights: bool = True  # false when the runner's restrictions rule out external load
 
     @property
     def step(self) -> Rung:
@@ -97,7 +120,7 @@ class Dose:
         return f"{self.step.name}, {self.sets} {'set' if self.sets == 1 else 'sets'}"
 
 
-def dose_for(strength_week: int, why: str, maintenance: bool = False) -> Dose:
+def dose_for(strength_week: int, why: str, maintenance: bool = False, weights: bool = True) -> Dose:
     """The dose of a session `strength_week` weeks into strength: the ladder's (held with a set
     fewer in `maintenance`), then lighter for the kind of week (`why`)."""
     rung = rung_of(max(0, strength_week))
@@ -111,7 +134,7 @@ def dose_for(strength_week: int, why: str, maintenance: bool = False) -> Dose:
         sets = max(1, min(sets, RUNGS[rung].sets) - 1)
     elif why == "taper":  # the loads you know, half the sets
         sets = max(1, (sets + 1) // 2)
-    return Dose(rung, sets, "maintenance" if maintenance and why == "ladder" else why)
+    return Dose(rung, sets, "maintenance" if maintenance and why == "ladder" else why, weights)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,18 +144,10 @@ class StageClock:
 
     start: date
     regress_weeks: tuple[date, ...] = ()  # Mondays from which a regress verdict applies
+    held_at_start: int = 0  # weeks the clock waits first (pain in the "hold" zone today)
 
     def week(self, day: date) -> int:
         monday = monday_of(day)
         elapsed = (monday - monday_of(self.start)).days // 7 + 1
-        held = sum(1 for w in self.regress_weeks if w <= monday)
+        held = sum(1 for w in self.regress_weeks if w <= monday) + self.held_at_start
         return max(1, elapsed - held)
-
-    def first_day_of(self, week: int, after: date | None = None) -> date:
-        """The first Monday on which the clock reads `week` (or later)."""
-        day = monday_of(after or self.start)
-        for _ in range(520):
-            if self.week(day) >= week:
-                return day
-            day += timedelta(days=7)
-        return day

@@ -174,6 +174,20 @@ def bone_stress(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
             assert b.planned_distance <= a.planned_distance * 1.07 + 0.15, b.start
 
 
+def plyometrics(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "hops come from week 13, after the slow heavy work"
+    first = first_use(plan, {"pogo_hops"})
+    assert first is not None
+    assert first >= week_start(13)
+    heavier = [
+        s.date
+        for s in plan.sessions
+        if s.kind == "strength" and s.title.startswith(("Strength (strength", "Strength (heavy"))
+    ]
+    assert heavier
+    assert min(heavier) < first
+
+
 PHT = {"condition": "proximal_hamstring_tendinopathy", "pain_running": 2}
 CASES: dict[str, list[tuple[dict[str, Any], Check]]] = {
     "condition.pht.protect_tendon": [
@@ -226,6 +240,7 @@ CASES: dict[str, list[tuple[dict[str, Any], Check]]] = {
         (intake(athlete={"name": "R", "timezone": "UTC", "age": 61}), deload_every_third)
     ],
     "load.bone_stress_history": [(intake(bone_stress_history=True), bone_stress)],
+    "baseline.plyometrics": [(intake(), plyometrics)],
 }
 
 

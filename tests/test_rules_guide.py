@@ -54,7 +54,20 @@ def test_condition_examples_compile(index: int) -> None:
 
 
 def test_derive_example_layers_the_rules() -> None:
-    text = "topic: Guide example\nrules:\n" + yaml_blocks()[3]
+    derive = next(block for block in yaml_blocks() if "derive:" in block)
+    text = "topic: Guide example\nrules:\n" + derive
     ruleset = compile_sources({**read_sources(RULES), "guide.yaml": text})
     strata = {rule.id: rule.stratum for rule in ruleset.rules}
     assert strata["glute_med.single_leg"] > strata["hip.needs_glute_med"]
+
+
+def test_stage_example_compiles() -> None:
+    staged = next(block for block in yaml_blocks() if "until_week" in block)
+    text = (
+        "topic: Guide example\nrules:\n  - id: guide.stages\n    title: Guide example\n"
+        "    why: An example from the guide.\n"
+        "    when: {fact: symptom, condition: proximal_hamstring_tendinopathy}\n"
+        "    then:\n" + staged
+    )
+    ruleset = compile_sources({**read_sources(RULES), "guide.yaml": text})
+    assert any(rule.id == "guide.stages" for rule in ruleset.rules)

@@ -8,7 +8,7 @@ from typing import Any
 from app.catalog.models import Catalog, Exercise
 from app.engine.decisions import Decisions, Prescription, Reason
 from app.intake.vocabulary import RESTRICTION_TAGS, Restriction
-from app.scheduler.strength import BAND_CUE, LIGHTER, NO_WEIGHTS_CUE, Dose
+from app.scheduler.strength import ASSIST_CUE, BAND_CUE, LIGHTER, NO_WEIGHTS_CUE, Dose
 
 LOAD_TEXT = "moderate: a weight you could lift 10-12 times; add 2-10% once 3 × 12 feels easy"
 
@@ -51,7 +51,9 @@ class Chosen:
                 reps = rung.reps if reps is not None else None
                 load = rung.load
             elif reps is not None and rung.body is not None:  # body weight: same reps, harder
-                if any("band" in item for item in e.equipment):
+                if e.name.lower().startswith("assisted"):
+                    load = ASSIST_CUE
+                elif any("band" in item for item in e.equipment):
                     load = BAND_CUE
                 elif dose.weights:
                     load = rung.body

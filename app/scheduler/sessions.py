@@ -357,10 +357,13 @@ class SessionBuilder:
         last: dict[str, date] = {}  # the last day each exercise was loaded (48 h apart)
         for week, week_sessions in sorted(by_week.items()):
             _, stage = self._stage(week)
-            for item in stage.exercises.strength:
-                p = item.prescription
+            for original in stage.exercises.strength:
+                p = original.prescription
                 if p.per_week is None or self.ctx.clock.week(week) > (p.until_week or 0):
                     continue
+                item = original
+                if week in self.ctx.clock.regress_weeks:  # a week after a regress: a rung down
+                    item = self._move(original, week, "regression") or original
                 ident = item.exercise.id
                 days = {
                     s["date"] for s in week_sessions if any(e.id == ident for e in s["exercises"])

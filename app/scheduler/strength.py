@@ -71,6 +71,7 @@ RUNGS = (
 # Body-weight work when weights are ruled out, and band work: harder by tempo or band.
 NO_WEIGHTS_CUE = "body weight: 3 seconds down and a pause at the bottom as it gets easier"
 BAND_CUE = "move to a stronger band once every rep is clean"
+ASSIST_CUE = "take less help from the band or partner once every rep is clean"
 LIGHTER = ("deload", "taper", "regress")  # kinds of session lighter than the ladder's
 CLIMB_RUNG = 2  # from this rung, body-weight exercises move up their catalog ladder
 

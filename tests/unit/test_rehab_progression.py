@@ -316,9 +316,23 @@ def test_stages_wait_while_pain_is_in_the_hold_zone(ruleset: RuleSet) -> None:
 def test_rehab_is_never_paused_for_more_than_three_days(ruleset: RuleSet) -> None:
     """Around races strength pauses; the runner's own rehab exercises go on at half the sets
     (coaching.md §4), on a run or a rest day, never on race day or the day before."""
+    from app.engine.verbs import Prescribe
+
     plan = build_plan(example_intake("weak_left_glute_hamstring"), ruleset)
-    own = {"isometric_hip_extension", "isometric_bridge_hold", "hamstring_bridge", "clamshell"}
-    own |= {e.id for s in strength(plan) for e in s.exercises if e.block == "main"}
+    fired = {d.rule for d in plan.decisions if not d.rule.startswith("baseline.")}
+    own = {  # the runner's own exercises: from condition and finding rules, and their ladders
+        c.exercise
+        for rule in ruleset.rules
+        if rule.id in fired
+        for c in rule.consequences
+        if isinstance(c, Prescribe)
+    }
+    own |= {
+        link
+        for i in list(own)
+        for link in (ruleset.catalog[i].regression, ruleset.catalog[i].progression)
+        if link
+    }
     days = sorted({s.date for s in plan.sessions for e in s.exercises if e.id in own})
     start = strength(plan)[0].date
     races = {s.date for s in plan.sessions if s.kind == "race"}
@@ -338,3 +352,59 @@ def test_rehab_is_never_paused_for_more_than_three_days(ruleset: RuleSet) -> Non
             for e in s.exercises
             if e.block != "warm_up" or s.kind == "activation"
         )
+
+
+@pytest.mark.parametrize(
+    ("condition", "exercise", "easier"),
+    [
+        ("achilles_tendinopathy", "eccentric_heel_drop", "heel_raise"),
+        ("patellofemoral_pain", "spanish_squat", "wall_sit"),
+        ("plantar_fasciitis", "towel_heel_raise", "heel_raise"),
+    ],
+)
+def test_a_regress_verdict_steps_each_tendons_exercise_back(
+    ruleset: RuleSet, condition: str, exercise: str, easier: str
+) -> None:
+    data = runner(condition)
+    plain = build(ruleset, data)
+    stepped = build(ruleset, data, (regress(week_start(7) + timedelta(days=2)),))
+
+    def week8(plan: Plan) -> list[SessionOut]:
+        return [s for s in strength(plan) if week_start(8) <= s.date < week_start(9)]
+
+    assert week8(plain)
+    assert week8(stepped)
+    for session in week8(plain):
+        assert exercise in {e.id for e in session.exercises if e.block == "main"}
+    for session in week8(stepped):
+        main = {e.id for e in session.exercises if e.block == "main"}
+        assert easier in main, session.date
+        assert exercise not in main, session.date
+        assert session.notes[0].startswith("Stepped back after your check-in")
+
+
+def test_every_catalog_exercise_is_reachable_or_reserved(ruleset: RuleSet) -> None:
+    """Each exercise is prescribed by a rule, reached along a catalog ladder from one that is
+    (a stand-in, a harder or easier version), or named in rules/README.md as reserved for
+    coaches."""
+    from app.engine.verbs import Prescribe, Substitute
+    from tests.conftest import RULES
+
+    catalog = ruleset.catalog.exercises
+    reached = {
+        c.exercise if isinstance(c, Prescribe) else c.replacement
+        for rule in ruleset.rules
+        for c in rule.consequences
+        if isinstance(c, Prescribe | Substitute)
+    }
+    frontier = list(reached)
+    while frontier:
+        exercise = catalog[frontier.pop()]
+        for link in (exercise.progression, exercise.regression):
+            if link is not None and link not in reached:
+                reached.add(link)
+                frontier.append(link)
+    guide = (RULES / "README.md").read_text()
+    reserved = guide.split("**Exercises reserved for coaches.**", 1)[1].split("\n\n", 1)[0]
+    unreachable = sorted(i for i in catalog if i not in reached and f"`{i}`" not in reserved)
+    assert not unreachable

@@ -145,25 +145,29 @@ class Review:
         if not staged:
             return
         clock = stage_clock(self.plan.start, self.ctx.check_ins, self.ctx.intake.symptoms)
-        catalog = self.ctx.catalog
+        # each exercise's latest early-stage limit, worked out once
+        limits: dict[str, tuple[int, str]] = {}
+        for exercise in self.ctx.catalog.exercises.values():
+            keys = [f"exercise:{exercise.id}", *(f"tag:{t}" for t in exercise.contraindications)]
+            found = [(staged[k], k) for k in keys if k in staged]
+            if found:
+                limits[exercise.id] = max(found)
+        if not limits:
+            return
         for s in self.plan.sessions:
+            entries = [e for e in [*s.exercises, *s.drills] if e.id in limits]
+            if not entries:
+                continue
             week = clock.week(s.date)
-            for entry in [*s.exercises, *s.drills]:
-                exercise = catalog.exercises.get(entry.id)
-                if exercise is None:
-                    continue
-                keys = [
-                    f"exercise:{exercise.id}",
-                    *(f"tag:{t}" for t in exercise.contraindications),
-                ]
-                for key in keys:
-                    if key in staged and week < staged[key]:
-                        self.hard(
-                            "avoid_early",
-                            monday_of(s.date),
-                            f"{s.date}: {exercise.id} in week {week}, kept out until week "
-                            f"{staged[key]} ({key.replace(':', ' ')})",
-                        )
+            for entry in entries:
+                until, key = limits[entry.id]
+                if week < until:
+                    self.hard(
+                        "avoid_early",
+                        monday_of(s.date),
+                        f"{s.date}: {entry.id} in week {week}, kept out until week {until} "
+                        f"({key.replace(':', ' ')})",
+                    )
 
     def contraindications(self) -> None:
         ctx = self.ctx

@@ -240,7 +240,8 @@ def choose_exercises(
 
 
 def rotation(items: list[Chosen], count: int, day_index: int) -> list[Chosen]:
-    """`count` exercises for a day: core exercises every day, the rest rotating."""
+    """`count` exercises for a day: core exercises every day, the rest rotating. The picks
+    repeat with the day index, so each distinct pick is worked out once per list."""
     core = [c for c in items if c.core]
     rest = [c for c in items if not c.core]
     if len(core) >= count:
@@ -254,3 +255,23 @@ def rotation(items: list[Chosen], count: int, day_index: int) -> list[Chosen]:
     start = (day_index * need) % len(rest)
     picked = [rest[(start + k) % len(rest)] for k in range(need)]
     return core + picked
+
+
+class Rotations:
+    """`rotation` remembered: a plan asks the same few lists for hundreds of days, and the
+    answer depends only on the day index modulo the list's cycle."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, int, int], list[Chosen]] = {}
+        self._cycles: dict[int, int] = {}
+
+    def pick(self, items: list[Chosen], count: int, day_index: int) -> list[Chosen]:
+        cycle = self._cycles.get(id(items))
+        if cycle is None:  # the core and the rest each repeat with their own length
+            core = sum(1 for c in items if c.core)
+            cycle = self._cycles[id(items)] = max(1, core) * max(1, len(items) - core)
+        key = (id(items), count, day_index % cycle)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = rotation(items, count, day_index % cycle)
+        return found

@@ -15,7 +15,7 @@ from app.engine.decisions import Reason
 from app.intake.vocabulary import Priority
 from app.plan.models import ExerciseOut, Why
 from app.scheduler.calendar import days, monday_of
-from app.scheduler.exercises import Chosen, PhaseExercises, rotation
+from app.scheduler.exercises import Chosen, PhaseExercises, Rotations
 from app.scheduler.goals import GoalPlan
 from app.scheduler.load import RunPlan, WeekPlan
 from app.scheduler.phases import PhasePlan
@@ -244,6 +244,8 @@ class SessionBuilder:
             (span.start for span in ctx.phase_plan.spans if span.name == "strength"), None
         )
         self.moved: dict[tuple[int, str, str], Chosen | None] = {}  # ladder moves, remembered
+        self.stage_of: dict[int, tuple[int, Stage]] = {}  # stage week → stage
+        self.rotations = Rotations()
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
         sessions: list[dict[str, Any]] = []
@@ -410,15 +412,18 @@ class SessionBuilder:
     def _stage(self, day: date) -> tuple[int, Stage]:
         """The stage in force on `day` (by the stage clock), and its index."""
         week = self.ctx.clock.week(day)
-        index = 0
-        for k, stage in enumerate(self.ctx.stages):
-            if stage.from_week <= week:
-                index = k
-        return index, self.ctx.stages[index]
+        found = self.stage_of.get(week)
+        if found is None:
+            index = 0
+            for k, stage in enumerate(self.ctx.stages):
+                if stage.from_week <= week:
+                    index = k
+            found = self.stage_of[week] = (index, self.ctx.stages[index])
+        return found
 
     def _rotate(self, phase: str, count: int, day_index: int, day: date) -> list[Chosen]:
         """The day's exercises of a phase."""
-        return rotation(self._stage(day)[1].exercises.of(phase), count, day_index)
+        return self.rotations.pick(self._stage(day)[1].exercises.of(phase), count, day_index)
 
     def _move(self, item: Chosen, day: date, direction: str) -> Chosen | None:
         """`item` one rung up (`progression`) or down (`regression`) its catalog ladder, when

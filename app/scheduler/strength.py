@@ -4,7 +4,7 @@ verdict, and held with a set fewer once running form begins (pure)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from app.engine.decisions import Reason
@@ -147,8 +147,15 @@ class StageClock:
     regress_weeks: tuple[date, ...] = ()  # Mondays from which a regress verdict applies
     held_at_start: int = 0  # weeks the clock waits first (pain in the "hold" zone today)
 
+    _weeks: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+
     def week(self, day: date) -> int:
-        monday = monday_of(day)
-        elapsed = (monday - monday_of(self.start)).days // 7 + 1
-        held = sum(1 for w in self.regress_weeks if w <= monday) + self.held_at_start
-        return max(1, elapsed - held)
+        """The stage week of `day` (remembered per week: plans ask for every session)."""
+        ordinal = day.toordinal() - day.weekday()  # its Monday
+        known = self._weeks.get(ordinal)
+        if known is None:
+            monday = date.fromordinal(ordinal)
+            elapsed = (monday - monday_of(self.start)).days // 7 + 1
+            held = sum(1 for w in self.regress_weeks if w <= monday) + self.held_at_start
+            known = self._weeks[ordinal] = max(1, elapsed - held)
+        return known

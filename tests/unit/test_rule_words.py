@@ -110,6 +110,22 @@ def pfp(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     assert all(runs[w.start] >= 4 for w in full if w.start + timedelta(days=6) <= plan.end)
 
 
+def pace(plan: Plan) -> float:
+    """Median minutes per unit of the plan's easy runs."""
+    paces = sorted(
+        s.duration_minutes / s.distance
+        for s in plan.sessions
+        if s.kind == "run" and s.run_type == "easy" and s.distance and s.duration_minutes
+    )
+    return paces[len(paces) // 2]
+
+
+def pfp_slower(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "Run 10-20% slower than usual while the knee settles."
+    healthy = build_plan(finalize(Intake.model_validate({**data, "symptoms": []}), START), ruleset)
+    assert pace(plan) >= 1.09 * pace(healthy)
+
+
 def pfp_three_days(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     # with three run days the four runs cannot be kept: the plan says so
     assert "run_days_too_few" in {w.code for w in plan.warnings}
@@ -211,6 +227,7 @@ CASES: dict[str, list[tuple[dict[str, Any], Check]]] = {
     ],
     "condition.pfp": [
         (intake({"condition": "patellofemoral_pain", "pain_running": 2}), pfp),
+        (intake({"condition": "patellofemoral_pain", "pain_running": 2}), pfp_slower),
         (
             intake(
                 {"condition": "knee_pain", "pain_running": 2},

@@ -196,7 +196,7 @@ def _load_rules(path: Path | None) -> RuleSet:
 
     target = path or get_settings().rules_dir
     try:
-        return load_ruleset(target)
+        return load_ruleset(target, protected=True)
     except RuleSetRejected as exc:
         for problem in exc.problems:
             out.print(str(problem), markup=False)

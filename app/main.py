@@ -6,13 +6,14 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
 from app.api import admin, athletes, feeds, health, plans, rulesets
 from app.api.deps import Services
 from app.api.errors import install_error_handlers
+from app.api.hygiene import refuse_control_characters
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.limits import BodyLimitMiddleware
 from app.api.ratelimit import RateLimitMiddleware
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(refuse_control_characters)],
     )
     install_error_handlers(app)
     # Outermost last: request id and logging, then the body cap, rate limits, idempotency.

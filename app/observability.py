@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Mapping, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.asgi import json_error, send_answer
 from app.logs import RedactSecrets, redact
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -32,6 +34,7 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 access = structlog.get_logger("app.access")
+errors = structlog.get_logger("app.errors")
 
 
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
@@ -93,6 +96,23 @@ def _route(scope: Scope) -> str:
     return path or "unmatched"
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character_problem(scope: Scope) -> str | None:
+    """A control character (NUL and the like) in the path or the query string: the request is
+    refused before it reaches a route or the database."""
+    path = scope.get("path", "")
+    if CONTROL.search(path):
+        return "path: control characters (such as NUL) are not allowed"
+    query = scope.get("query_string", b"")
+    if query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if CONTROL.search(name) or CONTROL.search(value):
+                return f"query.{CONTROL.sub('?', name)}: control characters are not allowed"
+    return None
+
+
 class RequestContextMiddleware:
     """Request id, one access log line and metrics per request."""
 
@@ -110,10 +130,13 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response = True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
@@ -121,7 +144,26 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            control = control_character_problem(scope)
+            if control is not None:
+                await send_answer(send_with_id, json_error(422, "invalid_input", control))
+            else:
+                await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Whatever escaped the app's own handlers: logged, and still a JSON error with the
+            # request id (never a bare text/plain 500).
+            errors.exception("unhandled error", path=redact(scope["path"]))
+            if not started_response:
+                await send_answer(
+                    send_with_id,
+                    json_error(
+                        500,
+                        "internal_error",
+                        "an unexpected error; nothing was changed. Quote the request id "
+                        f"{request_id} when you report it.",
+                    ),
+                )
+            status = 500
         finally:
             elapsed = time.perf_counter() - started
             route = _route(scope)

@@ -75,6 +75,7 @@ def test_rules_check_suggests_close_names(tmp_path: Path) -> None:
 
 def test_rules_check_reports_invalid_case_intakes(tmp_path: Path) -> None:
     (tmp_path / "catalog.yaml").write_text((RULES / "catalog.yaml").read_text())
+    (tmp_path / "red_flags.yaml").write_text((RULES / "red_flags.yaml").read_text())
     (tmp_path / "cases.yaml").write_text(
         "topic: Cases\nrules:\n  - id: c.one\n    title: Case rule\n    why: For a test only.\n"
         "    when: {fact: athlete}\n    then: [{note: {text: hello}}]\n"
@@ -160,3 +161,12 @@ def test_plan_review_lists_shape_warnings_with_rule_and_week(tmp_path: Path) -> 
     for finding in plan["review"]:
         assert finding["rule"] in result.stderr
         assert f"week of {finding['week']}" in result.stderr
+
+
+def test_rules_check_refuses_a_rule_set_without_the_safety_core(tmp_path: Path) -> None:
+    for name in ("catalog.yaml", "baseline.yaml"):
+        (tmp_path / name).write_text((RULES / name).read_text())
+    result = runner.invoke(cli, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no safety rule refers a runner with red_flag" in result.stdout
+    assert "protected safety core" in result.stdout

@@ -29,6 +29,7 @@ from app.services.rulesets import (
     publish,
     published,
     put_file,
+    require_safe,
     run_job,
     test_results,
 )
@@ -274,6 +275,8 @@ def rollback_ruleset(
 ) -> PublishOut:
     caller.require(*EDITORS)
     version = None if body.version == "base" else published(tenant, int(body.version))
+    if version is not None:  # an older version must pass today's safety core too
+        require_safe(services.library, version, f"version {body.version}")
     job = activate(tenant, version, f"rolled back to {body.version}")
     _start(job, tenant, services)
     return PublishOut(version=body.version, job=_job_out(job))

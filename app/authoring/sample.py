@@ -190,6 +190,40 @@ def shadowed_caps(ruleset: RuleSet, count: int = 200, seed: int = 20261121) -> l
     ]
 
 
+PAIN_SCENARIOS = ((6, 2), (9, 9), (2, 7), (5, 1), (4, 1))  # (during, next morning)
+
+
+def pain_model_problems(ruleset: RuleSet) -> list[str]:
+    """Check-ins the rules would judge more leniently than the pain model allows (pain above
+    5/10 or worse next morning must regress; 4-5/10 must not progress). The service enforces
+    the bound anyway; a rule set that contradicts it is refused."""
+    from app.engine.verbs import CAUTION
+    from app.facts.build import CheckInFacts
+    from app.services.checkins import pain_floor
+
+    data = random_intake(random.Random(1))
+    data.update(
+        red_flags=[],
+        red_s_screen=[],
+        symptoms=[{"condition": "knee_pain", "side": "left", "pain_rest": 1, "pain_running": 2}],
+    )
+    intake = finalize(Intake.model_validate(data), SAMPLE_START)
+    problems = []
+    for during, morning in PAIN_SCENARIOS:
+        facts = intake_facts(intake, SAMPLE_START, [CheckInFacts(during, morning, 0, 0)])
+        check = next(f for f in facts if f["t"] == "check_in")
+        response = decide(evaluate(ruleset, facts)).response
+        verdict = response[0] if response else "hold"
+        floor, _ = pain_floor(during, bool(check["morning_worse"]))
+        if CAUTION[verdict] < CAUTION[floor]:
+            rules = ", ".join(r.rule for r in response[1]) if response else "no rule"
+            problems.append(
+                f"pain {during}/10 while running, {morning}/10 next morning: the rules say "
+                f"{verdict} ({rules}) but the pain model requires at least {floor}"
+            )
+    return problems
+
+
 def check_sample(ruleset: RuleSet, count: int = 200, seed: int = 20261121) -> Counterexample | None:
     """The first counterexample among `count` seeded random intakes, if any."""
     rng = random.Random(seed)

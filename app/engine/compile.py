@@ -93,10 +93,14 @@ def _compile_node(condition: Condition, table: dict[Conjunction, int]) -> CNode:
 
 
 def compile_sources(
-    sources: Mapping[str, str | bytes], *, base_catalog: Catalog | None = None
+    sources: Mapping[str, str | bytes],
+    *,
+    base_catalog: Catalog | None = None,
+    protected: bool = False,
 ) -> RuleSet:
     """Validate and compile rule sources keyed by file name (`catalog.yaml` for the catalog,
-    `ruleset.yaml` for the manifest, any other `*.yaml` for rules)."""
+    `ruleset.yaml` for the manifest, any other `*.yaml` for rules). `protected`: also require
+    the protected safety core (a rule set to publish or to plan with, not a fragment)."""
     problems: list[RuleProblem] = []
     if len(sources) > MAX_FILES:
         raise RuleSetRejected([RuleProblem("(rule set)", None, f"more than {MAX_FILES} files")])
@@ -131,7 +135,7 @@ def compile_sources(
         problems.append(RuleProblem(CATALOG_FILE, None, "no exercise catalog in the rule set"))
     if problems or catalog is None:
         raise RuleSetRejected(problems)
-    strata, found = validate(located, catalog)
+    strata, found = validate(located, catalog, protected=protected)
     problems.extend(found)
     problems.extend(_case_reference_problems(cases, located, catalog))
     if problems:
@@ -266,6 +270,8 @@ def _read_bounded(path: Path) -> bytes:
         return handle.read(MAX_FILE_BYTES + 1)
 
 
-def load_ruleset(path: Path, *, base_catalog: Catalog | None = None) -> RuleSet:
+def load_ruleset(
+    path: Path, *, base_catalog: Catalog | None = None, protected: bool = False
+) -> RuleSet:
     """Read, validate and compile the rule set at `path` (a directory or one file)."""
-    return compile_sources(read_sources(path), base_catalog=base_catalog)
+    return compile_sources(read_sources(path), base_catalog=base_catalog, protected=protected)

@@ -3,6 +3,7 @@ from every value's path to its line so that problems can name the line they are 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,9 @@ class YamlRejected(Exception):
         self.problem = problem
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and newlines are fine
+
+
 def _screen_events(text: str, file: str, max_items: dict[str, int]) -> None:
     """Reject aliases, anchors, deep nesting, huge documents and over-long top-level lists
     (`max_items`: key → most items) before building anything."""
@@ -74,6 +78,15 @@ def _screen_events(text: str, file: str, max_items: dict[str, int]) -> None:
                             "split it into several files",
                         )
                     )
+            if isinstance(event, yaml.ScalarEvent) and CONTROL.search(event.value):
+                raise YamlRejected(
+                    RuleProblem(
+                        file,
+                        line,
+                        "control characters (such as NUL, written \\0 or \\x00) are not "
+                        "allowed in rule text",
+                    )
+                )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth == 1:

@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from app.catalog.models import Catalog
 from app.engine.canonical import (
@@ -24,9 +25,9 @@ from app.engine.conditions import Condition, Pattern, condition_depth, patterns_
 from app.engine.limits import MAX_RULES_TOTAL, MAX_WHEN_DEPTH, engine_limit_breaches
 from app.engine.problems import RuleProblem
 from app.engine.schema import Domain, Rule
-from app.engine.verbs import Avoid, Cap, Derive, Prescribe, SetParameter, Substitute
+from app.engine.verbs import Avoid, Cap, Derive, Prescribe, Refer, SetParameter, Substitute
 from app.facts.schema import FACT_TYPES, Scalar
-from app.intake.vocabulary import RESTRICTION_TAGS
+from app.intake.vocabulary import RESTRICTION_TAGS, RedFlag, RedSSign
 
 LineOf = Callable[[tuple[str | int, ...]], int | None]
 
@@ -249,6 +250,77 @@ def _contradictions(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
             seen.setdefault(key, (value, located))
 
 
+def _referred(rules: list[LocatedRule], fact: str) -> set[str]:
+    """The `name` values of `fact` facts that some safety rule refers on, alone."""
+    names: set[str] = set()
+    for located in rules:
+        rule = located.rule
+        if rule.domain != Domain.safety or not any(
+            isinstance(item.consequence, Refer) for item in rule.then
+        ):
+            continue
+        patterns = patterns_of(rule.when)
+        if len(patterns) != 1 or patterns[0].fact != fact:
+            continue
+        for test in patterns[0].tests:
+            if test.field == "name" and test.op in ("eq", "in"):
+                values = test.value if isinstance(test.value, tuple) else (test.value,)
+                names.update(str(v) for v in values)
+    return names
+
+
+def _protected_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
+    """The protected safety core: every red flag and every RED-S sign of the vocabulary is
+    referred by a `safety` rule that needs nothing else. A rule set may add referrals, never
+    remove these."""
+    for fact, vocabulary in (("red_flag", RedFlag), ("red_s", RedSSign)):
+        missing = sorted(v.value for v in vocabulary if v.value not in _referred(rules, fact))
+        if missing:
+            yield RuleProblem(
+                "red_flags.yaml",
+                None,
+                f"no safety rule refers a runner with {fact} {', '.join(missing)}: these "
+                "referrals belong to the protected safety core and cannot be removed (a "
+                "`safety` rule with `when: {fact: " + fact + ", name: [...]}` and `refer`)",
+            )
+
+
+@cache
+def _shipped_contraindications() -> dict[str, frozenset[str]]:
+    """The shipped catalog's contraindications: the floor every rule set's catalog keeps."""
+    from app.catalog.models import CatalogFile
+    from app.config import PROJECT_ROOT
+    from app.engine.loader import load_yaml
+
+    path = PROJECT_ROOT / "rules" / "catalog.yaml"
+    parsed = CatalogFile.model_validate(load_yaml(path.read_bytes(), "catalog.yaml").data)
+    return {e.id: frozenset(e.contraindications) for e in parsed.exercises}
+
+
+def protected_catalog_problems(catalog: Catalog) -> Iterator[RuleProblem]:
+    """A rule set may add contraindications to the shipped exercises, never remove them (the
+    restriction table is the code's: `no_weights` rules out `external_load` whatever the
+    catalog says), and anything under external load says so."""
+    shipped = _shipped_contraindications()
+    for exercise in catalog.exercises.values():
+        removed = shipped.get(exercise.id, frozenset()) - set(exercise.contraindications)
+        if removed:
+            yield RuleProblem(
+                "catalog.yaml",
+                None,
+                f"'{exercise.id}' drops the contraindication(s) {', '.join(sorted(removed))}: "
+                "a rule set may add contraindications, never remove them (the protected "
+                "safety core)",
+            )
+        if exercise.loaded and "external_load" not in exercise.contraindications:
+            yield RuleProblem(
+                "catalog.yaml",
+                None,
+                f"'{exercise.id}' is loaded but lacks the 'external_load' contraindication "
+                "(so that `no_weights` rules it out)",
+            )
+
+
 def _replacement_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
     """A cap may replace only other rules' caps on the same phase, and never a safety rule's
     (the lowest cap wins otherwise, coaching.md §8)."""
@@ -283,7 +355,7 @@ def _replacement_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
 
 
 def validate(
-    rules: list[LocatedRule], catalog: Catalog
+    rules: list[LocatedRule], catalog: Catalog, *, protected: bool = False
 ) -> tuple[dict[str, int], list[RuleProblem]]:
     """Every problem in the rules, and each rule's stratum (meaningful when there are none)."""
     problems: list[RuleProblem] = []
@@ -317,6 +389,9 @@ def validate(
     problems.extend(cycle_problems)
     problems.extend(_contradictions(rules))
     problems.extend(_replacement_problems(rules))
+    if protected:
+        problems.extend(_protected_problems(rules))
+        problems.extend(protected_catalog_problems(catalog))
     if not problems:
         problems.extend(_limit_problems(rules))
     return strata, problems

@@ -57,9 +57,22 @@ def _iso_date(value: Any) -> Any:
     if not isinstance(value, str) or not _DATE_RE.match(value):
         raise PydanticCustomError("date_format", "Input should be a date in the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError as exc:
         raise PydanticCustomError("date_value", "Input is not a valid calendar date") from exc
+    return parsed
+
+
+def _sane_date(value: date) -> date:
+    """Dates a training plan can be about: 1900-2200 (a year-1 or year-9999 date is a typo, and
+    date arithmetic on it would overflow)."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise PydanticCustomError(
+            "date_range",
+            "The date must lie between {earliest} and {latest}",
+            {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
+    return value
 
 
 def _clock_time(value: Any) -> Any:
@@ -93,7 +106,9 @@ def _unique(values: list[Any]) -> list[Any]:
     return values
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+IsoDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_sane_date)]
 ClockTime = Annotated[
     time,
     BeforeValidator(_clock_time),

@@ -19,6 +19,7 @@ from app.intake.vocabulary import RESTRICTION_TAGS, Condition, Restriction
 from app.plan.describe import GATE_NEEDS, GATE_TEXT, describe_fact
 from app.plan.feasibility import feasibility
 from app.plan.models import DISCLAIMER, Plan
+from app.plan.protect import protected_referrals
 from app.plan.review import Finding, ReviewContext, raise_if_refused, review_plan
 from app.scheduler.blocks import season_blocks
 from app.scheduler.calendar import choose_run_days, choose_strength_days
@@ -222,6 +223,9 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
         explain=options.explain,
     )
     decisions = decide(evaluation)
+    if not decisions.referrals:  # the protected core refers whatever the rules say
+        reported = [flag for c in options.check_ins for flag in c.red_flags]
+        decisions.referrals.extend(protected_referrals(intake, reported))
     header = _header(intake, ruleset, options, evaluation)
     if decisions.referrals:
         document = _referral(header, decisions, flagged)

@@ -10,6 +10,7 @@ from typing import Any
 from app.engine.decisions import Reason, decide
 from app.engine.evaluate import evaluate
 from app.engine.model import RuleSet
+from app.engine.verbs import CAUTION
 from app.errors import InvalidInput
 from app.facts.build import CheckInFacts, intake_facts
 from app.intake.checkin import CheckInIn
@@ -21,6 +22,29 @@ from app.scheduler.checkins import CheckInRecord
 from app.services.plans import save_revision
 from app.storage.scope import Tenant
 from app.storage.tables import Athlete, CheckIn, IntakeRecord, PlanRecord, utcnow
+
+PAIN_FLOOR = {
+    "regress": Reason(
+        "safety.pain_model",
+        "Pain above 5/10, or worse the next morning, always steps the load back (the pain "
+        "model's bound, which no rule set can loosen).",
+    ),
+    "hold": Reason(
+        "safety.pain_model",
+        "Pain of 4-5/10 never lets the load grow (the pain model's bound, which no rule set "
+        "can loosen).",
+    ),
+}
+
+
+def pain_floor(pain_during: int, morning_worse: bool) -> tuple[str, Reason]:
+    """The least cautious verdict the pain model allows (domain.md §2.1)."""
+    if pain_during > 5 or morning_worse:
+        return "regress", PAIN_FLOOR["regress"]
+    if pain_during >= 4:
+        return "hold", PAIN_FLOOR["hold"]
+    return "progress", NO_VERDICT
+
 
 NO_VERDICT = Reason(
     "check_in.no_rule",
@@ -162,6 +186,9 @@ def record_check_in(
     check_fact = next(f for f in facts if f["t"] == "check_in")
     decisions = decide(evaluate(ruleset, facts))
     verdict, reasons = decisions.response or ("hold", [NO_VERDICT])
+    floor = pain_floor(body.pain_during, bool(check_fact["morning_worse"]))
+    if CAUTION[floor[0]] > CAUTION[verdict]:  # the pain model's bounds hold whatever the rules
+        verdict, reasons = floor[0], [floor[1], *reasons]
     if body.red_flags:  # the plan stops from the check-in's day: the most cautious verdict
         verdict = "regress"
         reasons = list(dict.fromkeys([*(r for _, r in decisions.referrals), *reasons]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import threading
 import uuid
 from collections import OrderedDict
@@ -18,7 +19,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.authoring.cases import case_problems, run_case
-from app.authoring.sample import check_sample
+from app.authoring.sample import check_sample, pain_model_problems
 from app.engine.compile import MAX_FILES, compile_sources, read_sources
 from app.engine.model import RuleSet
 from app.engine.problems import RuleProblem, RuleSetRejected
@@ -49,7 +50,7 @@ class RuleSetLibrary:
         self.base_files = {
             name: content.decode() for name, content in read_sources(base_dir).items()
         }
-        self.base = compile_sources(self.base_files)
+        self.base = compile_sources(self.base_files, protected=True)
         self._compiled: OrderedDict[str, RuleSet] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
@@ -64,7 +65,7 @@ class RuleSetLibrary:
         if labelled is not None:
             return labelled
         plain = self._cached(f"{content}|None") or self._keep(
-            f"{content}|None", compile_sources(files)
+            f"{content}|None", compile_sources(files, protected=True)
         )
         if version is None:
             return plain
@@ -207,8 +208,9 @@ def test_results(library: RuleSetLibrary, version: RuleSetVersion) -> dict[str, 
         }
     results = [run_case(ruleset, case) for case in ruleset.cases]
     found = check_sample(ruleset, SAFETY_SAMPLES)
+    lenient = pain_model_problems(ruleset)
     return {
-        "ok": all(r.passed for r in results) and found is None,
+        "ok": all(r.passed for r in results) and found is None and not lenient,
         "problems": [],
         "cases": [
             {
@@ -224,7 +226,8 @@ def test_results(library: RuleSetLibrary, version: RuleSetVersion) -> dict[str, 
         "failed": sum(not r.passed for r in results),
         "safety": {
             "samples": SAFETY_SAMPLES,
-            "ok": found is None,
+            "ok": found is None and not lenient,
+            "pain_model": lenient,
             "counterexample": None
             if found is None
             else {"intake": found.intake, "problems": found.problems},
@@ -359,14 +362,37 @@ def activate(tenant: Tenant, version: RuleSetVersion | None, reason: str) -> Reg
     )
 
 
-def publish(tenant: Tenant, library: RuleSetLibrary, version: RuleSetVersion) -> RegenerationJob:
-    """Freeze a valid draft as the next version and make it active."""
+def require_safe(library: RuleSetLibrary, version: RuleSetVersion, what: str) -> RuleSet:
+    """The version's `test` must pass (its cases, the protected safety core and the plan
+    review over a seeded sample of runners) before it governs anyone's plan: else 409 naming
+    every violation."""
     ruleset, problems = problems_of(library, version)
     if ruleset is None or problems:
         raise Conflict(
-            "the draft does not validate; fix it before publishing",
+            f"the {what} does not validate; fix it before it can be used",
             detail=[p.as_dict() for p in problems],
         )
+    results = test_results(library, version)
+    if not results["ok"]:
+        failed = [
+            f"{c['file']}:{c['line']}: case '{c['name']}' fails: {'; '.join(c['failures'])}"
+            for c in results["cases"]
+            if not c["passed"]
+        ]
+        safety = results["safety"]
+        if safety and safety["pain_model"]:
+            failed.extend(f"pain model: {problem}" for problem in safety["pain_model"])
+        if safety and safety["counterexample"]:
+            counter = safety["counterexample"]
+            failed.extend(f"safety: {problem}" for problem in counter["problems"])
+            failed.append("safety counterexample intake: " + json.dumps(counter["intake"]))
+        raise Conflict(f"the {what} fails its test; it was not made active", detail=failed)
+    return ruleset
+
+
+def publish(tenant: Tenant, library: RuleSetLibrary, version: RuleSetVersion) -> RegenerationJob:
+    """Freeze a draft that passes its test as the next version and make it active."""
+    ruleset = require_safe(library, version, "draft")
     number = (
         tenant.db.scalar(
             select(func.max(RuleSetVersion.number)).where(

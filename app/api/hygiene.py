@@ -1,0 +1,66 @@
+"""Text hygiene at the edge: control characters (NUL and the like) never reach a route, the
+rules or the database. JSON bodies and YAML files are screened here (a 422 naming the field or
+the line); paths and query strings in the request middleware (app.observability)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and return are fine
+MESSAGE = "control characters (such as NUL) are not allowed"
+
+
+def _find(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The path of the first string (or key) holding a control character."""
+    if isinstance(value, str):
+        return path if CONTROL.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if CONTROL.search(key):
+                return (*path, CONTROL.sub("?", key))
+            found = _find(item, (*path, key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _find(item, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """A global dependency: 422 for a control character in a JSON body (naming the field) or
+    in a YAML file (naming the line)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if not body:
+        return
+    if kind.endswith("json"):
+        # Raw control characters are invalid JSON anyway; escaped ones are caught here.
+        if b"\\u00" not in body and b"\\u007" not in body and b"\x7f" not in body:
+            return
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return  # the route's own parsing reports it
+        found = _find(data, ())
+        if found is not None:
+            raise RequestValidationError(
+                [{"loc": ("body", *found), "msg": MESSAGE, "type": "control_character"}]
+            )
+    elif "yaml" in kind:
+        text = body.decode("utf-8", errors="replace")
+        match = CONTROL.search(text)
+        if match is not None:
+            line = text.count("\n", 0, match.start()) + 1
+            raise RequestValidationError(
+                [{"loc": ("body", f"line {line}"), "msg": MESSAGE, "type": "control_character"}]
+            )

@@ -1,0 +1,42 @@
+"""The protected safety core (coaching.md §9, domain.md §5): referrals that hold whatever a
+rule set says. The shipped red-flag rules say the same with their own words; these apply when
+a rule set stays silent, so a plan is never made for a runner who needs a clinician."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.engine.decisions import Reason
+from app.intake.models import Intake
+from app.intake.vocabulary import Condition, Trend
+
+PROTECTED = Reason(
+    "safety.protected_referral",
+    "Some answers always need a clinician before training: red flags, a RED-S sign, severe or "
+    "worsening rest pain, severe running pain or shin pain at rest. This holds whatever the "
+    "rules in use say.",
+)
+BONE_SITES = frozenset({Condition.medial_tibial_stress_syndrome})
+
+
+def protected_referrals(intake: Intake, reported: Iterable[str] = ()) -> list[tuple[str, Reason]]:
+    """The referral reasons the safety core finds in an intake (and red flags reported at
+    check-ins), whatever the rules."""
+    found: list[str] = []
+    flags = list(dict.fromkeys([*(f.value for f in intake.red_flags), *reported]))
+    if flags:
+        found.append(f"Red flags ({', '.join(f.replace('_', ' ') for f in flags)}).")
+    if intake.red_s_screen:
+        signs = ", ".join(s.value.replace("_", " ") for s in intake.red_s_screen)
+        found.append(f"Signs of low energy availability ({signs}).")
+    for s in intake.symptoms:
+        name = s.condition.value.replace("_", " ")
+        if s.pain_rest >= 7:
+            found.append(f"Pain at rest of {s.pain_rest}/10 ({name}).")
+        elif s.pain_rest >= 5 and s.trend == Trend.worsening:
+            found.append(f"Rest pain of {s.pain_rest}/10 that is getting worse ({name}).")
+        if s.pain_running >= 8:
+            found.append(f"Pain of {s.pain_running}/10 while running ({name}).")
+        if s.condition in BONE_SITES and s.pain_rest >= 3:
+            found.append(f"Pain at rest at a bone site ({name}).")
+    return [(text, PROTECTED) for text in dict.fromkeys(found)]

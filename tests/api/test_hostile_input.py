@@ -1,0 +1,161 @@
+"""A protected safety core and text hygiene at the edge (SQLite and PostgreSQL): unsafe rule
+sets never publish, control characters and absurd dates are a 422 naming the problem, and
+whatever still fails is a JSON 500 with the request id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from tests.conftest import load_example
+
+YAML = {"content-type": "application/yaml"}
+
+
+def new_draft(client: TestClient, auth: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+    draft = client.post("/v1/rulesets/drafts", json={"based_on": "base"}, headers=auth)
+    assert draft.status_code == 201, draft.text
+    return draft.json()["id"], draft.headers["etag"], draft.json()["files"]
+
+
+def put_file(
+    client: TestClient, auth: dict[str, str], draft: str, etag: str, name: str, text: str
+) -> Any:
+    return client.put(
+        f"/v1/rulesets/drafts/{draft}/files/{name}",
+        content=text.encode(),
+        headers={**auth, **YAML, "If-Match": etag},
+    )
+
+
+def test_a_draft_that_strips_a_contraindication_never_publishes(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    draft, etag, files = new_draft(client, auth)
+    stripped = files["catalog.yaml"].replace(
+        "    contraindications: [loaded_hip_flexion, external_load]\n", "", 1
+    )
+    assert stripped != files["catalog.yaml"]
+    assert put_file(client, auth, draft, etag, "catalog.yaml", stripped).status_code == 200
+    checked = client.post(f"/v1/rulesets/drafts/{draft}/validate", headers=auth).json()
+    assert not checked["ok"]
+    assert any("contraindication" in p["message"] for p in checked["problems"])
+    refused = client.post(f"/v1/rulesets/drafts/{draft}/publish", headers=auth)
+    assert refused.status_code == 409
+    assert "romanian_deadlift" in refused.text
+
+
+def test_a_draft_without_red_flag_rules_never_publishes(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    draft, etag, _ = new_draft(client, auth)
+    removed = client.delete(
+        f"/v1/rulesets/drafts/{draft}/files/red_flags.yaml", headers={**auth, "If-Match": etag}
+    )
+    assert removed.status_code == 204, removed.text
+    refused = client.post(f"/v1/rulesets/drafts/{draft}/publish", headers=auth)
+    assert refused.status_code == 409
+    assert "protected safety core" in refused.text
+    active = client.get("/v1/rulesets", headers=auth).json()["active"]
+    assert active["custom"] is False  # the organisation stays on the shipped rules
+
+
+def test_a_check_in_of_nine_regresses_whatever_the_rules_say(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """A coach's rule that answers every check-in with `progress` cannot loosen the pain
+    model: pain above 5/10 still steps the load back."""
+    draft, etag, _ = new_draft(client, auth)
+    reckless = (
+        "topic: Reckless\nrules:\n  - id: reckless.progress\n    title: Always progress\n"
+        "    why: Always push on.\n    domain: safety\n    priority: 100\n"
+        "    when: {fact: check_in}\n    then:\n      - respond: {load: progress}\n"
+    )
+    # the pain-monitoring file replaced by a rule that always progresses
+    assert put_file(client, auth, draft, etag, "pain_monitoring.yaml", reckless).status_code == 200
+    tested = client.post(f"/v1/rulesets/drafts/{draft}/test", headers=auth).json()
+    assert tested["ok"] is False
+    assert any("pain" in p for p in tested["safety"]["pain_model"])
+    refused = client.post(f"/v1/rulesets/drafts/{draft}/publish", headers=auth)
+    assert refused.status_code == 409
+    # and even with such rules active the runtime floor holds (checked without publishing)
+    from app.services.checkins import pain_floor
+
+    assert pain_floor(9, False)[0] == "regress"
+    assert pain_floor(2, True)[0] == "regress"
+    assert pain_floor(5, False)[0] == "hold"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/athletes", {"name": "Sa\u0000rah", "timezone": "UTC"}, "name"),
+        ("/v1/athletes", {"name": "Sarah", "timezone": "UTC\u0007"}, "timezone"),
+        ("/v1/coaches", {"name": "Le\u0000e"}, "name"),
+    ],
+)
+def test_control_characters_in_json_are_422_naming_the_field(
+    client: TestClient, auth: dict[str, str], path: str, body: dict[str, Any], field: str
+) -> None:
+    response = client.post(path, json=body, headers=auth)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_input"
+    assert field in response.text
+    assert "control characters" in response.text
+    assert response.headers["x-request-id"]
+
+
+def test_control_characters_in_paths_queries_and_yaml_are_422(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    for url in ("/v1/athletes/%00", "/v1/athletes?cursor=%00", "/v1/plans/abc%07"):
+        response = client.get(url, headers=auth)
+        assert response.status_code == 422, (url, response.text)
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.headers["x-request-id"]
+    draft, etag, files = new_draft(client, auth)
+    poisoned = files["load.yaml"].replace("title: Running pain above 5/10", 'title: "Run\\0"', 1)
+    assert poisoned != files["load.yaml"]
+    stored = put_file(client, auth, draft, etag, "load.yaml", poisoned)
+    assert stored.status_code == 200  # the escape itself is plain text
+    checked = client.post(f"/v1/rulesets/drafts/{draft}/validate", headers=auth).json()
+    assert not checked["ok"]
+    assert any(
+        p["file"] == "load.yaml" and p["line"] and "control characters" in p["message"]
+        for p in checked["problems"]
+    )
+    raw = put_file(client, auth, draft, stored.headers["etag"], "x.yaml", "topic: a\x00b\n")
+    assert raw.status_code == 422
+    assert "line 1" in raw.text
+
+
+@pytest.mark.parametrize("start", ["0001-01-01", "9999-12-27", "1850-06-01"])
+def test_absurd_dates_are_422(client: TestClient, auth: dict[str, str], start: str) -> None:
+    intake = {**load_example("weak_left_glute_hamstring"), "start_date": start}
+    response = client.post("/v1/plans/preview", json=intake, headers=auth)
+    assert response.status_code == 422, response.text
+    assert "start_date" in response.text
+    assert "1900-01-01" in response.text
+
+
+def test_an_unexpected_fault_is_a_json_500_with_the_request_id(settings: Settings) -> None:
+    from app.main import create_app
+
+    app = create_app(settings)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("injected fault")
+
+    with TestClient(app, raise_server_exceptions=False) as local:
+        response = local.get("/boom", headers={"X-Request-ID": "fault-test-1234"})
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["x-request-id"] == "fault-test-1234"
+    body = response.json()
+    assert body["error"] == "internal_error"
+    assert "fault-test-1234" in body["detail"]
+    assert "injected" not in response.text

@@ -134,7 +134,7 @@ def plan(
     from app.export.ical import CalendarOptions, revision_stamp, to_ical
     from app.intake.checks import finalize
     from app.intake.models import Intake
-    from app.plan.build import BuildOptions, build_plan
+    from app.plan.build import BuildOptions, build_plan, preview_lineage
 
     try:
         intake = Intake.model_validate_json(intake_file.read_bytes())
@@ -145,7 +145,9 @@ def plan(
     try:
         ruleset = load_ruleset(rules or get_settings().rules_dir)
         day = date.fromisoformat(today) if today else today_in(intake.athlete.timezone)
-        result = build_plan(finalize(intake, day), ruleset, BuildOptions(explain=explain))
+        finalized = finalize(intake, day)
+        options = BuildOptions(lineage=preview_lineage(finalized), explain=explain)
+        result = build_plan(finalized, ruleset, options)
     except StridePlanError as exc:
         if review and exc.code == "safety_violation":
             err.print("[red]plan review: refused[/red]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import datetime
 from typing import Annotated, TypeVar
 
@@ -15,6 +16,7 @@ from app.storage.scope import Tenant
 from app.storage.tables import Base
 
 MAX_PAGE = 100
+_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # the ids this API hands out
 T = TypeVar("T", bound=Base)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"At most {MAX_PAGE}")]
@@ -27,10 +29,15 @@ def encode_cursor(created_at: datetime, object_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """A cursor made by `encode_cursor`: an aware time stamp and an id (anything else is a 422,
+    never a database error)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, _, object_id = raw.partition("|")
-        return datetime.fromisoformat(stamp), object_id
+        created_at = datetime.fromisoformat(stamp)
+        if created_at.tzinfo is None or not _ID.fullmatch(object_id):
+            raise ValueError("not a cursor of this API")
+        return created_at, object_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput(
             "bad cursor",

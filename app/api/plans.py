@@ -11,7 +11,7 @@ from app.api.errors import responses
 from app.export.chart import to_svg
 from app.intake.checks import finalize
 from app.intake.models import Intake
-from app.plan.build import BuildOptions, build_plan
+from app.plan.build import BuildOptions, build_plan, preview_lineage
 from app.plan.models import Plan
 from app.services.plans import calendar_bytes
 from app.storage.tables import PlanRecord
@@ -50,7 +50,8 @@ def preview_plan(
     """Intake in, plan out; stateless. `start_date` defaults to next Monday where the athlete
     lives."""
     finalized = finalize(intake, services.today(intake.athlete.timezone), loc_prefix=("body",))
-    return plan_response(build_plan(finalized, ruleset, BuildOptions(explain=explain)))
+    options = BuildOptions(lineage=preview_lineage(finalized), explain=explain)
+    return plan_response(build_plan(finalized, ruleset, options))
 
 
 @router.get(

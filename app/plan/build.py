@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -65,6 +66,14 @@ CHECK_IN_REFERRAL_MESSAGE = (
     "The plan stops from that day (what came before is kept); please see a doctor or physical "
     "therapist, then start a new plan with their advice."
 )
+
+
+def preview_lineage(intake: Intake) -> str:
+    """The lineage of a plan made without a stored athlete (a preview, the CLI): from the
+    athlete's details, so two athletes' calendars never share event UIDs while the same
+    athlete's previews keep theirs."""
+    athlete = intake.athlete.model_dump_json()
+    return "preview:" + hashlib.sha256(athlete.encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True, slots=True)

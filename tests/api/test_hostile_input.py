@@ -159,3 +159,32 @@ def test_an_unexpected_fault_is_a_json_500_with_the_request_id(settings: Setting
     assert body["error"] == "internal_error"
     assert "fault-test-1234" in body["detail"]
     assert "injected" not in response.text
+
+
+def test_a_forged_cursor_is_422_not_a_database_error(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    import base64
+
+    for athlete in ("A", "B", "C"):
+        client.post("/v1/athletes", json={"name": athlete, "timezone": "UTC"}, headers=auth)
+    page = client.get("/v1/athletes?limit=1", headers=auth).json()
+    assert page["next_cursor"]
+    following = client.get(f"/v1/athletes?limit=1&cursor={page['next_cursor']}", headers=auth)
+    assert following.status_code == 200
+    for raw in (b"2026-01-01T00:00:00|abc", b"2026-01-01T00:00:00+00:00|a'b;--"):
+        forged = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        response = client.get(f"/v1/athletes?cursor={forged}", headers=auth)
+        assert response.status_code == 422, response.text
+        assert "cursor" in response.text
+
+
+def test_previews_of_two_athletes_never_share_ids(client: TestClient, auth: dict[str, str]) -> None:
+    intake = load_example("weak_left_glute_hamstring")
+    other = {**intake, "athlete": {**intake["athlete"], "name": "Someone Else"}}
+    first = client.post("/v1/plans/preview", json=intake, headers=auth).json()
+    again = client.post("/v1/plans/preview", json=intake, headers=auth).json()
+    second = client.post("/v1/plans/preview", json=other, headers=auth).json()
+    assert first["id"] == again["id"]  # deterministic for the same athlete
+    assert first["id"] != second["id"]
+    assert not {s["id"] for s in first["sessions"]} & {s["id"] for s in second["sessions"]}

@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.asgi import json_error, send_answer
+from app.api.hygiene import media_type_problem
 from app.logs import RedactSecrets, redact
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -145,8 +146,13 @@ class RequestContextMiddleware:
 
         try:
             control = control_character_problem(scope)
+            media = media_type_problem(
+                scope["method"], scope.get("path", ""), dict(scope.get("headers", []))
+            )
             if control is not None:
                 await send_answer(send_with_id, json_error(422, "invalid_input", control))
+            elif media is not None:
+                await send_answer(send_with_id, json_error(415, "unsupported_media_type", media))
             else:
                 await self.app(scope, receive, send_with_id)
         except Exception:

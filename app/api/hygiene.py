@@ -64,3 +64,23 @@ async def refuse_control_characters(request: Request) -> None:
             raise RequestValidationError(
                 [{"loc": ("body", f"line {line}"), "msg": MESSAGE, "type": "control_character"}]
             )
+
+
+def media_type_problem(method: str, path: str, headers: dict[bytes, bytes]) -> str | None:
+    """A body in a format the route does not take (checked before anything parses it): rule
+    files are YAML, everything else JSON."""
+    if method not in ("POST", "PUT", "PATCH"):
+        return None
+    length = headers.get(b"content-length", b"0").strip()
+    if length in (b"", b"0") and b"transfer-encoding" not in headers:
+        return None
+    kind = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if "/files/" in path:
+        if "yaml" in kind or kind == "text/plain":
+            return None
+        wanted = "application/yaml"
+    else:
+        if kind == "application/json" or kind.endswith("+json"):
+            return None
+        wanted = "application/json"
+    return f"the body must be {wanted}, not {kind or 'untyped'}: send Content-Type: {wanted}"

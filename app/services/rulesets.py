@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from app.authoring.sample import check_sample, pain_model_problems
 from app.engine.compile import MAX_FILES, compile_sources, read_sources
 from app.engine.model import RuleSet
 from app.engine.problems import RuleProblem, RuleSetRejected
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, StridePlanError
 from app.plan.models import Plan
 from app.plan.replan import changes
 from app.services.checkins import replan
@@ -39,6 +40,7 @@ from app.storage.tables import (
 )
 
 MAX_FILE_CHARS = 1024 * 1024
+log = structlog.get_logger("app.jobs")
 SAFETY_SAMPLES = 60
 MAX_PREVIEW_ATHLETES = 50
 
@@ -407,6 +409,20 @@ def publish(tenant: Tenant, library: RuleSetLibrary, version: RuleSetVersion) ->
     return activate(tenant, version, f"published version {number}")
 
 
+def job_error(exc: Exception, job_id: str, plan_id: str) -> str:
+    """What a job records about one athlete's failure: the service's own errors say what the
+    rules broke; anything else is logged in full and recorded without internals (no SQL, no
+    parameters). The athlete keeps the plan they had."""
+    if isinstance(exc, StridePlanError):
+        detail = exc.detail if isinstance(exc.detail, list) else []
+        return "; ".join([str(exc), *(str(d) for d in detail[:5])])
+    log.error("regeneration failed", job_id=job_id, plan_id=plan_id, exc_info=exc)
+    return (
+        f"internal error ({type(exc).__name__}); the athlete keeps their previous plan. "
+        f"It is logged with job {job_id}."
+    )
+
+
 def run_job(
     sessions: Callable[[], Session],
     library: RuleSetLibrary,
@@ -440,7 +456,7 @@ def run_job(
                 db.commit()
             except Exception as exc:  # one athlete's failure must not stop the others
                 db.rollback()
-                outcome = f"{type(exc).__name__}: {exc}"
+                outcome = job_error(exc, job_id, plan_id)
         with sessions() as db:
             job = db.get(RegenerationJob, job_id)
             assert job is not None

@@ -188,3 +188,40 @@ def test_previews_of_two_athletes_never_share_ids(client: TestClient, auth: dict
     assert first["id"] == again["id"]  # deterministic for the same athlete
     assert first["id"] != second["id"]
     assert not {s["id"] for s in first["sessions"]} & {s["id"] for s in second["sessions"]}
+
+
+def test_job_errors_name_the_rule_but_never_the_sql() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from app.errors import SafetyViolation
+    from app.services.rulesets import job_error
+
+    leaked = OperationalError("UPDATE plans SET document=%(document)s WHERE id = 'x'", {}, None)
+    text = job_error(leaked, "job-1", "plan-1")
+    assert "UPDATE" not in text
+    assert "document" not in text
+    assert "job-1" in text
+    assert "previous plan" in text
+    refused = SafetyViolation(
+        "the plan breaks a hard limit", detail=["growth (week of 2026-03-09)"]
+    )
+    assert "growth (week of 2026-03-09)" in job_error(refused, "job-1", "plan-1")
+
+
+def test_a_body_in_the_wrong_format_is_415(client: TestClient, auth: dict[str, str]) -> None:
+    text = client.post(
+        "/v1/athletes",
+        content=b'{"name": "A", "timezone": "UTC"}',
+        headers={**auth, "content-type": "text/plain"},
+    )
+    assert text.status_code == 415, text.text
+    assert text.json()["error"] == "unsupported_media_type"
+    assert "application/json" in text.json()["detail"]
+    draft, etag, _ = new_draft(client, auth)
+    as_json = client.put(
+        f"/v1/rulesets/drafts/{draft}/files/x.yaml",
+        content=b"topic: x\n",
+        headers={**auth, "content-type": "application/json", "If-Match": etag},
+    )
+    assert as_json.status_code == 415
+    assert "application/yaml" in as_json.json()["detail"]

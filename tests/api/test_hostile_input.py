@@ -196,7 +196,7 @@ def test_job_errors_name_the_rule_but_never_the_sql() -> None:
     from app.errors import SafetyViolation
     from app.services.rulesets import job_error
 
-    leaked = OperationalError("UPDATE plans SET document=%(document)s WHERE id = 'x'", {}, None)
+    leaked = OperationalError("UPDATE plans SET document=%(document)s", {}, RuntimeError("db"))
     text = job_error(leaked, "job-1", "plan-1")
     assert "UPDATE" not in text
     assert "document" not in text

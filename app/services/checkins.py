@@ -11,7 +11,7 @@ from app.engine.decisions import Reason, decide
 from app.engine.evaluate import evaluate
 from app.engine.model import RuleSet
 from app.engine.verbs import CAUTION
-from app.errors import InvalidInput
+from app.errors import Conflict, InvalidInput
 from app.facts.build import CheckInFacts, intake_facts
 from app.intake.checkin import CheckInIn
 from app.intake.models import Intake
@@ -172,6 +172,23 @@ def record_check_in(
     record = current_plan(tenant, athlete)
     previous = Plan.model_validate(record.document)
     _validate(body, previous, today)
+    later = tenant.db.scalars(
+        tenant.select(CheckIn)
+        .where(CheckIn.plan_id == record.id, CheckIn.day > body.date)
+        .order_by(CheckIn.day.desc())
+    ).first()
+    if later is not None:  # the weeks after it were judged with what that check-in knew
+        raise Conflict(
+            f"a check-in for {later.day.isoformat()} is already recorded; a check-in about an "
+            "earlier day would rewrite weeks it already judged",
+            detail=[
+                {
+                    "loc": ["body", "date"],
+                    "msg": f"on or after {later.day.isoformat()} (check-in {later.id})",
+                    "type": "back_dated",
+                }
+            ],
+        )
     intake = stored_intake(tenant, record)
     facts = intake_facts(
         intake,

@@ -34,7 +34,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def store_intake(tenant: Tenant, athlete: Athlete, intake: Intake) -> IntakeRecord:
-    """Store a validated intake as the athlete's next version."""
+    """Store a validated intake as the athlete's next version; the intake's athlete details
+    (name, time zone, units) update the athlete's profile and its version."""
     current = tenant.db.scalar(
         select(func.max(IntakeRecord.version)).where(IntakeRecord.athlete_id == athlete.id)
     )
@@ -44,9 +45,12 @@ def store_intake(tenant: Tenant, athlete: Athlete, intake: Intake) -> IntakeReco
         version=(current or 0) + 1,
         body=intake.model_dump(mode="json", exclude_none=True),
     )
-    athlete.name = intake.athlete.name
-    athlete.timezone = intake.athlete.timezone
-    athlete.units = intake.athlete.units.value
+    profile = (intake.athlete.name, intake.athlete.timezone, intake.athlete.units.value)
+    if profile != (athlete.name, athlete.timezone, athlete.units):
+        # The intake is the latest word on the athlete's profile: it changes, and so does the
+        # athlete's ETag (a PATCH made with the old one is then a 412).
+        athlete.name, athlete.timezone, athlete.units = profile
+        athlete.version += 1
     return tenant.add(record)
 
 

@@ -161,3 +161,21 @@ def test_a_check_in_red_flag_outside_the_vocabulary_is_422(
     response = check_in(client, auth, athlete, pain_during=3, red_flags=["sore_toe"])
     assert response.status_code == 422
     assert "red_flags" in response.text
+
+
+def test_a_back_dated_check_in_is_refused_naming_the_later_one(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    athlete, _ = setup_plan(client, auth)
+    first = check_in(client, auth, athlete, pain_during=2, pain_next_morning=1)
+    assert first.status_code == 201, first.text
+    earlier = (date.fromisoformat(CHECK_IN_DAY) - timedelta(days=3)).isoformat()
+    refused = client.post(
+        f"/v1/athletes/{athlete}/check-ins",
+        json={"date": earlier, "pain_during": 6},
+        headers=auth,
+    )
+    assert refused.status_code == 409
+    assert CHECK_IN_DAY in refused.text
+    same_day = check_in(client, auth, athlete, pain_during=3, pain_next_morning=1)
+    assert same_day.status_code == 201

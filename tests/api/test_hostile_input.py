@@ -225,3 +225,26 @@ def test_a_body_in_the_wrong_format_is_415(client: TestClient, auth: dict[str, s
     )
     assert as_json.status_code == 415
     assert "application/yaml" in as_json.json()["detail"]
+
+
+def test_an_intake_that_changes_the_profile_changes_the_athletes_etag(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    created = client.post("/v1/athletes", json={"name": "Sam", "timezone": "UTC"}, headers=auth)
+    athlete = created.json()["id"]
+    etag = client.get(f"/v1/athletes/{athlete}", headers=auth).headers["etag"]
+    intake = load_example("weak_left_glute_hamstring")
+    assert intake["athlete"]["name"] != "Sam"
+    client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=auth)
+    now = client.get(f"/v1/athletes/{athlete}", headers=auth)
+    assert now.json()["name"] == intake["athlete"]["name"]
+    assert now.headers["etag"] != etag
+    stale = client.patch(
+        f"/v1/athletes/{athlete}", json={"name": "Old"}, headers={**auth, "If-Match": etag}
+    )
+    assert stale.status_code == 412
+    same = client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=auth)
+    assert same.status_code == 201
+    assert (
+        client.get(f"/v1/athletes/{athlete}", headers=auth).headers["etag"] == now.headers["etag"]
+    )

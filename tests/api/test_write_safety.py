@@ -127,8 +127,9 @@ def test_a_concurrent_duplicate_write_is_409_not_500(
     """Two intakes posted at once both read "next version = 1"; the database's unique
     constraint stops the second, which is answered as a conflict to retry."""
     services = client.app.state.services  # type: ignore[attr-defined]
-    athlete_id = client.post("/v1/athletes", json={"name": "Gil"}, headers=auth).json()["id"]
     intake = load_example("weak_left_glute_hamstring")
+    # the same profile as the intake's, so that only the intake versions race
+    athlete_id = client.post("/v1/athletes", json=intake["athlete"], headers=auth).json()["id"]
     done: list[bool] = []
 
     def meanwhile(session: Any, _context: Any, _instances: Any) -> None:

@@ -42,6 +42,15 @@ class Buckets:
             return wait
 
 
+def bearer_token(header: bytes) -> bytes:
+    """The key in an Authorization header as authentication reads it (scheme case and spacing
+    ignored), so that rewriting the header never earns a fresh bucket."""
+    scheme, _, value = header.strip().partition(b" ")
+    if scheme.lower() != b"bearer":
+        return header.strip()
+    return value.strip()
+
+
 class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, api_per_minute: int, feed_per_minute: int) -> None:
         self.app = app
@@ -54,9 +63,18 @@ class RateLimitMiddleware:
         if scope["type"] == "http":
             path: str = scope["path"]
             buckets, identity = None, b""
-            if path.startswith("/v1/") and self.api is not None:
-                buckets = self.api
-                identity = dict(scope.get("headers", [])).get(b"authorization", b"")
+            if path.startswith("/v1/"):
+                given = [v for k, v in scope.get("headers", []) if k == b"authorization"]
+                if len(given) > 1:  # which one counts would be a guess: refuse both
+                    await send_answer(
+                        send,
+                        json_error(
+                            400, "bad_request", "send one Authorization header, not several"
+                        ),
+                    )
+                    return
+                if self.api is not None:
+                    buckets, identity = self.api, bearer_token(given[0] if given else b"")
             elif path.startswith("/feeds/") and self.feed is not None:
                 buckets, identity = self.feed, path.encode()
             if buckets is not None and identity:

@@ -215,6 +215,25 @@ def test_rate_limits_answer_429_with_retry_after(
     assert strict_client.get("/healthz").status_code == 200  # not limited
 
 
+def test_rewriting_the_authorization_header_earns_no_fresh_bucket(
+    strict_client: TestClient, auth: dict[str, str]
+) -> None:
+    key = auth["Authorization"].split(" ", 1)[1]
+    variants = [f"Bearer {key}", f"bearer {key}", f"BEARER   {key}", f"  Bearer {key}  "]
+    statuses = [
+        strict_client.get("/v1/athletes", headers={"Authorization": variants[i % 4]}).status_code
+        for i in range(16)
+    ]
+    assert statuses[0] == 200
+    assert statuses.count(429) >= 3  # one bucket for the key, however it is written
+    doubled = strict_client.get(
+        "/v1/athletes",
+        headers=[("Authorization", f"Bearer {key}"), ("Authorization", "Bearer junk")],
+    )
+    assert doubled.status_code == 400
+    assert "one Authorization header" in doubled.json()["detail"]
+
+
 def test_request_ids_and_metrics(client: TestClient, auth: dict[str, str]) -> None:
     given = client.get("/v1/athletes", headers={**auth, "X-Request-ID": "abc-123"})
     assert given.headers["x-request-id"] == "abc-123"

@@ -1,6 +1,8 @@
 """Idempotency-Key on POST: the same key with the same body replays the first response; with a
 different body it is a 422; while the first is still running, a 409. Keys are per caller (the
 Authorization header) and path, kept for 24 hours; server errors are not kept, so a retry runs.
+Stored responses never keep secrets (a replay shows them `[redacted]`), and a caller whose key
+has been revoked gets a 401, never a replay.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.asgi import Answer, json_error, send_answer
+from app.errors import Unauthorized
+from app.logs import redact
+from app.services.organizations import authenticate
 from app.storage.tables import IdempotencyRecord, utcnow
 
 HEADER = b"idempotency-key"
@@ -47,7 +52,7 @@ class IdempotencyMiddleware:
         who = headers.get(b"authorization", b"")
         scope_key = hashlib.sha256(who + b"\n" + key + b"\n" + scope["path"].encode()).hexdigest()
         body_hash = hashlib.sha256(body).hexdigest()
-        early = await run_in_threadpool(_claim, sessions, scope_key, body_hash)
+        early = await run_in_threadpool(_claim, sessions, scope_key, body_hash, who)
         if early is not None:
             await send_answer(send, early)
             return
@@ -78,8 +83,11 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _claim(sessions: sessionmaker[Session], scope_key: str, body_hash: str) -> Answer | None:
-    """Mark the key in flight, or say what to answer instead of running the request."""
+def _claim(
+    sessions: sessionmaker[Session], scope_key: str, body_hash: str, who: bytes
+) -> Answer | None:
+    """Mark the key in flight, or say what to answer instead of running the request (a
+    replay only for a caller whose key still works: a revoked key never replays)."""
     now = utcnow()
     with sessions() as db:
         record = db.get(IdempotencyRecord, scope_key)
@@ -99,6 +107,11 @@ def _claim(sessions: sessionmaker[Session], scope_key: str, body_hash: str) -> A
                 )
             if record.status == "in_flight":
                 return json_error(409, "conflict", "a request with this Idempotency-Key is running")
+            try:
+                authenticate(db, who.decode("latin-1"))
+            except Unauthorized as exc:
+                db.rollback()
+                return json_error(401, exc.code, exc.message)
             stored = [(k.encode(), v.encode()) for k, v in record.response_headers["h"]]
             return (
                 record.response_status or 200,
@@ -141,5 +154,6 @@ def _settle(sessions: sessionmaker[Session], scope_key: str, captured: dict[str,
                     if k.decode().lower() in REPLAYED_HEADERS
                 ]
             }
-            record.response_body = captured["body"]
+            # Secrets (API keys, calendar URLs) are shown once: a replay says so instead.
+            record.response_body = redact(captured["body"].decode("utf-8", "replace")).encode()
         db.commit()

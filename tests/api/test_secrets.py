@@ -96,3 +96,26 @@ def test_a_revoked_key_is_refused_on_the_next_request(
     refused = client.get("/v1/athletes", headers=app)
     assert refused.status_code == 401
     assert client.get("/v1/athletes", headers=auth).status_code == 200
+
+
+def test_replays_never_carry_secrets_and_revoked_keys_never_replay(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    # an admin key makes a child key with an Idempotency-Key: the replay hides the secret
+    parent = client.post("/v1/api-keys", json={"role": "admin"}, headers=auth).json()
+    parent_auth = {"Authorization": f"Bearer {parent['api_key']}"}
+    once = {**parent_auth, "Idempotency-Key": "child-key-1"}
+    first = client.post("/v1/api-keys", json={"role": "app"}, headers=once)
+    assert first.status_code == 201
+    secret = first.json()["api_key"]
+    replay = client.post("/v1/api-keys", json={"role": "app"}, headers=once)
+    assert replay.status_code == 201
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert secret not in replay.text
+    assert "[redacted]" in replay.text
+    assert replay.json()["id"] == first.json()["id"]
+    # once the parent key is revoked, the same request is a 401, not the stored answer
+    assert client.delete(f"/v1/api-keys/{parent['id']}", headers=auth).status_code == 204
+    after = client.post("/v1/api-keys", json={"role": "app"}, headers=once)
+    assert after.status_code == 401
+    assert "idempotent-replayed" not in after.headers

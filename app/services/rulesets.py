@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import json
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,12 +20,12 @@ import structlog
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.authoring.cases import case_problems, run_case
+from app.authoring.cases import CaseResult, case_problems, run_case
 from app.authoring.sample import check_sample, pain_model_problems
 from app.engine.compile import MAX_FILES, compile_sources, read_sources
 from app.engine.model import RuleSet
 from app.engine.problems import RuleProblem, RuleSetRejected
-from app.errors import Conflict, InvalidInput, NotFound, StridePlanError
+from app.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, StridePlanError
 from app.plan.models import Plan
 from app.plan.replan import changes
 from app.services.checkins import replan
@@ -42,6 +43,8 @@ from app.storage.tables import (
 MAX_FILE_CHARS = 1024 * 1024
 log = structlog.get_logger("app.jobs")
 SAFETY_SAMPLES = 60
+MAX_TEST_CASES = 1000  # cases one `…/test` runs (each builds a plan)
+TEST_SECONDS = 60  # work one `…/test` may take before it stops
 MAX_PREVIEW_ATHLETES = 50
 
 
@@ -208,7 +211,20 @@ def test_results(library: RuleSetLibrary, version: RuleSetVersion) -> dict[str, 
             "cases": [],
             "safety": None,
         }
-    results = [run_case(ruleset, case) for case in ruleset.cases]
+    if len(ruleset.cases) > MAX_TEST_CASES:
+        raise PayloadTooLarge(
+            f"the rule set holds {len(ruleset.cases):,} cases; one test runs at most "
+            f"{MAX_TEST_CASES:,} (move some into a second rule set, or drop repeated ones)"
+        )
+    deadline = time.monotonic() + TEST_SECONDS
+    results: list[CaseResult] = []
+    for case in ruleset.cases:
+        if time.monotonic() > deadline:
+            raise InvalidInput(
+                f"the cases took more than {TEST_SECONDS} s of work; the test was stopped "
+                f"after {len(results)} of {len(ruleset.cases)} (make the cases smaller)"
+            )
+        results.append(run_case(ruleset, case))
     found = check_sample(ruleset, SAFETY_SAMPLES)
     lenient = pain_model_problems(ruleset)
     return {

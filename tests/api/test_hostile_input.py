@@ -248,3 +248,15 @@ def test_an_intake_that_changes_the_profile_changes_the_athletes_etag(
     assert (
         client.get(f"/v1/athletes/{athlete}", headers=auth).headers["etag"] == now.headers["etag"]
     )
+
+
+def test_a_test_run_is_bounded_by_its_case_count(
+    client: TestClient, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.services.rulesets as rulesets
+
+    monkeypatch.setattr(rulesets, "MAX_TEST_CASES", 5)
+    draft, _, _ = new_draft(client, auth)
+    response = client.post(f"/v1/rulesets/drafts/{draft}/test", headers=auth)
+    assert response.status_code == 413
+    assert "at most 5" in response.json()["detail"]

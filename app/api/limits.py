@@ -26,6 +26,34 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._reject(send)
             return
+        if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            # A streamed body: read it here (it is small or it is refused), so that going over
+            # the limit is a 413 rather than a parse error inside the application.
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                if size > self.max_bytes:
+                    await self._reject(send)
+                    return
+                if not message.get("more_body"):
+                    break
+            body = b"".join(chunks)
+            delivered = False
+
+            async def replay() -> Message:
+                nonlocal delivered
+                if delivered:
+                    return await receive()
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await self.app(scope, replay, send)
+            return
         received = 0
         started = False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,28 @@ def test_oversized_body_is_413(client: TestClient, auth: dict[str, str]) -> None
     )
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
+
+
+def test_a_streamed_body_over_the_limit_is_413(client: TestClient, auth: dict[str, str]) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"{"
+        for _ in range(40):
+            yield b" " * 10_000
+        yield b"}"
+
+    response = client.post(
+        "/v1/plans/preview",
+        content=chunks(),
+        headers={**auth, "content-type": "application/json"},
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["error"] == "payload_too_large"
+    small = client.post(
+        "/v1/plans/preview",
+        content=iter([b'{"athlete": ', b"1}"]),
+        headers={**auth, "content-type": "application/json"},
+    )
+    assert small.status_code == 422  # read in full and judged by the route
 
 
 def test_red_flag_intake_is_referred(client: TestClient, auth: dict[str, str]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -91,6 +91,49 @@ def org_create(name: Annotated[str, typer.Argument(help="The organisation's name
         organization_id = organization.id
     engine.dispose()
     print(json.dumps({"organization_id": organization_id, "api_key": key}))
+
+
+EXAMPLE_SHIFT_DAYS = 364  # 52 weeks: the same weekdays, about the same season
+
+
+def shifted_example(data: dict[str, Any], today: date) -> dict[str, Any]:
+    """An example intake moved on by whole 52-week years until none of its dates (start and
+    goals) lies before `today`: race weekdays and the season stay, the plan is ahead."""
+    goals = [dict(g) for g in data.get("goals", [])]
+    dates = [date.fromisoformat(str(g["date"])) for g in goals]
+    if data.get("start_date"):
+        dates.append(date.fromisoformat(str(data["start_date"])))
+    earliest = min(dates, default=today)
+    years = max(0, -(-(today - earliest).days // EXAMPLE_SHIFT_DAYS))
+    shift = timedelta(days=EXAMPLE_SHIFT_DAYS * years)
+    moved: dict[str, Any] = {**data}
+    for goal in goals:
+        goal["date"] = (date.fromisoformat(str(goal["date"])) + shift).isoformat()
+    if goals:
+        moved["goals"] = goals
+    if data.get("start_date"):
+        moved["start_date"] = (date.fromisoformat(str(data["start_date"])) + shift).isoformat()
+    return moved
+
+
+@cli.command()
+def example(
+    name: Annotated[str, typer.Argument(help="An example in examples/, without .json.")],
+    today: Annotated[
+        str | None, typer.Option(help="Shift relative to this day (YYYY-MM-DD); default today.")
+    ] = None,
+) -> None:
+    """Print an example intake with its dates moved to the coming season (whole 52-week
+    years, so race weekdays stay), ready for `plan` or the API."""
+    from app.config import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "examples"
+    names = sorted(p.stem for p in folder.glob("*.json"))
+    if name not in names:
+        raise _fail(f"no example {name!r}; examples: {', '.join(names)}", 2)
+    data = json.loads((folder / f"{name}.json").read_text())
+    day = date.fromisoformat(today) if today else date.today()
+    print(json.dumps(shifted_example(data, day), indent=2))
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

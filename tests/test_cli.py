@@ -170,3 +170,20 @@ def test_rules_check_refuses_a_rule_set_without_the_safety_core(tmp_path: Path) 
     assert result.exit_code == 1
     assert "no safety rule refers a runner with red_flag" in result.stdout
     assert "protected safety core" in result.stdout
+
+
+def test_example_moves_the_dates_to_the_coming_season() -> None:
+    from datetime import date
+
+    result = runner.invoke(cli, ["example", "back_to_back_halves_healthy", "--today", "2027-12-01"])
+    assert result.exit_code == 0, result.stdout
+    moved = json.loads(result.stdout)
+    original = json.loads((EXAMPLES / "back_to_back_halves_healthy.json").read_text())
+    for before, after in zip(original["goals"], moved["goals"], strict=True):
+        old, new = date.fromisoformat(before["date"]), date.fromisoformat(after["date"])
+        assert new >= date(2027, 12, 1)
+        assert (new - old).days % 364 == 0  # whole 52-week years: the same weekday
+        assert new.weekday() == old.weekday()
+    unknown = runner.invoke(cli, ["example", "nobody"])
+    assert unknown.exit_code == 2
+    assert "weak_left_glute_hamstring" in unknown.stderr + unknown.stdout

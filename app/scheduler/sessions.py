@@ -12,6 +12,7 @@ from typing import Any
 
 from app.catalog.models import Catalog
 from app.engine.decisions import Reason
+from app.engine.verbs import MAX_STAGE_WEEK
 from app.intake.vocabulary import Priority
 from app.plan.models import ExerciseOut, Why
 from app.scheduler.calendar import days, monday_of
@@ -38,6 +39,7 @@ STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (h
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
 TOP_RUNG_BLOCK_WEEKS = 4
+RESTART_DAYS = 14  # strength back after this long without: a step down to start again
 MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (coaching.md §4)
 REHAB_EXERCISES = 3
 REHAB_NOTE = (
@@ -210,6 +212,24 @@ def _run_title(run: RunPlan, distance: str, season: Season) -> str:
     return f"{label} · {distance}"
 
 
+def _once_a_day(sessions: list[dict[str, Any]]) -> None:
+    """An exercise in a day's main work is not also a warm-up that day (a tendon is loaded
+    once a day, and the dose stays the one the session names)."""
+    main_by_day: dict[date, set[str]] = defaultdict(set)
+    for session in sessions:
+        main_by_day[session["date"]].update(
+            e.id for e in session["exercises"] if e.block in ("main", "morning", "evening")
+        )
+    for session in sessions:
+        main = main_by_day[session["date"]]
+        if main and any(e.block == "warm_up" and e.id in main for e in session["exercises"]):
+            session["exercises"] = [
+                e for e in session["exercises"] if not (e.block == "warm_up" and e.id in main)
+            ]
+            if session["kind"] == "strength":
+                session["duration_minutes"] = _minutes(session["exercises"], rest_seconds=60)
+
+
 class SessionBuilder:
     """Builds every session of a plan from the phases, weekly loads and exercises."""
 
@@ -240,6 +260,9 @@ class SessionBuilder:
         self.notes: dict[str, tuple[list[str], list[Reason]]] = {}
         self.last_dose: Dose | None = None  # the previous strength session's
         self.last_full: Dose | None = None  # the previous one at the ladder's full dose
+        self.last_day: date | None = None  # the previous strength session's day
+        self.last_main: list[str] = []  # and its main exercises
+        self.last_chosen: list[Chosen] = []
         self.strength_start = next(
             (span.start for span in ctx.phase_plan.spans if span.name == "strength"), None
         )
@@ -264,8 +287,9 @@ class SessionBuilder:
             if not day_sessions:
                 day_sessions.append(self._rest(day, phase))
             sessions.extend(day_sessions)
-        self._loading_days(sessions)
         self._rehab_continuity(sessions)
+        self._loading_days(sessions)
+        _once_a_day(sessions)
         return sessions
 
     def _rehab_exercises(self, day: date) -> list[Chosen]:
@@ -280,11 +304,19 @@ class SessionBuilder:
             for c in chosen
             if c.core
             and not c.exercise.loaded
-            and (c.exercise.kind == "activation" or c.exercise.id in loading)
+            and (
+                c.exercise.kind == "activation"
+                or c.exercise.id in loading
+                or c.exercise.dose.seconds is not None  # isometric holds
+            )
         ]
         # tendon loading first, then isometric holds, then the rest, in the rules' order
         light.sort(key=lambda c: (c.exercise.id not in loading, c.exercise.dose.seconds is None))
         return list({c.exercise.id: c for c in light}.values())[:REHAB_EXERCISES]
+
+    def _rehab_day(self, day: date) -> bool:
+        """Rehab may go on `day`: not a race day, nor the day before or after one."""
+        return not any(day + timedelta(days=k) in self.goal_days for k in (-1, 0, 1))
 
     def _rehab_continuity(self, sessions: list[dict[str, Any]]) -> None:
         """Rehab exercises may be halved but never paused for more than 3 days (coaching.md
@@ -309,10 +341,14 @@ class SessionBuilder:
             if any(e.id in rehab_ids for s in todays for e in s["exercises"]):
                 last = day
                 continue
-            if (
-                (day - last).days <= MAX_REHAB_PAUSE_DAYS
-                or day in self.goal_days
-                or day + timedelta(days=1) in self.goal_days
+            if not self._rehab_day(day):
+                continue
+            following = day + timedelta(days=1)
+            while not self._rehab_day(following):
+                following += timedelta(days=1)
+            # Today if waiting for the next allowed day would leave more than 3 days without.
+            if (day - last).days <= MAX_REHAB_PAUSE_DAYS and (following - last).days <= (
+                MAX_REHAB_PAUSE_DAYS + 1
             ):
                 continue
             chosen = self._rehab_exercises(day)
@@ -397,9 +433,14 @@ class SessionBuilder:
                         *_entries([item], block, self.ctx.catalog),
                         *best["exercises"],
                     ]
+                    until = (
+                        ""
+                        if (p.until_week or 0) >= MAX_STAGE_WEEK
+                        else f" until week {p.until_week}"
+                    )
                     best["notes"] = [
-                        f"First: {item.exercise.name.lower()}, part of loading it at "
-                        f"least {p.per_week} days a week until week {p.until_week}.",
+                        f"First: {item.exercise.name.lower()}, kept on at least {p.per_week} "
+                        f"days a week{until}.",
                         *best["notes"],
                     ]
                     if best["kind"] == "strength":
@@ -597,7 +638,15 @@ class SessionBuilder:
         else:
             why = "ladder"
         weights = "external_load" not in self._stage(day)[1].blocked_tags
-        return dose_for(weeks, why, maintenance=phase != "strength", weights=weights)
+        highest = None
+        if why != "ladder" and self.last_full is not None:
+            highest = self.last_full.rung  # no new rung in a lighter week
+        elif self.last_day is not None and (day - self.last_day).days >= RESTART_DAYS:
+            # back after a long pause (a race and its recovery): a step down to start again
+            highest = max(0, (self.last_full.rung if self.last_full else 0) - 1)
+        return dose_for(
+            weeks, why, maintenance=phase != "strength", weights=weights, highest=highest
+        )
 
     def _block(self, day: date) -> int:
         """Which block of the ladder `day` falls in: the exercise list stays the same through
@@ -611,17 +660,26 @@ class SessionBuilder:
         top = sum(r.weeks or 0 for r in RUNGS)
         return rung + (weeks - top) // TOP_RUNG_BLOCK_WEEKS
 
-    def _dose_note(self, dose: Dose, main: list[Chosen]) -> str:
-        """What changed since the last session, and why."""
+    def _dose_note(self, dose: Dose, main: list[Chosen], day: date) -> str:
+        """What changed since the last session (dose and exercises), and why."""
         previous, text = self.last_dose, dose.describe()
+        ids = [c.exercise.id for c in main]
+        catalog = self.ctx.catalog
+        new = [catalog[i].name.lower() for i in ids if i not in self.last_main]
+        out = [catalog[i].name.lower() for i in self.last_main if i not in ids]
+        swaps = ""
+        if self.last_main and (new or out):
+            swaps = (f" New: {', '.join(new)}." if new else "") + (
+                f" Resting: {', '.join(out)}." if out else ""
+            )
         if dose.why == "taper":
             return (
                 f"A lighter session before your race: {text}, about half the sets at the loads "
-                "you know; nothing new."
+                f"you know; nothing new.{swaps}"
             )
         if dose.why == "regress":
             swapped = [
-                f"{c.exercise.name.lower()} in place of {self.ctx.catalog[c.replaced].name.lower()}"
+                f"{c.exercise.name.lower()} in place of {catalog[c.replaced].name.lower()}"
                 for c in main
                 if c.replaced and STRENGTH_REGRESS in c.reasons
             ]
@@ -631,31 +689,39 @@ class SessionBuilder:
                 + "."
             )
         if dose.why == "deload":
-            return f"A lighter week: {text}, a set fewer with the running's lighter week."
-        full = self.last_full
-        climbed = [c.exercise.name.lower() for c in main if STRENGTH_LADDER in c.reasons]
-        now = f"; now {', '.join(climbed)}" if climbed else ""
-        if full is None:
+            return f"A lighter week: {text}, a set fewer with the running's lighter week.{swaps}"
+        if previous is None:
             return f"First strength session: {text}, to learn each movement before load goes on."
-        if dose.rung > full.rung:
-            return f"Up a step: {text} (was {full.describe()}){now}."
-        if dose.why == "maintenance" and full.why != "maintenance":
+        if self.last_day is not None and (day - self.last_day).days >= RESTART_DAYS:
+            gap = (day - self.last_day).days
+            return f"Back after {gap} days without strength: {text}, a step down to start.{swaps}"
+        if dose.rung > previous.rung or (dose.rung == previous.rung and dose.sets > previous.sets):
+            if previous.why in ("ladder", "maintenance"):
+                return f"Up a step: {text} (was {previous.describe()}).{swaps}"
+            full = self.last_full
+            if full is not None and dose.rung > full.rung:
+                return (
+                    f"Up a step after the lighter sessions: {text} (was {full.describe()}).{swaps}"
+                )
+            return f"Back to the full dose after the lighter sessions: {text}.{swaps}"
+        if dose.why == "maintenance" and previous.why != "maintenance":
             return (
                 f"Maintenance: {text}, a set fewer to hold what you built while running form "
-                f"takes over{now}."
+                f"takes over.{swaps}"
             )
-        if previous is not None and previous.why not in ("ladder", "maintenance"):
-            return f"Back to the full dose after the lighter sessions: {text}."
         return (
             f"Same dose as last time ({text}): add 2-10% load, or a rep or two on body-weight "
-            "exercises, once every rep is clean."
+            f"exercises, once every rep is clean.{swaps}"
         )
 
     def _strength(self, day: date, phase: str, index: int) -> dict[str, Any]:
         dose = self._dose(day, phase)
-        main = self._ladder(
-            self._rotate("strength", MAX_STRENGTH_EXERCISES, self._block(day), day), day, dose
-        )
+        if dose.why in ("taper", "deload") and self.last_chosen:
+            main = self.last_chosen  # a lighter session: the exercises you know, nothing new
+        else:
+            main = self._ladder(
+                self._rotate("strength", MAX_STRENGTH_EXERCISES, self._block(day), day), day, dose
+            )
         warm = self._rotate("activation", WARM_UP_EXERCISES, index, day)
         entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
             main, "main", self.ctx.catalog, dose=dose
@@ -669,7 +735,7 @@ class SessionBuilder:
             f"Strength ({dose.label}) · {names}",
         )
         notes, note_reasons = self._notes("strength")
-        note = self._dose_note(dose, main)
+        note = self._dose_note(dose, main, day)
         notes = [note, *notes]
         extra: list[Reason] = [STRENGTH_LADDER]
         if dose.why == "taper":
@@ -678,7 +744,9 @@ class SessionBuilder:
             extra.append(PHASE_REASONS["strength_deload"])
         elif dose.why == "regress":
             extra.insert(0, STRENGTH_REGRESS)
-        self.last_dose = dose
+        self.last_dose, self.last_day = dose, day
+        self.last_main = [c.exercise.id for c in main]
+        self.last_chosen = main
         if dose.why in ("ladder", "maintenance"):
             self.last_full = dose
         session.update(

@@ -121,10 +121,19 @@ class Dose:
         return f"{self.step.name}, {self.sets} {'set' if self.sets == 1 else 'sets'}"
 
 
-def dose_for(strength_week: int, why: str, maintenance: bool = False, weights: bool = True) -> Dose:
+def dose_for(
+    strength_week: int,
+    why: str,
+    maintenance: bool = False,
+    weights: bool = True,
+    highest: int | None = None,
+) -> Dose:
     """The dose of a session `strength_week` weeks into strength: the ladder's (held with a set
-    fewer in `maintenance`), then lighter for the kind of week (`why`)."""
+    fewer in `maintenance`; never above the `highest` rung), then lighter for the kind of week
+    (`why`)."""
     rung = rung_of(max(0, strength_week))
+    if highest is not None:
+        rung = max(0, min(rung, highest))
     sets = RUNGS[rung].sets
     if maintenance:
         sets = max(2, sets - 1)

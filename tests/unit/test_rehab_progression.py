@@ -207,12 +207,13 @@ def test_a_regress_verdict_steps_the_tendon_exercises_back(ruleset: RuleSet) -> 
         )
         assert after_session.notes[0].startswith("Stepped back after your check-in")
         assert any(w.rule == "plan.strength_regress" for w in after_session.why)
-    # the later stages wait a week
-    for exercise in ("limited_range_rdl", "single_leg_deadlift"):
+    # the later stages wait a week: pain 4/10 holds them two weeks, the regress one more
+    for exercise, stage in (("limited_range_rdl", 9), ("single_leg_deadlift", 13)):
         plain_first, stepped_first = first_day(plain, exercise), first_day(stepped, exercise)
         assert plain_first is not None
         assert stepped_first is not None
-        assert stepped_first >= plain_first + timedelta(days=7), exercise
+        assert plain_first >= week_start(stage + 2), exercise
+        assert stepped_first >= week_start(stage + 3), exercise
 
 
 def heel_days(plan: Plan, ids: set[str], start: date, end: date) -> Counter[date]:
@@ -306,11 +307,12 @@ def test_the_review_refuses_an_exercise_before_its_stage(ruleset: RuleSet) -> No
 def test_stages_wait_while_pain_is_in_the_hold_zone(ruleset: RuleSet) -> None:
     settled = build(ruleset, runner("proximal_hamstring_tendinopathy", pain_running=2))
     holding = build(ruleset, runner("proximal_hamstring_tendinopathy", pain_running=4))
-    for exercise in ("limited_range_rdl", "single_leg_deadlift"):
+    for exercise, stage in (("limited_range_rdl", 9), ("single_leg_deadlift", 13)):
         calm, held = first_day(settled, exercise), first_day(holding, exercise)
         assert calm is not None
         assert held is not None
-        assert held >= calm + timedelta(weeks=2), exercise
+        assert week_start(stage) <= calm < week_start(stage + 2), exercise
+        assert held >= week_start(stage + 2), exercise  # two weeks later at 4/10
 
 
 def test_rehab_is_never_paused_for_more_than_three_days(ruleset: RuleSet) -> None:

@@ -410,3 +410,55 @@ def test_every_catalog_exercise_is_reachable_or_reserved(ruleset: RuleSet) -> No
     reserved = guide.split("**Exercises reserved for coaches.**", 1)[1].split("\n\n", 1)[0]
     unreachable = sorted(i for i in catalog if i not in reached and f"`{i}`" not in reserved)
     assert not unreachable
+
+
+@pytest.mark.parametrize(
+    "condition", ["achilles_tendinopathy", "plantar_fasciitis", "patellofemoral_pain"]
+)
+def test_rehab_around_a_race_never_stops_for_more_than_three_days(
+    ruleset: RuleSet, condition: str
+) -> None:
+    plan = build(ruleset, runner(condition))
+    race = next(s.date for s in plan.sessions if s.kind == "race")
+    own = {e.id for s in strength(plan)[:6] for e in s.exercises if e.block == "main"}
+    own |= {"eccentric_heel_drop", "bent_knee_heel_raise", "towel_heel_raise", "spanish_squat"}
+    window = [
+        s.date
+        for s in plan.sessions
+        if race - timedelta(days=10) <= s.date <= race + timedelta(days=10)
+        and any(e.id in own for e in s.exercises)
+    ]
+    days = sorted(set(window))
+    assert days
+    assert all((b - a).days <= 5 for a, b in itertools.pairwise(days)), days  # race day ±1 aside
+    assert not any(abs((d - race).days) <= 1 for d in days if d != race)
+
+
+def test_a_tendon_is_loaded_once_a_day(ruleset: RuleSet) -> None:
+    plan = build(ruleset, runner("achilles_tendinopathy", pain_running=3))
+    by_day: dict[date, list[tuple[str, str | None]]] = {}
+    for s in plan.sessions:
+        by_day.setdefault(s.date, []).extend((e.id, e.block) for e in s.exercises)
+    for day, entries in by_day.items():
+        main = {i for i, block in entries if block in ("main", "morning", "evening")}
+        warm = {i for i, block in entries if block == "warm_up"}
+        assert not main & warm, (day, main & warm)
+
+
+def test_lighter_sessions_keep_the_exercises_and_the_rung(ruleset: RuleSet) -> None:
+    plan = build_plan(example_intake("novice_marathon"), ruleset)
+    weeks = {w.start: w for w in plan.weeks}
+    sessions = strength(plan)
+    for before, after in itertools.pairwise(sessions):
+        week = weeks[after.date - timedelta(days=after.date.weekday())]
+        if not week.deload:
+            continue
+        ids_before = [e.id for e in before.exercises if e.block == "main"]
+        ids_after = [e.id for e in after.exercises if e.block == "main"]
+        assert ids_after == ids_before, after.date
+        assert RUNG_ORDER.index(rung(after)) <= RUNG_ORDER.index(rung(before)), after.date
+    restarts = [(a, b) for a, b in itertools.pairwise(sessions) if (b.date - a.date).days >= 14]
+    assert restarts  # the marathon's recovery pauses strength
+    for a, b in restarts:
+        assert b.notes[0].startswith("Back after")
+        assert RUNG_ORDER.index(rung(b)) < RUNG_ORDER.index(rung(a)) or rung(a) == "learn"

@@ -269,6 +269,7 @@ class SessionBuilder:
         self.moved: dict[tuple[int, str, str], Chosen | None] = {}  # ladder moves, remembered
         self.stage_of: dict[int, tuple[int, Stage]] = {}  # stage week → stage
         self.rotations = Rotations()
+        self.race_window: set[date] | None = None  # race days and the days either side
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
         sessions: list[dict[str, Any]] = []
@@ -316,7 +317,11 @@ class SessionBuilder:
 
     def _rehab_day(self, day: date) -> bool:
         """Rehab may go on `day`: not a race day, nor the day before or after one."""
-        return not any(day + timedelta(days=k) in self.goal_days for k in (-1, 0, 1))
+        if self.race_window is None:
+            self.race_window = {
+                race + timedelta(days=k) for race in self.goal_days for k in (-1, 0, 1)
+            }
+        return day not in self.race_window
 
     def _rehab_continuity(self, sessions: list[dict[str, Any]]) -> None:
         """Rehab exercises may be halved but never paused for more than 3 days (coaching.md

@@ -7,7 +7,7 @@ the figures a runner sees are exactly the figures every limit was checked on (co
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.intake.vocabulary import KM_PER_MILE, Units
 
@@ -35,10 +35,10 @@ class Measure:
 
     units: Units
     easy_pace: float  # minutes per km
+    km_per_unit: float = field(init=False, compare=False)  # asked for on every distance
 
-    @property
-    def km_per_unit(self) -> float:
-        return KM_PER_MILE if self.units == Units.mi else 1.0
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "km_per_unit", KM_PER_MILE if self.units == Units.mi else 1.0)
 
     def grid(self, km: float) -> float:
         """`km` rounded down to the nearest 0.1 of the athlete's unit (still in km)."""

@@ -38,6 +38,8 @@ _NAMESPACE_BYTES = SESSION_NAMESPACE.bytes
 STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (hard limit: 4)
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
+MAX_STRENGTH_MINUTES = 45
+LOADING_MINUTES = 5  # what a loading exercise adds to a session
 TOP_RUNG_BLOCK_WEEKS = 4
 RESTART_DAYS = 14  # strength back after this long without: a step down to start again
 MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (coaching.md §4)
@@ -427,6 +429,12 @@ class SessionBuilder:
                     best = max(
                         runs,
                         key=lambda s: (
+                            # a strength session already near its time goes last
+                            not (
+                                s["kind"] == "strength"
+                                and (s.get("duration_minutes") or 0) + LOADING_MINUTES
+                                > MAX_STRENGTH_MINUTES
+                            ),
                             min((abs((s["date"] - d).days) for d in loaded), default=7),
                             -s["date"].toordinal(),
                         ),
@@ -731,6 +739,13 @@ class SessionBuilder:
         entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
             main, "main", self.ctx.catalog, dose=dose
         )
+        while _minutes(entries, rest_seconds=60) > MAX_STRENGTH_MINUTES and len(main) > 3:
+            # too long: the last of the general exercises rests this time
+            general = [c for c in main if not c.core]
+            main = [c for c in main if c is not (general or main)[-1]]
+            entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
+                main, "main", self.ctx.catalog, dose=dose
+            )
         names = ", ".join(c.exercise.name.lower() for c in main[:2]) or "hip strength"
         session = self._base(
             self._key("strength", day),

@@ -462,3 +462,12 @@ def test_lighter_sessions_keep_the_exercises_and_the_rung(ruleset: RuleSet) -> N
     for a, b in restarts:
         assert b.notes[0].startswith("Back after")
         assert RUNG_ORDER.index(rung(b)) < RUNG_ORDER.index(rung(a)) or rung(a) == "learn"
+
+
+@pytest.mark.parametrize(
+    "name", ["weak_left_glute_hamstring", "weak_hips_back_to_back_halves", "novice_marathon"]
+)
+def test_strength_sessions_stay_within_45_minutes(ruleset: RuleSet, name: str) -> None:
+    plan = build_plan(example_intake(name), ruleset)
+    long = [(s.date, s.duration_minutes) for s in strength(plan) if (s.duration_minutes or 0) > 45]
+    assert not long

@@ -539,6 +539,17 @@ def _schedule(
                 "your volume.",
             }
         )
+    if 2 <= len(strength_weekdays) < settings.strength_per_week:
+        wanted = decisions.parameter_reason(Parameter.strength_sessions_per_week)
+        warnings.append(
+            {
+                "code": "strength_days_fewer",
+                "message": f"The rules ask for {settings.strength_per_week} strength sessions a "
+                "week" + (f" ({wanted.rule})" if wanted else "") + f", but only "
+                f"{len(strength_weekdays)} days fit around the long run and the rest day; "
+                "list more `availability.strength_days` to get them.",
+            }
+        )
     wanted_runs = settings.min_runs_per_week
     if wanted_runs > len(run_weekdays):
         runs_reason = decisions.parameter_reason(Parameter.min_runs_per_week)

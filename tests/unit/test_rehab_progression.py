@@ -471,3 +471,29 @@ def test_strength_sessions_stay_within_45_minutes(ruleset: RuleSet, name: str) -
     plan = build_plan(example_intake(name), ruleset)
     long = [(s.date, s.duration_minutes) for s in strength(plan) if (s.duration_minutes or 0) > 45]
     assert not long
+
+
+def test_a_plan_says_when_fewer_strength_days_fit_than_the_rules_ask(ruleset: RuleSet) -> None:
+    plan = build(ruleset, runner("achilles_tendinopathy", pain_running=3))
+    per_week = Counter(s.date - timedelta(days=s.date.weekday()) for s in strength(plan))
+    warned = {w.code: w.message for w in plan.warnings}
+    if max(per_week.values()) < 3:
+        assert "strength_days_fewer" in warned
+        assert "condition.achilles" in warned["strength_days_fewer"]
+    roomy = build(
+        ruleset,
+        runner(
+            "achilles_tendinopathy",
+            pain_running=3,
+            availability={
+                "run_days": ["tue", "thu", "sun"],
+                "long_run_day": "sun",
+                "strength_days": ["mon", "wed", "fri"],
+            },
+        ),
+    )
+    assert "strength_days_fewer" not in {w.code for w in roomy.warnings}
+    assert (
+        max(Counter(s.date - timedelta(days=s.date.weekday()) for s in strength(roomy)).values())
+        == 3
+    )

@@ -36,6 +36,7 @@ from app.scheduler.checkins import (
     intake_allows_intensity,
     intensity_by_week,
     judge_gate,
+    paused_days,
     stage_clock,
 )
 from app.scheduler.demand import Demand, DemandInputs
@@ -460,6 +461,7 @@ def _schedule(
             adjustments=adjustments(check_ins),
             pain_by_week=intensity_by_week(check_ins, has_tendinopathy(intake.symptoms)),
             skipped=frozenset(day for c in check_ins for day in c.skipped_runs),
+            paused=paused_days(check_ins),
             regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
         )
     )

@@ -31,6 +31,7 @@ from app.scheduler.checkins import (
     has_tendinopathy,
     intake_allows_intensity,
     intensity_by_week,
+    paused_days,
     stage_clock,
 )
 from app.scheduler.goals import PROFILES, RaceClass
@@ -711,6 +712,13 @@ class Review:
                         f"{ident} on {have} days, fewer than {per_week}",
                     )
 
+    def paused(self) -> None:
+        """No run in the three days after a check-in with severe pain (coaching.md §9)."""
+        for day in sorted(paused_days(self.ctx.check_ins)):
+            for s in self.cal.by_day.get(day, []):
+                if s.kind == "run":
+                    self.hard("paused_running", monday_of(day), f"{day}: a run while paused")
+
     def regressions(self) -> None:
         cal = self.cal
         for record in self.ctx.check_ins:
@@ -721,8 +729,13 @@ class Review:
                 (cal.km(s.distance or 0) for s in cal.runs_between(start, record.day)),
                 default=0.0,
             )
+            # the next long run, in the weeks the verdict governs (a walk-run return builds
+            # its long runs afresh weeks later)
+            horizon = record.effective_week + timedelta(days=13)
             later = [
-                s for s in cal.runs if s.date > record.day and s.run_type in ("long", "double")
+                s
+                for s in cal.runs
+                if record.day < s.date <= horizon and s.run_type in ("long", "double")
             ]
             if hurt and later and cal.km(later[0].distance or 0) >= hurt - EPS:
                 self.hard(
@@ -809,6 +822,7 @@ class Review:
             self.strength_rhythm,
             self.loading_days,
             self.regressions,
+            self.paused,
             self.shape,
         ):
             check()

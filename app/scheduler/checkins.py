@@ -168,8 +168,8 @@ def check_in_warnings(check_ins: Iterable[CheckInRecord]) -> list[dict[str, str]
                 {
                     "code": "check_in_severe_pain",
                     "message": f"Pain of {worst}/10 at the check-in on {record.day.isoformat()}: "
-                    "stop running until it is back to 3/10 or less; if it has not settled "
-                    "within 72 hours, see a clinician.",
+                    "running is paused for three days; if the pain is not back to 3/10 or "
+                    "less within 72 hours, see a clinician.",
                 }
             )
     regress = [r for r in records if r.verdict == "regress"]
@@ -207,3 +207,17 @@ def stage_clock(
     weeks = sorted({c.effective_week for c in check_ins if c.verdict == "regress"})
     hold = any(4 <= s.pain_running <= HOLD_PAIN_MAX for s in symptoms)
     return StageClock(start, tuple(weeks), HOLD_WEEKS if hold else 0)
+
+
+PAUSE_DAYS = 3  # coaching.md §9: running pauses; back to 3/10 or less within 72 hours
+
+
+def paused_days(check_ins: Iterable[CheckInRecord]) -> frozenset[date]:
+    """Days without running: the three after a check-in with pain of 7/10 or more (during the
+    run or the next morning)."""
+    return frozenset(
+        record.day + timedelta(days=k)
+        for record in check_ins
+        if max(record.pain_during, record.pain_next_morning or 0) >= SEVERE_CHECK_IN_PAIN
+        for k in range(1, PAUSE_DAYS + 1)
+    )

@@ -219,6 +219,7 @@ class LoadInputs:
     adjustments: dict[date, Adjustment] = field(default_factory=dict)  # week start → verdict
     pain_by_week: dict[date, bool] = field(default_factory=dict)  # week → intensity allowed
     skipped: frozenset[date] = frozenset()  # days whose runs were logged as not done
+    paused: frozenset[date] = frozenset()  # no running: the days after severe pain
     regressions: tuple[date, ...] = ()  # days of check-ins with a regress verdict
 
 
@@ -415,7 +416,13 @@ class LoadPlanner:
         repeats, run_minutes, walk_minutes = WALK_RUN_STAGES[self.stage]
         plan.walk_run, plan.kind = True, plan.kind if plan.kind in ("race", "taper") else "walk_run"
         plan.reasons.append(POLICY["walk_run"])
-        usable = [d for d in days if d.weekday() in self.i.run_weekdays and _walk_run_day(roles[d])]
+        usable = [
+            d
+            for d in days
+            if d.weekday() in self.i.run_weekdays
+            and _walk_run_day(roles[d])
+            and d not in self.i.paused
+        ]
         chosen = _alternate(usable, 3)
         km = self.m.walk_run_km(repeats, run_minutes, walk_minutes)
         if km * len(chosen) > rule_cap:
@@ -483,10 +490,12 @@ class LoadPlanner:
         else:  # tapers, races and recoveries have their own bounds, cut from the peak week
             peak = max(self.block.peak_km, self.previous_block.peak_km, ceiling)
             plan.cap_km = min(rule_cap, peak)
-        build_days = [d for d in days if self._build_like(roles[d])]
+        build_days = [d for d in days if self._build_like(roles[d]) and d not in i.paused]
         pattern = self._pattern(plan, build_days, roles, volume, adjustment)
         for day in days:
             role = roles[day]
+            if day in i.paused and role.race is None:
+                continue  # running paused after a check-in with severe pain
             if self._build_like(role):
                 run = pattern.get(day.weekday())
                 if run is not None and run.day == day:
@@ -1180,12 +1189,11 @@ class LoadPlanner:
     def _typical_easy(self, block: Block) -> float:
         """The median easy run of the block's last four full weeks (of all their runs, if
         none is easy): a typical easy run of the build."""
-        if not block.runs:
+        recent = [km for week in block.runs[-TYPICAL_WEEKS:] for km in week]
+        if not recent:  # no runs yet (or only paused weeks): an even share of the level
             return max(MIN_RUN_KM, self.ref1 / max(1, len(self.i.run_weekdays)))
         easy = [km for week in block.easy[-TYPICAL_WEEKS:] for km in week]
-        return statistics.median(
-            easy or [km for week in block.runs[-TYPICAL_WEEKS:] for km in week]
-        )
+        return statistics.median(easy or recent)
 
     def _shake_out_day(self, event: Event) -> date | None:
         """The one run of the last two days: the day before for a 5k or 10k; two days before

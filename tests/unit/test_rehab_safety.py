@@ -261,3 +261,20 @@ rules:
     assert "load.pain_safe" in shadowed.winners
     assert "never applied" in str(shadowed)
     assert ("load.pain_too_much", "activation") not in found
+
+
+def test_running_pauses_for_three_days_after_severe_pain(ruleset: RuleSet) -> None:
+    from app.plan.build import BuildOptions
+
+    data = {**load_example("weak_left_glute_hamstring"), "start_date": START.isoformat()}
+    intake = finalize(Intake.model_validate(data), START)
+    plain = build_plan(intake, ruleset)
+    runs = sorted({s.date for s in plain.sessions if s.kind == "run"})
+    day = runs[len(runs) // 2] - timedelta(days=1)  # the day before a planned run
+    severe = (record((day - START).days, 8, "regress"),)
+    plan = build_plan(intake, ruleset, BuildOptions(check_ins=severe))
+    paused = {day + timedelta(days=k) for k in (1, 2, 3)}
+    assert paused & set(runs)  # there were runs to pause
+    assert not [s for s in plan.sessions if s.kind == "run" and s.date in paused]
+    assert "check_in_severe_pain" in {w.code for w in plan.warnings}
+    assert any("paused for three days" in w.message for w in plan.warnings)

@@ -675,7 +675,8 @@ class LoadPlanner:
         for checked in list(self.pending_regress):
             if not longs or longs[0].day <= checked:
                 continue
-            window = (monday_of(checked) - DAY, checked)
+            # the plan's own runs (not the intake's longest run, seeded before the start)
+            window = (max(monday_of(checked) - DAY, self.i.start), checked)
             hurt = max(
                 [km for when, km in self.history if window[0] <= when <= window[1]]
                 + [r.km for r in runs.values() if window[0] <= r.day <= window[1]],
@@ -685,7 +686,8 @@ class LoadPlanner:
                 if hurt:
                     run.km = min(run.km, self.m.grid(hurt * REGRESS_LONG_RUN))
                     run.minutes = self.m.minutes(run.km)
-            self.pending_regress.remove(checked)
+            # Done with once a week holding a long run after it is settled (`_settle`):
+            # patterns are also worked out ahead, for weeks that are not planned yet.
 
     def _long_day(self, week: date, run_dates: list[date]) -> date | None:
         """The long run's day: the A race's peak long-run day in its week, else the weekday."""
@@ -1284,6 +1286,8 @@ class LoadPlanner:
             self._drop_empty(days)
             runs = self._runs_in(days)
         plan.runs = sorted(runs, key=lambda r: (r.day, r.order))
+        longs = [r.day for r in runs if r.role in ("long", "double")]
+        self.pending_regress = [c for c in self.pending_regress if not any(d > c for d in longs)]
         plan.planned_km = sum(r.km for r in runs)
         plan.long_run_km = max((r.km for r in runs), default=0.0)
         for event in {id(r.race): r.race for r in roles.values() if r.race}.values():

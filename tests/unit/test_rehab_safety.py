@@ -278,3 +278,38 @@ def test_running_pauses_for_three_days_after_severe_pain(ruleset: RuleSet) -> No
     assert not [s for s in plan.sessions if s.kind == "run" and s.date in paused]
     assert "check_in_severe_pain" in {w.code for w in plan.warnings}
     assert any("paused for three days" in w.message for w in plan.warnings)
+
+
+def test_a_regress_in_the_first_week_shortens_the_next_long_run(ruleset: RuleSet) -> None:
+    """The run that hurt is the plan's own (not the intake's longest run, which was seeded
+    before the start), and a regress verdict is not used up by patterns worked out ahead."""
+    from app.plan.build import BuildOptions
+
+    data: dict[str, Any] = {  # found by a stress run of random runners and check-ins
+        "athlete": {"name": "Runner", "timezone": "UTC", "units": "km", "age": 77},
+        "start_date": START.isoformat(),
+        "running": {"weekly_distance": 87.2, "longest_run": 46.3, "runs_per_week": 5},
+        "availability": {
+            "run_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "long_run_day": "mon",
+            "strength_days": ["sun", "sat", "mon"],
+        },
+        "symptoms": [
+            {
+                "condition": "medial_tibial_stress_syndrome",
+                "pain_rest": 1,
+                "pain_running": 0,
+                "side": "both",
+            },
+            {"condition": "it_band_syndrome", "pain_rest": 5, "pain_running": 3},
+            {"condition": "knee_pain", "pain_rest": 3, "pain_running": 1, "weeks": 37},
+        ],
+        "restrictions": ["no_deep_hip_flexion", "no_squat"],
+    }
+    intake = finalize(Intake.model_validate(data), START)
+    check_in = record(3, 6, "regress")  # Thursday of the first week (6/10: no pause)
+    plan = build_plan(intake, ruleset, BuildOptions(check_ins=(check_in,)))
+    longs = sorted((s.date, s.distance or 0) for s in plan.sessions if s.run_type == "long")
+    hurt = max(d for day, d in longs if day <= check_in.day)
+    following = next(d for day, d in longs if day > check_in.day)
+    assert following < hurt

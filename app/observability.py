@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Mapping, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -23,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.asgi import json_error, send_answer
-from app.api.hygiene import media_type_problem
+from app.api.hygiene import control_character_problem, media_type_problem
 from app.logs import RedactSecrets, redact
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -95,23 +94,6 @@ def _route(scope: Scope) -> str:
     route = scope.get("route")
     path: str | None = getattr(route, "path", None)
     return path or "unmatched"
-
-
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def control_character_problem(scope: Scope) -> str | None:
-    """A control character (NUL and the like) in the path or the query string: the request is
-    refused before it reaches a route or the database."""
-    path = scope.get("path", "")
-    if CONTROL.search(path):
-        return "path: control characters (such as NUL) are not allowed"
-    query = scope.get("query_string", b"")
-    if query:
-        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-            if CONTROL.search(name) or CONTROL.search(value):
-                return f"query.{CONTROL.sub('?', name)}: control characters are not allowed"
-    return None
 
 
 class RequestContextMiddleware:

@@ -1,28 +1,31 @@
 """Text hygiene at the edge: control characters (NUL and the like) never reach a route, the
-rules or the database. JSON bodies and YAML files are screened here (a 422 naming the field or
-the line); paths and query strings in the request middleware (app.observability)."""
+rules or the database, and a body comes in the format its route takes. JSON bodies and YAML
+files are screened by a global dependency (a 422 naming the field or the line); paths, query
+strings and content types by the request middleware (app.observability) with the checks here."""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from starlette.types import Scope
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and return are fine
+from app.text import CONTROL_CHARACTERS
+
 MESSAGE = "control characters (such as NUL) are not allowed"
 
 
 def _find(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
     """The path of the first string (or key) holding a control character."""
     if isinstance(value, str):
-        return path if CONTROL.search(value) else None
+        return path if CONTROL_CHARACTERS.search(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            if CONTROL.search(key):
-                return (*path, CONTROL.sub("?", key))
+            if CONTROL_CHARACTERS.search(key):
+                return (*path, CONTROL_CHARACTERS.sub("?", key))
             found = _find(item, (*path, key))
             if found is not None:
                 return found
@@ -58,7 +61,7 @@ async def refuse_control_characters(request: Request) -> None:
             )
     elif "yaml" in kind:
         text = body.decode("utf-8", errors="replace")
-        match = CONTROL.search(text)
+        match = CONTROL_CHARACTERS.search(text)
         if match is not None:
             line = text.count("\n", 0, match.start()) + 1
             raise RequestValidationError(
@@ -84,3 +87,19 @@ def media_type_problem(method: str, path: str, headers: dict[bytes, bytes]) -> s
             return None
         wanted = "application/json"
     return f"the body must be {wanted}, not {kind or 'untyped'}: send Content-Type: {wanted}"
+
+
+def control_character_problem(scope: Scope) -> str | None:
+    """A control character (NUL and the like) in the path or the query string: the request is
+    refused before it reaches a route or the database."""
+    path = scope.get("path", "")
+    if CONTROL_CHARACTERS.search(path):
+        return "path: control characters (such as NUL) are not allowed"
+    query = scope.get("query_string", b"")
+    if query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+                return (
+                    f"query.{CONTROL_CHARACTERS.sub('?', name)}: control characters are not allowed"
+                )
+    return None

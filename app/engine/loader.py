@@ -3,13 +3,13 @@ from every value's path to its line so that problems can name the line they are 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from app.engine.problems import RuleProblem
+from app.text import CONTROL_CHARACTERS
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -44,9 +44,6 @@ class YamlRejected(Exception):
         self.problem = problem
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and newlines are fine
-
-
 def _screen_events(text: str, file: str, max_items: dict[str, int]) -> None:
     """Reject aliases, anchors, deep nesting, huge documents and over-long top-level lists
     (`max_items`: key → most items) before building anything."""
@@ -78,7 +75,7 @@ def _screen_events(text: str, file: str, max_items: dict[str, int]) -> None:
                             "split it into several files",
                         )
                     )
-            if isinstance(event, yaml.ScalarEvent) and CONTROL.search(event.value):
+            if isinstance(event, yaml.ScalarEvent) and CONTROL_CHARACTERS.search(event.value):
                 raise YamlRejected(
                     RuleProblem(
                         file,

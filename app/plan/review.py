@@ -34,6 +34,7 @@ from app.scheduler.checkins import (
     paused_days,
     stage_clock,
 )
+from app.scheduler.exercises import staged_keys
 from app.scheduler.goals import PROFILES, RaceClass
 from app.scheduler.season import NO_RACE_DAYS
 from app.scheduler.settings import MIN_ACTIVATION_DAYS, ScheduleSettings
@@ -149,8 +150,7 @@ class Review:
         # each exercise's latest early-stage limit, worked out once
         limits: dict[str, tuple[int, str]] = {}
         for exercise in self.ctx.catalog.exercises.values():
-            keys = [f"exercise:{exercise.id}", *(f"tag:{t}" for t in exercise.contraindications)]
-            found = [(staged[k], k) for k in keys if k in staged]
+            found = [(staged[k], k) for k in staged_keys(exercise) if k in staged]
             if found:
                 limits[exercise.id] = max(found)
         if not limits:

@@ -123,11 +123,17 @@ def blocked(
     return frozenset(ids), frozenset(tags)
 
 
+def staged_keys(exercise: Exercise) -> list[str]:
+    """The keys an early-stage avoidance of `exercise` is filed under (`Decisions.
+    staged_avoids`): the exercise itself and each of its contraindication tags."""
+    return [f"exercise:{exercise.id}", *(f"tag:{t}" for t in exercise.contraindications)]
+
+
 def _staged_reasons(
     decisions: Decisions, exercise: Exercise, week: int
 ) -> list[tuple[int, Reason]]:
     """The early-stage avoidances that keep `exercise` out in `week`, as (until, rule)."""
-    keys = [f"exercise:{exercise.id}", *(f"tag:{t}" for t in exercise.contraindications)]
+    keys = staged_keys(exercise)
     return [
         decisions.staged_avoids[k]
         for k in keys

@@ -271,7 +271,8 @@ class SessionBuilder:
         self.moved: dict[tuple[int, str, str], Chosen | None] = {}  # ladder moves, remembered
         self.stage_of: dict[int, tuple[int, Stage]] = {}  # stage week → stage
         self.rotations = Rotations()
-        self.race_window: set[date] | None = None  # race days and the days either side
+        # race days and the days either side: no rehab add-ons there
+        self.race_window = {day + timedelta(days=k) for day in self.goal_days for k in (-1, 0, 1)}
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
         sessions: list[dict[str, Any]] = []
@@ -285,7 +286,7 @@ class SessionBuilder:
             runs = self.runs_by_day.get(day, [])
             for order, run in enumerate(runs):
                 day_sessions.append(self._run(day, phase, run, order, index))
-            if self._strength_day(day, phase) is not None:
+            if self._strength_day(day, phase):
                 day_sessions.append(self._strength(day, phase, index))
             if not day_sessions:
                 day_sessions.append(self._rest(day, phase))
@@ -319,10 +320,6 @@ class SessionBuilder:
 
     def _rehab_day(self, day: date) -> bool:
         """Rehab may go on `day`: not a race day, nor the day before or after one."""
-        if self.race_window is None:
-            self.race_window = {
-                race + timedelta(days=k) for race in self.goal_days for k in (-1, 0, 1)
-            }
         return day not in self.race_window
 
     def _rehab_continuity(self, sessions: list[dict[str, Any]]) -> None:
@@ -410,7 +407,7 @@ class SessionBuilder:
                 if week in self.ctx.clock.regress_weeks:  # a week after a regress: a rung down
                     item = self._move(original, week, "regression") or original
                 ident = item.exercise.id
-                days = {
+                carried = {
                     s["date"] for s in week_sessions if any(e.id == ident for e in s["exercises"])
                 }
                 runs = [
@@ -420,12 +417,12 @@ class SessionBuilder:
                         s["kind"] in ("strength", "activation")
                         or (s["kind"] == "run" and s.get("run_type") != "race_run")
                     )
-                    and s["date"] not in days
+                    and s["date"] not in carried
                     and s["date"] not in self.goal_days
                 ]
-                while len(days) < p.per_week and runs:
+                while len(carried) < p.per_week and runs:
                     # the session farthest from the days that already have it
-                    loaded = days | ({last[ident]} if ident in last else set())
+                    loaded = carried | ({last[ident]} if ident in last else set())
                     best = max(
                         runs,
                         key=lambda s: (
@@ -440,7 +437,7 @@ class SessionBuilder:
                         ),
                     )
                     runs = [s for s in runs if s["date"] != best["date"]]
-                    days.add(best["date"])
+                    carried.add(best["date"])
                     block = "warm_up" if best["kind"] == "run" else "main"
                     best["exercises"] = [
                         *_entries([item], block, self.ctx.catalog),
@@ -460,8 +457,8 @@ class SessionBuilder:
                         best["duration_minutes"] = _minutes(best["exercises"], rest_seconds=60)
                     kept = [Reason(w.rule, w.because) for w in best["why"]]
                     best["why"] = _why([*kept, item.reasons[-1]], limit=len(kept) + 1)
-                if days:
-                    last[ident] = max(days)
+                if carried:
+                    last[ident] = max(carried)
 
     def _stage(self, day: date) -> tuple[int, Stage]:
         """The stage in force on `day` (by the stage clock), and its index."""
@@ -596,50 +593,44 @@ class SessionBuilder:
         )
         return session
 
-    def _strength_day(self, day: date, phase: str) -> bool | None:
-        """Whether strength falls on `day`: None for no, else whether it is a light session
-        (tapers, deload weeks). Never within 48 hours before a long run or a race, never in
-        the days before an A race, and only after the pause that follows a race."""
+    def _strength_day(self, day: date, phase: str) -> bool:
+        """Whether strength falls on `day` (how heavy is `_dose`'s to say). Never within 48
+        hours before a long run or a race, never in the days before an A race, only after the
+        pause that follows a race, and one session in a taper week."""
         if phase == "activation" or day.weekday() not in self.ctx.strength_weekdays:
-            return None
+            return False
         if day in self.long_days or day + timedelta(days=1) in self.long_days:
-            return None
-        season = self.ctx.season
-        light = False
+            return False
         for event in self.raced:
             before = (event.first - day).days
             after = (day - event.last).days
             if event.priority == Priority.A and 0 <= before <= STRENGTH_BEFORE_A_RACE_DAYS:
-                return None
+                return False
             if 0 <= before <= STRENGTH_BEFORE_RACE_DAYS:
-                return None
+                return False
             if 0 <= after <= event.profile.strength_pause_after:
-                return None
+                return False
         week = monday_of(day)
         week_plan = self.week_of.get(week)
         need_free = 2 if week_plan is not None and week_plan.walk_run else 1
         if day not in self.busy[week] and 7 - len(self.busy[week]) - 1 < need_free:
-            return None  # every week keeps its rest day
-        role = season.role(day)
+            return False  # every week keeps its rest day
+        role = self.ctx.season.role(day)
         if role.taper is not None or role.b_taper is not None:
             if not self.lifted:
-                return None  # nothing new in a taper: a first loaded session waits for later
+                return False  # nothing new in a taper: a first loaded session waits for later
             if week in self.taper_strength:
-                return None
+                return False
             self.taper_strength.add(week)
-            light = True
-        if week_plan is not None and week_plan.deload:
-            light = True
         self.busy[week].add(day)
         self.lifted = True
-        return light
+        return True
 
     def _dose(self, day: date, phase: str) -> Dose:
         """The session's dose: the ladder by weeks of strength (the stage clock), lighter in a
         taper, after a regress verdict or in a deload week, held in running form."""
         clock = self.ctx.clock
-        start = self.strength_start or day
-        weeks = clock.week(day) - clock.week(start)
+        weeks = self._strength_week(day)
         role = self.ctx.season.role(day)
         week_plan = self.week_of.get(monday_of(day))
         if role.taper is not None or role.b_taper is not None:
@@ -661,12 +652,16 @@ class SessionBuilder:
             weeks, why, maintenance=phase != "strength", weights=weights, highest=highest
         )
 
+    def _strength_week(self, day: date) -> int:
+        """Weeks of strength before `day`'s week, on the stage clock (0: the first)."""
+        clock = self.ctx.clock
+        return max(0, clock.week(day) - clock.week(self.strength_start or day))
+
     def _block(self, day: date) -> int:
         """Which block of the ladder `day` falls in: the exercise list stays the same through
         a block (so "same as last time" is true), changing with each rung and every four
         weeks at the top rung."""
-        clock = self.ctx.clock
-        weeks = max(0, clock.week(day) - clock.week(self.strength_start or day))
+        weeks = self._strength_week(day)
         rung = rung_of(weeks)
         if rung < len(RUNGS) - 1:
             return rung

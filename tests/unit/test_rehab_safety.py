@@ -28,6 +28,13 @@ def plan_for(ruleset: RuleSet, **changes: Any) -> Plan:
     return build_plan(finalize(Intake.model_validate(data), START), ruleset)
 
 
+def with_clinic(rules: str) -> RuleSet:
+    """The shipped rules plus a clinic's file holding `rules` (YAML list items)."""
+    sources: dict[str, str | bytes] = {**read_sources(RULES)}
+    sources["clinic.yaml"] = "version: 1\ntopic: Clinic\nrules:\n" + rules
+    return compile_sources(sources)
+
+
 def activation_weeks(plan: Plan) -> list[Any]:
     return [w for w in plan.weeks if w.phase == "activation"]
 
@@ -51,11 +58,7 @@ def test_the_lowest_cap_wins_and_its_rule_is_named(ruleset: RuleSet) -> None:
 
 
 def test_a_cap_may_replace_a_named_rules_cap(ruleset: RuleSet) -> None:
-    sources: dict[str, str | bytes] = {**read_sources(RULES)}
-    sources["clinic.yaml"] = """
-version: 1
-topic: Clinic
-rules:
+    rules = """
   - id: clinic.plantar_fascia_trusted
     title: Our plantar fascia runners keep more volume
     why: The clinic's own protocol keeps plantar fascia runners at 90 % while they load.
@@ -63,7 +66,7 @@ rules:
     then:
       - cap: {phase: activation, percent_of_current: 90, replaces: [condition.plantar_fasciitis]}
 """
-    clinic = compile_sources(sources)
+    clinic = with_clinic(rules)
     symptoms = [
         {"condition": "plantar_fasciitis", "side": "left", "pain_rest": 1, "pain_running": 2}
     ]
@@ -84,11 +87,7 @@ rules:
     ],
 )
 def test_replacing_a_cap_is_checked(replaces: str, message: str) -> None:
-    sources: dict[str, str | bytes] = {**read_sources(RULES)}
-    sources["clinic.yaml"] = f"""
-version: 1
-topic: Clinic
-rules:
+    rules = f"""
   - id: clinic.cap
     title: A replacing cap
     why: A clinic's own cap.
@@ -97,18 +96,14 @@ rules:
       - cap: {{phase: activation, percent_of_current: 90, replaces: [{replaces}]}}
 """
     with pytest.raises(RuleSetRejected) as caught:
-        compile_sources(sources)
+        with_clinic(rules)
     text = "\n".join(str(p) for p in caught.value.problems)
     assert message in text
     assert "clinic.yaml:" in text
 
 
 def test_a_safety_rules_cap_cannot_be_replaced() -> None:
-    sources: dict[str, str | bytes] = {**read_sources(RULES)}
-    sources["clinic.yaml"] = """
-version: 1
-topic: Clinic
-rules:
+    rules = """
   - id: clinic.safety_cap
     title: A safety cap
     why: A protective cap.
@@ -124,7 +119,7 @@ rules:
       - cap: {phase: activation, percent_of_current: 90, replaces: [clinic.safety_cap]}
 """
     with pytest.raises(RuleSetRejected) as caught:
-        compile_sources(sources)
+        with_clinic(rules)
     assert any("safety rule" in str(p) for p in caught.value.problems)
 
 
@@ -242,11 +237,7 @@ def test_warnings_travel_with_the_plan(ruleset: RuleSet) -> None:
 def test_rules_check_reports_a_cap_that_never_applies() -> None:
     from app.authoring.sample import shadowed_caps
 
-    sources: dict[str, str | bytes] = {**read_sources(RULES)}
-    sources["clinic.yaml"] = """
-version: 1
-topic: Clinic
-rules:
+    rules = """
   - id: clinic.generous
     title: A cap above every other
     why: Never lower than what the pain rules allow.
@@ -254,7 +245,7 @@ rules:
     then:
       - cap: {phase: activation, percent_of_current: 140}
 """
-    clinic = compile_sources(sources)
+    clinic = with_clinic(rules)
     found = {(s.rule, s.phase): s for s in shadowed_caps(clinic, count=60)}
     shadowed = found[("clinic.generous", "activation")]
     assert shadowed.fired > 0

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, Strict
 
 from app.engine.verbs import GateCriterion
 from app.intake.models import IsoDate, Pain, _Strict, _unique
-from app.intake.vocabulary import RedFlag
+from app.intake.vocabulary import Illness, RedFlag
 
 SessionRef = Annotated[str, Field(min_length=1, max_length=36)]
 
@@ -40,5 +40,21 @@ class CheckInIn(_Strict):
         default_factory=list,
         description="Warning signs since the last check-in (the intake's red-flag vocabulary): "
         "any one stops the plan from that day and refers the runner to a clinician.",
+    )
+    limp: bool = Field(
+        default=False,
+        description="A limp that has lasted more than 24 hours: running pauses for three days "
+        "as for pain of 7/10, and the plan refers the runner to a clinician if a check-in 72 "
+        "hours or more later is not back to 3/10 or less without a limp.",
+    )
+    illness: Annotated[
+        list[Annotated[Illness, Strict(False)]],
+        Field(max_length=len(Illness)),
+        AfterValidator(_unique),
+    ] = Field(
+        default_factory=list,
+        description="Fever or chest symptoms from an illness (a cold, flu): no training for the "
+        "two days after the check-in, and the load holds the next week. A fever that comes "
+        "with the injury's pain belongs in `red_flags`.",
     )
     notes: Annotated[str, Field(max_length=1000)] = ""

@@ -49,6 +49,7 @@ class Condition(StrEnum):
     it_band_syndrome = "it_band_syndrome"
     patellofemoral_pain = "patellofemoral_pain"
     achilles_tendinopathy = "achilles_tendinopathy"
+    insertional_achilles_tendinopathy = "insertional_achilles_tendinopathy"
     plantar_fasciitis = "plantar_fasciitis"
     medial_tibial_stress_syndrome = "medial_tibial_stress_syndrome"
     low_back_pain = "low_back_pain"
@@ -96,6 +97,13 @@ class RedFlag(StrEnum):
     groin_pain_on_hopping = "groin_pain_on_hopping"
     calf_swelling_or_redness = "calf_swelling_or_redness"
     menstrual_change = "menstrual_change"
+
+
+class Illness(StrEnum):
+    """Signs of an illness at a check-in: no training until 48 hours without fever."""
+
+    fever = "fever"
+    chest_symptoms = "chest_symptoms"
 
 
 class Sex(StrEnum):

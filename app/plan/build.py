@@ -28,15 +28,17 @@ from app.scheduler.checkins import (
     TENDINOPATHIES,
     CheckInRecord,
     GateEvidence,
+    Stop,
     adjustments,
     check_in_warnings,
-    first_red_flag,
+    first_stop,
     gate_delay,
     has_tendinopathy,
     intake_allows_intensity,
     intensity_by_week,
     judge_gate,
     paused_days,
+    sick_days,
     stage_clock,
 )
 from app.scheduler.demand import Demand, DemandInputs
@@ -137,16 +139,16 @@ def _header(
 
 
 def _referral(
-    header: dict[str, Any], decisions: Decisions, flagged: CheckInRecord | None = None
+    header: dict[str, Any], decisions: Decisions, stop: Stop | None = None
 ) -> dict[str, Any]:
     reasons = list(dict.fromkeys(text for text, _ in decisions.referrals))
     message = REFERRAL_MESSAGE
     end = header["start"]
-    if flagged is not None:  # stopped by a check-in: the plan runs up to the day before it
-        flags = ", ".join(flag.replace("_", " ") for flag in flagged.red_flags)
-        reasons.insert(0, f"Your check-in on {flagged.day.isoformat()} reported: {flags}.")
+    if stop is not None:  # stopped by a check-in: the plan runs up to the day before it
+        if stop.said not in reasons:
+            reasons.insert(0, stop.said)
         message = CHECK_IN_REFERRAL_MESSAGE
-        end = max(header["start"], flagged.day - timedelta(days=1))
+        end = max(header["start"], stop.day - timedelta(days=1))
     return {
         **header,
         "status": "referral_required",
@@ -222,7 +224,7 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
             "the intake has no start date",
             detail=[{"loc": ["start_date"], "msg": "required", "type": "missing"}],
         )
-    flagged = first_red_flag(options.check_ins)
+    stop = first_stop(options.check_ins)
     evaluation = evaluate(
         ruleset,
         intake_facts(
@@ -236,9 +238,11 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
     if not decisions.referrals:  # the protected core refers whatever the rules say
         reported = [flag for c in options.check_ins for flag in c.red_flags]
         decisions.referrals.extend(protected_referrals(intake, reported))
+    if stop is not None and stop.referral is not None:  # numbers the rules do not see
+        decisions.referrals.insert(0, stop.referral)
     header = _header(intake, ruleset, options, evaluation)
     if decisions.referrals:
-        document = _referral(header, decisions, flagged)
+        document = _referral(header, decisions, stop)
     else:
         document = _schedule(intake, ruleset, decisions, header, options)
         document["warnings"] = [*document["warnings"], *check_in_warnings(options.check_ins)]
@@ -504,6 +508,7 @@ def _schedule(
             session_time=availability.session_time,
             measure=measure,
             notes_by_kind=notes_by_kind,
+            sick_days=sick_days(check_ins),
         )
     ).build(start, season.end)
     feasible = feasibility(

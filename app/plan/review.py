@@ -27,11 +27,12 @@ from app.plan.review_calendar import Calendar, RaceEvent
 from app.scheduler.calendar import monday_of
 from app.scheduler.checkins import (
     CheckInRecord,
-    first_red_flag,
+    first_stop,
     has_tendinopathy,
     intake_allows_intensity,
     intensity_by_week,
     paused_days,
+    sick_days,
     stage_clock,
 )
 from app.scheduler.exercises import staged_keys
@@ -123,21 +124,21 @@ class Review:
                     self.hard(
                         "red_flags", monday_of(s.date), f"{s.date} {s.kind} despite red flags"
                     )
-        flagged = first_red_flag(self.ctx.check_ins)
-        if flagged is None:
+        stop = first_stop(self.ctx.check_ins)
+        if stop is None:
             return
         if plan.status != "referral_required":
             self.hard(
                 "red_flags",
-                monday_of(flagged.day),
-                f"the check-in on {flagged.day} reported red flags but the plan goes on",
+                monday_of(stop.day),
+                f"the check-in on {stop.day} stops the plan but the plan goes on",
             )
         for s in plan.sessions:
-            if s.date >= flagged.day:
+            if s.date >= stop.day:
                 self.hard(
                     "red_flags",
                     monday_of(s.date),
-                    f"{s.date} {s.kind} after the check-in on {flagged.day} reported red flags",
+                    f"{s.date} {s.kind} after the check-in on {stop.day} stopped the plan",
                 )
 
     def avoid_early(self) -> None:
@@ -713,11 +714,16 @@ class Review:
                     )
 
     def paused(self) -> None:
-        """No run in the three days after a check-in with severe pain (coaching.md §9)."""
+        """No run in the three days after a check-in with severe pain or a limp, and no
+        training at all in the days of an illness (coaching.md §9)."""
         for day in sorted(paused_days(self.ctx.check_ins)):
             for s in self.cal.by_day.get(day, []):
                 if s.kind == "run":
                     self.hard("paused_running", monday_of(day), f"{day}: a run while paused")
+        for day in sorted(sick_days(self.ctx.check_ins)):
+            for s in self.cal.by_day.get(day, []):
+                if s.kind in ("strength", "activation") or s.exercises:
+                    self.hard("illness_rest", monday_of(day), f"{day}: {s.kind} while ill")
 
     def regressions(self) -> None:
         cal = self.cal

@@ -16,7 +16,11 @@ from app.scheduler.calendar import monday_of
 from app.scheduler.strength import StageClock
 
 TENDINOPATHIES = frozenset(
-    {Condition.achilles_tendinopathy, Condition.proximal_hamstring_tendinopathy}
+    {
+        Condition.achilles_tendinopathy,
+        Condition.insertional_achilles_tendinopathy,
+        Condition.proximal_hamstring_tendinopathy,
+    }
 )
 
 GATE_DELAY_DAYS = 7
@@ -37,6 +41,23 @@ class CheckInRecord:
     tests_passed: tuple[str, ...] = ()
     skipped_runs: tuple[date, ...] = ()  # days of runs the runner logged as skipped
     red_flags: tuple[str, ...] = ()  # warning signs reported: the plan stops from `day`
+    limp: bool = False  # a limp lasting more than 24 hours: running pauses as for severe pain
+    illness: tuple[str, ...] = ()  # fever or chest symptoms: no training for 48 hours
+
+    @property
+    def worst(self) -> int:
+        """The worse of the pain while running and the next morning."""
+        return max(self.pain_during, self.pain_next_morning or 0)
+
+    @property
+    def severe(self) -> bool:
+        """Pain of 7/10 or more, or a limp: running pauses (coaching.md §9)."""
+        return self.worst >= SEVERE_CHECK_IN_PAIN or self.limp
+
+    @property
+    def settled(self) -> bool:
+        """Back to 3/10 or less, without a limp."""
+        return self.worst <= SETTLED_PAIN and not self.limp
 
     @property
     def effective_week(self) -> date:
@@ -62,10 +83,66 @@ class Adjustment:
     reasons: tuple[Reason, ...]
 
 
-def first_red_flag(check_ins: Iterable[CheckInRecord]) -> CheckInRecord | None:
-    """The earliest check-in that reported a red flag (the plan stops from its day)."""
-    flagged = [c for c in check_ins if c.red_flags]
-    return min(flagged, key=lambda c: c.day) if flagged else None
+SEVERE_CHECK_IN_PAIN = 7  # coaching.md §9: running pauses; not settled in 72 h → clinician
+SETTLED_PAIN = 3
+SETTLE_DAYS = 3  # 72 hours
+UNSETTLED = Reason(
+    "safety.unsettled_pain",
+    "Pain of 7/10 or more, or a limp, that is not back to 3/10 or less within 72 hours needs "
+    "a clinician before training goes on. This holds whatever the rules in use say.",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A check-in that stops the plan from its day and refers the runner: red flags it
+    reported, or severe pain (or a limp) not settled within 72 hours (`referral` then says
+    why, as the rules know nothing of it)."""
+
+    day: date
+    said: str
+    referral: tuple[str, Reason] | None = None
+
+
+def unsettled(check_ins: Iterable[CheckInRecord]) -> tuple[CheckInRecord, CheckInRecord] | None:
+    """The first check-in 72 hours or more after one with severe pain (or a limp) that is not
+    back to 3/10 or less, with no check-in in between that had settled: (severe, later)."""
+    severe: CheckInRecord | None = None
+    for record in sorted(check_ins, key=lambda r: r.day):
+        if severe is not None and record.day > severe.day:
+            if record.settled:
+                severe = None
+            elif (record.day - severe.day).days >= SETTLE_DAYS:
+                return severe, record
+            continue
+        if record.severe:
+            severe = record
+    return None
+
+
+def first_stop(check_ins: Iterable[CheckInRecord]) -> Stop | None:
+    """The earliest check-in that stops the plan (the plan runs to the day before it)."""
+    records = list(check_ins)
+    stops = [
+        Stop(c.day, f"Your check-in on {c.day.isoformat()} reported: {_listed(c.red_flags)}.")
+        for c in records
+        if c.red_flags
+    ]
+    late = unsettled(records)
+    if late is not None:
+        severe, record = late
+        text = (
+            f"Your check-in on {record.day.isoformat()} still had pain of {record.worst}/10"
+            f"{' and a limp' if record.limp else ''}, {(record.day - severe.day).days} days "
+            f"after the check-in on {severe.day.isoformat()}: severe pain that has not settled "
+            "within 72 hours needs a clinician."
+        )
+        stops.append(Stop(record.day, text, (text, UNSETTLED)))
+    return min(stops, key=lambda s: s.day) if stops else None
+
+
+def _listed(flags: Iterable[str]) -> str:
+    return ", ".join(flag.replace("_", " ") for flag in flags)
 
 
 def adjustments(check_ins: list[CheckInRecord]) -> dict[date, Adjustment]:
@@ -152,24 +229,39 @@ def intensity_by_week(check_ins: list[CheckInRecord], tendinopathy: bool) -> dic
     return result
 
 
-SEVERE_CHECK_IN_PAIN = 7  # coaching.md §9: running pauses; not settled in 72 h → clinician
 REGRESS_WINDOW_DAYS = 28
+NO_PROGRESS_DAYS = 42  # coaching.md §9: no progress in six weeks → see your clinician
 
 
 def check_in_warnings(check_ins: Iterable[CheckInRecord]) -> list[dict[str, str]]:
-    """'See your clinician' warnings from the numbers (coaching.md §9): severe pain at a
-    check-in, two regress verdicts in a row, or three within four weeks."""
+    """'See your clinician' warnings from the numbers (coaching.md §9): severe pain or a limp
+    at a check-in, an illness, two regress verdicts in a row, three within four weeks, or no
+    progress verdict in six weeks of check-ins."""
     records = sorted(check_ins, key=lambda r: r.day)
     warnings: list[dict[str, str]] = []
     for record in records:
-        worst = max(record.pain_during, record.pain_next_morning or 0)
-        if worst >= SEVERE_CHECK_IN_PAIN:
+        if record.severe:
+            what = (
+                f"Pain of {record.worst}/10"
+                if record.worst >= SEVERE_CHECK_IN_PAIN
+                else "A limp lasting more than a day"
+            )
             warnings.append(
                 {
                     "code": "check_in_severe_pain",
-                    "message": f"Pain of {worst}/10 at the check-in on {record.day.isoformat()}: "
-                    "running is paused for three days; if the pain is not back to 3/10 or "
-                    "less within 72 hours, see a clinician.",
+                    "message": f"{what} at the check-in on {record.day.isoformat()}: running "
+                    "is paused for three days. Check in again within 72 hours: if the pain is "
+                    "not back to 3/10 or less (and walking normally), the plan stops and refers "
+                    "you to a clinician.",
+                }
+            )
+        if record.illness:
+            warnings.append(
+                {
+                    "code": "illness",
+                    "message": f"{_listed(record.illness).capitalize()} at the check-in on "
+                    f"{record.day.isoformat()}: no training for the next two days. Start again "
+                    "only after 48 hours without a fever; check in again if it lasts.",
                 }
             )
     regress = [r for r in records if r.verdict == "regress"]
@@ -185,6 +277,19 @@ def check_in_warnings(check_ins: Iterable[CheckInRecord]) -> list[dict[str, str]
         ),
         None,
     )
+    stalled = next(
+        (
+            later
+            for later in records
+            if (later.day - records[0].day).days >= NO_PROGRESS_DAYS
+            and not any(
+                r.verdict == "progress"
+                for r in records
+                if later.day - timedelta(days=NO_PROGRESS_DAYS) <= r.day <= later.day
+            )
+        ),
+        None,
+    )
     repeated = in_a_row or crowded
     if repeated is not None:
         warnings.append(
@@ -195,6 +300,15 @@ def check_in_warnings(check_ins: Iterable[CheckInRecord]) -> list[dict[str, str]
                 "see your clinician before going on.",
             }
         )
+    if stalled is not None and repeated is None:
+        warnings.append(
+            {
+                "code": "see_clinician",
+                "message": "No check-in in the six weeks up to "
+                f"{stalled.day.isoformat()} has allowed the load to progress: the injury is "
+                "not improving under the plan; see your clinician.",
+            }
+        )
     return warnings
 
 
@@ -203,21 +317,40 @@ def stage_clock(
 ) -> StageClock:
     """The rehab stage clock for a plan: it waits two weeks when running pain today is in the
     "hold" zone (4-5/10, domain.md §2.1), and each regress verdict holds it back a week from
-    the week it applies to."""
-    weeks = sorted({c.effective_week for c in check_ins if c.verdict == "regress"})
-    hold = any(4 <= s.pain_running <= HOLD_PAIN_MAX for s in symptoms)
-    return StageClock(start, tuple(weeks), HOLD_WEEKS if hold else 0)
+    the week it applies to. A progress verdict ends the first wait early: the clock moves on
+    from the week that verdict applies to."""
+    records = list(check_ins)
+    weeks = sorted({c.effective_week for c in records if c.verdict == "regress"})
+    held = HOLD_WEEKS if any(4 <= s.pain_running <= HOLD_PAIN_MAX for s in symptoms) else 0
+    progress = min((c.effective_week for c in records if c.verdict == "progress"), default=None)
+    if held and progress is not None:
+        applies = (progress - monday_of(start)).days // 7 + 1  # its week of the plan
+        held = min(held, max(0, applies - 2))
+    return StageClock(start, tuple(weeks), held)
 
 
 PAUSE_DAYS = 3  # coaching.md §9: running pauses; back to 3/10 or less within 72 hours
+ILLNESS_DAYS = 2  # the two days after the check-in: 48 hours without fever first
+
+
+def sick_days(check_ins: Iterable[CheckInRecord]) -> frozenset[date]:
+    """Days without any training: the two after a check-in with a fever or chest symptoms
+    (coaching.md §9; the check-in's own day has been lived already)."""
+    return frozenset(
+        record.day + timedelta(days=k)
+        for record in check_ins
+        if record.illness
+        for k in range(1, ILLNESS_DAYS + 1)
+    )
 
 
 def paused_days(check_ins: Iterable[CheckInRecord]) -> frozenset[date]:
     """Days without running: the three after a check-in with pain of 7/10 or more (during the
-    run or the next morning)."""
-    return frozenset(
+    run or the next morning) or a limp, and the days of an illness."""
+    records = list(check_ins)
+    return sick_days(records) | frozenset(
         record.day + timedelta(days=k)
-        for record in check_ins
-        if max(record.pain_during, record.pain_next_morning or 0) >= SEVERE_CHECK_IN_PAIN
+        for record in records
+        if record.severe
         for k in range(1, PAUSE_DAYS + 1)
     )

@@ -51,6 +51,12 @@ REHAB_NOTE = (
 DRILLS_PER_RUN = 3
 WARM_UP_EXERCISES = 2
 
+ILLNESS_NOTE = (
+    "No training today: rest while the illness passes, and start again only after 48 hours "
+    "without a fever."
+)
+ILLNESS_RACE_NOTE = "Do not race with a fever or chest symptoms; see a doctor if they last."
+
 PHASE_REASONS = {
     "activation": Reason(
         "plan.activation",
@@ -68,6 +74,12 @@ PHASE_REASONS = {
         "hold what you built.",
     ),
     "rest": Reason("plan.rest", "Rest days let the body absorb training; an easy walk is fine."),
+    "illness": Reason(
+        "safety.illness",
+        "A fever or chest symptoms mean no training: the body is fighting an illness, and "
+        "exercise with a fever can strain the heart. Training starts again 48 hours after the "
+        "fever has gone.",
+    ),
     "race": Reason("plan.race", "Your goal race."),
     "strength_taper": Reason(
         "plan.strength_taper",
@@ -119,6 +131,7 @@ class SessionContext:
     session_time: time | None
     measure: Measure
     notes_by_kind: dict[str, list[tuple[str, Reason]]]
+    sick_days: frozenset[date] = frozenset()  # an illness: no training at all
 
 
 def session_id(lineage: str, key: str) -> str:
@@ -294,7 +307,30 @@ class SessionBuilder:
         self._rehab_continuity(sessions)
         self._loading_days(sessions)
         _once_a_day(sessions)
-        return sessions
+        return self._illness(sessions) if self.ctx.sick_days else sessions
+
+    def _illness(self, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Days of an illness hold no training: one rest day in place of the day's sessions
+        (a race stays in the calendar, with a note not to race with a fever)."""
+        result: list[dict[str, Any]] = []
+        rested: set[date] = set()
+        for session in sessions:
+            day = session["date"]
+            if day not in self.ctx.sick_days:
+                result.append(session)
+            elif session["kind"] == "race":
+                session["notes"] = [ILLNESS_RACE_NOTE, *session["notes"]]
+                result.append(session)
+            elif day not in rested:
+                rested.add(day)
+                rest = self._rest(day, session["phase"])
+                rest.update(
+                    title="Rest: illness",
+                    notes=[ILLNESS_NOTE],
+                    why=_why([PHASE_REASONS["illness"]]),
+                )
+                result.append(rest)
+        return result
 
     def _rehab_exercises(self, day: date) -> list[Chosen]:
         """The runner's own rehab exercises on `day` (from condition and finding rules): the

@@ -18,7 +18,7 @@ from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan, review_or_raise
 from app.plan.models import Plan
 from app.plan.replan import changes, merge
-from app.scheduler.checkins import CheckInRecord
+from app.scheduler.checkins import UNSETTLED, CheckInRecord, unsettled
 from app.services.plans import save_revision
 from app.storage.scope import Tenant
 from app.storage.tables import Athlete, CheckIn, IntakeRecord, PlanRecord, utcnow
@@ -118,6 +118,8 @@ def records_for(tenant: Tenant, plan_id: str, plan: Plan | None = None) -> list[
             tests_passed=tuple(row.body.get("tests_passed", [])),
             skipped_runs=tuple(run_days[i] for i in row.body.get("skipped", []) if i in run_days),
             red_flags=tuple(row.body.get("red_flags", [])),
+            limp=bool(row.body.get("limp")),
+            illness=tuple(row.body.get("illness", [])),
         )
         for row in rows
     ]
@@ -162,6 +164,27 @@ def replan(
             return review_or_raise(fresh, intake, ruleset, check_ins)
     merged = merge(previous, fresh, cutoff) if today >= previous.start else fresh
     return review_or_raise(merged, intake, ruleset, check_ins)
+
+
+ILLNESS_HOLD = Reason(
+    "safety.illness",
+    "After a fever or chest symptoms the load holds for a week instead of stepping up.",
+)
+
+
+def _unsettled_by(tenant: Tenant, plan_id: str, body: CheckInIn, morning_worse: bool) -> bool:
+    """Whether this check-in finds severe pain (or a limp) from an earlier one not settled
+    within 72 hours: the plan then stops from its day."""
+    this = CheckInRecord(
+        day=body.date,
+        pain_during=body.pain_during,
+        pain_next_morning=body.pain_next_morning,
+        morning_worse=morning_worse,
+        verdict="hold",
+        limp=body.limp,
+    )
+    late = unsettled([*records_for(tenant, plan_id), this])
+    return late is not None and late[1] is this
 
 
 def record_check_in(
@@ -209,6 +232,10 @@ def record_check_in(
     if body.red_flags:  # the plan stops from the check-in's day: the most cautious verdict
         verdict = "regress"
         reasons = list(dict.fromkeys([*(r for _, r in decisions.referrals), *reasons]))
+    elif _unsettled_by(tenant, record.id, body, bool(check_fact["morning_worse"])):
+        verdict, reasons = "regress", [UNSETTLED, *reasons]
+    elif body.illness and verdict == "progress":  # no step up straight after an illness
+        verdict, reasons = "hold", [ILLNESS_HOLD, *reasons]
     row = tenant.add(
         CheckIn(
             id=str(uuid.uuid4()),

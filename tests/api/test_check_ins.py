@@ -154,6 +154,56 @@ def test_a_red_flag_at_a_check_in_stops_the_plan_from_that_day(
     assert stored == after
 
 
+def test_a_limp_not_settled_within_72_hours_stops_the_plan(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    athlete, before = setup_plan(client, auth)
+    earlier = (date.fromisoformat(CHECK_IN_DAY) - timedelta(days=3)).isoformat()
+    first = client.post(
+        f"/v1/athletes/{athlete}/check-ins",
+        json={"date": earlier, "pain_during": 3, "limp": True},
+        headers=auth,
+    )
+    assert first.status_code == 201, first.text
+    paused = first.json()["plan"]
+    assert paused["status"] != "referral_required"
+    assert "check_in_severe_pain" in {w["code"] for w in paused["warnings"]}
+    feed_before = _feed_uids(client, auth, athlete)
+    response = check_in(client, auth, athlete, pain_during=5)
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert result["verdict"]["load"] == "regress"
+    assert any(w["rule"] == "safety.unsettled_pain" for w in result["verdict"]["why"])
+    after = result["plan"]
+    assert after["status"] == "referral_required"
+    assert after["end"] < CHECK_IN_DAY
+    assert CHECK_IN_DAY in after["referral"]["reasons"][0]
+    past = [s for s in before["sessions"] if s["date"] < earlier]
+    assert after["sessions"][: len(past)] == past
+    assert all(s["date"] < CHECK_IN_DAY for s in after["sessions"])
+    feed_after = _feed_uids(client, auth, athlete)
+    assert set(feed_after) < set(feed_before)
+    assert all(
+        start.split(":")[-1][:8] < CHECK_IN_DAY.replace("-", "") for start in feed_after.values()
+    )
+
+
+def test_an_illness_at_a_check_in_rests_and_holds(client: TestClient, auth: dict[str, str]) -> None:
+    athlete, _ = setup_plan(client, auth)
+    response = check_in(client, auth, athlete, pain_during=0, illness=["fever"])
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert result["verdict"]["load"] == "hold"  # pain 0 would progress without the fever
+    assert any(w["rule"] == "safety.illness" for w in result["verdict"]["why"])
+    sick = {(date.fromisoformat(CHECK_IN_DAY) + timedelta(days=k)).isoformat() for k in (1, 2)}
+    on_sick_days = [s for s in result["plan"]["sessions"] if s["date"] in sick]
+    assert {s["date"] for s in on_sick_days} == sick
+    assert all(s["kind"] == "rest" for s in on_sick_days)
+    wrong = check_in(client, auth, athlete, pain_during=0, illness=["sniffles"])
+    assert wrong.status_code == 422
+    assert "illness" in wrong.text
+
+
 def test_a_check_in_red_flag_outside_the_vocabulary_is_422(
     client: TestClient, auth: dict[str, str]
 ) -> None:

@@ -198,13 +198,23 @@ def test_masters_and_bone_stress_history_change_the_settings(ruleset: RuleSet) -
             assert after.planned_distance <= before.planned_distance * 1.07 + 0.15
 
 
-def record(day: int, pain: int, verdict: str, morning: int | None = None) -> CheckInRecord:
+def record(
+    day: int,
+    pain: int,
+    verdict: str,
+    morning: int | None = None,
+    *,
+    limp: bool = False,
+    illness: tuple[str, ...] = (),
+) -> CheckInRecord:
     return CheckInRecord(
         day=START + timedelta(days=day),
         pain_during=pain,
         pain_next_morning=morning,
         morning_worse=False,
         verdict=verdict,
+        limp=limp,
+        illness=illness,
     )
 
 
@@ -222,6 +232,22 @@ def test_check_in_warnings() -> None:
     assert check_in_warnings(apart) == []
     crowded = [*apart, record(21, 2, "progress"), record(24, 6, "regress")]
     assert [w["code"] for w in check_in_warnings(crowded)] == ["see_clinician"]
+    limp = check_in_warnings([record(7, 3, "hold", limp=True)])
+    assert [w["code"] for w in limp] == ["check_in_severe_pain"]
+    assert "limp" in limp[0]["message"].lower()
+    ill = check_in_warnings([record(7, 1, "hold", illness=("fever",))])
+    assert [w["code"] for w in ill] == ["illness"]
+    assert "48 hours" in ill[0]["message"]
+
+
+def test_six_weeks_without_progress_sends_the_runner_to_a_clinician() -> None:
+    holding = [record(day, 4, "hold") for day in range(0, 43, 7)]
+    found = check_in_warnings(holding)
+    assert [w["code"] for w in found] == ["see_clinician"]
+    assert "six weeks" in found[0]["message"]
+    assert check_in_warnings(holding[:-1]) == []  # five weeks and six days: not yet
+    progressed = [*holding[:-1], record(40, 2, "progress"), holding[-1]]
+    assert check_in_warnings(progressed) == []
 
 
 def test_warnings_travel_with_the_plan(ruleset: RuleSet) -> None:
@@ -269,6 +295,88 @@ def test_running_pauses_for_three_days_after_severe_pain(ruleset: RuleSet) -> No
     assert not [s for s in plan.sessions if s.kind == "run" and s.date in paused]
     assert "check_in_severe_pain" in {w.code for w in plan.warnings}
     assert any("paused for three days" in w.message for w in plan.warnings)
+
+
+def seed_plan(ruleset: RuleSet, *check_ins: CheckInRecord) -> Plan:
+    from app.plan.build import BuildOptions
+
+    data = {**load_example("weak_left_glute_hamstring"), "start_date": START.isoformat()}
+    intake = finalize(Intake.model_validate(data), START)
+    return build_plan(intake, ruleset, BuildOptions(check_ins=check_ins))
+
+
+def test_a_limp_pauses_running_like_severe_pain(ruleset: RuleSet) -> None:
+    runs = sorted({s.date for s in seed_plan(ruleset).sessions if s.kind == "run"})
+    day = runs[len(runs) // 2] - timedelta(days=1)
+    plan = seed_plan(ruleset, record((day - START).days, 2, "hold", limp=True))
+    paused = {day + timedelta(days=k) for k in (1, 2, 3)}
+    assert paused & set(runs)
+    assert not [s for s in plan.sessions if s.kind == "run" and s.date in paused]
+
+
+@pytest.mark.parametrize(
+    ("later_day", "later_pain", "limp", "refers"),
+    [
+        (3, 5, False, True),  # 72 hours on, still 5/10
+        (4, 4, False, True),
+        (3, 2, True, True),  # the pain settled but the limp did not
+        (3, 3, False, False),  # back to 3/10 at 72 hours
+        (2, 5, False, False),  # not yet 72 hours: still waiting
+    ],
+)
+def test_severe_pain_not_settled_within_72_hours_refers(
+    ruleset: RuleSet, later_day: int, later_pain: int, limp: bool, refers: bool
+) -> None:
+    severe = record(30, 8, "regress")
+    later = record(30 + later_day, later_pain, "regress", limp=limp)
+    plan = seed_plan(ruleset, severe, later)
+    assert (plan.status == "referral_required") is refers
+    if refers:
+        assert plan.referral is not None
+        assert any(w.rule == "safety.unsettled_pain" for w in plan.referral.why)
+        assert later.day.isoformat() in plan.referral.reasons[0]
+        assert plan.end == later.day - timedelta(days=1)  # stops from the later check-in
+
+
+def test_a_settled_check_in_in_between_clears_the_severe_one(ruleset: RuleSet) -> None:
+    plan = seed_plan(
+        ruleset, record(30, 8, "regress"), record(32, 3, "hold"), record(36, 5, "regress")
+    )
+    assert plan.status != "referral_required"
+
+
+def test_an_illness_rests_every_session_for_48_hours(ruleset: RuleSet) -> None:
+    plain = seed_plan(ruleset)
+    trained = sorted({s.date for s in plain.sessions if s.kind != "rest"})
+    day = trained[40]
+    plan = seed_plan(ruleset, record((day - START).days, 1, "hold", illness=("fever",)))
+    sick = {day + timedelta(days=k) for k in (1, 2)}
+    on_sick_days = [s for s in plan.sessions if s.date in sick]
+    assert {s.date for s in on_sick_days} == sick  # every day is in the calendar, once
+    assert all(s.kind == "rest" and not s.exercises for s in on_sick_days)
+    assert all(w.rule == "safety.illness" for s in on_sick_days for w in s.why)
+    assert "illness" in {w.code for w in plan.warnings}
+    after = day + timedelta(days=3)
+    assert [s for s in plan.sessions if s.date >= after and s.kind != "rest"]
+
+
+def test_a_progress_verdict_ends_the_hold_zone_wait() -> None:
+    from app.intake.models import SymptomIn
+    from app.scheduler.checkins import stage_clock
+
+    hold_zone = [
+        SymptomIn.model_validate(
+            {"condition": "achilles_tendinopathy", "pain_rest": 1, "pain_running": 4}
+        )
+    ]
+    waiting = stage_clock(START, [], hold_zone)
+    assert [waiting.week(START + timedelta(weeks=k)) for k in range(5)] == [1, 1, 1, 2, 3]
+    early = stage_clock(START, [record(3, 2, "progress")], hold_zone)  # applies from week 2
+    assert [early.week(START + timedelta(weeks=k)) for k in range(5)] == [1, 2, 3, 4, 5]
+    later = stage_clock(START, [record(10, 2, "progress")], hold_zone)  # applies from week 3
+    assert [later.week(START + timedelta(weeks=k)) for k in range(5)] == [1, 1, 2, 3, 4]
+    holding = stage_clock(START, [record(3, 4, "hold")], hold_zone)
+    assert [holding.week(START + timedelta(weeks=k)) for k in range(5)] == [1, 1, 1, 2, 3]
 
 
 def test_a_regress_in_the_first_week_shortens_the_next_long_run(ruleset: RuleSet) -> None:

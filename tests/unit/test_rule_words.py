@@ -140,6 +140,23 @@ def achilles(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     assert early is None or early >= week_start(13)
 
 
+def achilles_insertional(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "both legs, straight and bent knee, at least three days a week for twelve weeks"
+    calf = {"single_leg_heel_raise", "bent_knee_heel_raise", "loaded_heel_raise", "heel_raise"}
+    assert all(n >= 3 for n in days_a_week(plan, calf, range(1, 13)))
+    # "on a flat floor": never the drop below a step
+    assert first_use(plan, {"eccentric_heel_drop"}) is None
+    # "hops and bounds from week 13"
+    early = first_use(plan, tagged(ruleset, "jumping"))
+    assert early is None or early >= week_start(13)
+
+
+def no_knee_bends(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "step-ups and step-downs ... wait too", even for a knee rule that prescribes them
+    assert first_use(plan, {"step_up", "step_down"}) is None
+    assert first_use(plan, {"hip_thrust"}) is not None
+
+
 def plantar(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     assert all(n >= 3 for n in days_a_week(plan, {"towel_heel_raise"}, range(1, 13)))
 
@@ -240,6 +257,36 @@ CASES: dict[str, list[tuple[dict[str, Any], Check]]] = {
     "condition.achilles": [
         (intake({"condition": "achilles_tendinopathy", "pain_running": 3}), achilles),
         (intake({"condition": "ankle_pain", "pain_running": 2}), achilles),
+    ],
+    "condition.achilles_insertional": [
+        (
+            intake({"condition": "insertional_achilles_tendinopathy", "pain_running": 3}),
+            achilles_insertional,
+        ),
+        (
+            intake(
+                {"condition": "insertional_achilles_tendinopathy", "pain_running": 2},
+                symptoms=[
+                    {
+                        "condition": "insertional_achilles_tendinopathy",
+                        "pain_rest": 1,
+                        "pain_running": 2,
+                    },
+                    {"condition": "ankle_pain", "pain_rest": 1, "pain_running": 2},
+                ],
+            ),
+            achilles_insertional,
+        ),
+    ],
+    "restriction.knees_cannot_squat_or_lunge": [
+        (
+            intake(
+                {"condition": "patellofemoral_pain", "pain_running": 2},
+                restrictions=["no_squat", "no_lunge"],
+            ),
+            no_knee_bends,
+        ),
+        (intake(restrictions=["no_squat", "no_lunge"]), no_knee_bends),
     ],
     "condition.plantar_fasciitis": [
         (intake({"condition": "plantar_fasciitis", "pain_running": 2}), plantar)

@@ -141,14 +141,14 @@ def test_plan_review_passes_for_an_example_runner() -> None:
 
 
 def test_plan_review_lists_shape_warnings_with_rule_and_week(tmp_path: Path) -> None:
-    # Three runs on Thursday to Saturday before a Saturday 5K: the race week keeps only
-    # a shake-out, so the taper cuts deeper than a 5K taper should.
+    # One run day, Thursday, before a Monday ultra: the last long run can only come 18 or 25
+    # days out, not in the 19-23 days an ultra wants (a shape warning, not a refusal).
     intake = {
         "athlete": {"name": "T", "timezone": "UTC", "units": "km"},
         "start_date": "2026-03-02",
-        "running": {"weekly_distance": 24, "longest_run": 9, "runs_per_week": 3},
-        "availability": {"run_days": ["thu", "fri", "sat"], "long_run_day": "fri"},
-        "goals": [{"name": "Park 5K", "date": "2026-05-30", "type": "5k", "priority": "A"}],
+        "running": {"weekly_distance": 58, "longest_run": 58, "runs_per_week": 1},
+        "availability": {"run_days": ["thu"], "long_run_day": "thu"},
+        "goals": [{"name": "Winter 100K", "date": "2027-01-11", "type": "ultra", "priority": "A"}],
     }
     path = tmp_path / "intake.json"
     path.write_text(json.dumps(intake))

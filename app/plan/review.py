@@ -50,6 +50,8 @@ TAPER_LONG = ((7, 0.40), (14, 0.65))
 DELOAD_LONG_RUN = 0.80
 SHARE_HARD = 0.50
 LONG_RUN_HARD_MINUTES, LONG_RUN_WARN_MINUTES = 180, 150
+FORCED_EASY_MINUTES = 80  # easy runs near their 90 minutes: the week's volume sets the long run
+FORCED_VOLUME = 1.05  # ... in a week that holds today's volume
 MARATHON_LONG_RUN_KM = 35.0
 SHAKE_OUT_MAX_MINUTES, SHAKE_OUT_MAX_KM, SHAKE_OUT_MAX_MI = 30, 5.0, 3.0
 RECOVERY_LONG_RUN = 0.60
@@ -426,7 +428,7 @@ class Review:
                     f"peak week ({self.fmt(peak)})",
                 )
             full = (end - start).days == 6 or (j == 1 and (end - start).days == 5)
-            if full and volume < lower - EPS:
+            if full and volume < lower - EPS and not (j == 1 and self._few_race_week_days(race)):
                 self.warn(
                     "taper_too_sharp",
                     monday_of(start),
@@ -434,6 +436,13 @@ class Review:
                     f"{event.names}) is under {TAPER_LOWER[windows][windows - j]:.0%} of the "
                     f"peak week ({self.fmt(peak)})",
                 )
+
+    def _few_race_week_days(self, race: date) -> bool:
+        """The runner's run days leave at most one run in race week before its last two days
+        (which hold only the shake-out): the week cannot be fuller without another run day."""
+        run_days = {d.number for d in self.ctx.intake.availability.run_days}
+        free = [k for k in range(3, 7) if (race - timedelta(days=k)).weekday() in run_days]
+        return len(free) <= 1
 
     def _taper_frequency(self, event: RaceEvent, taper: date) -> None:
         """A taper keeps the runs (coaching.md §4): each whole taper week, counted back from
@@ -773,6 +782,20 @@ class Review:
                 continue
             self._peak_shape(event)
 
+    def _forced_by_the_week(self, long_run: SessionOut) -> bool:
+        """The week holds today's volume and its other runs are near the easy run's 90
+        minutes: the long run is what the runner's own volume leaves over on their run days,
+        not a peak climbed to and held."""
+        week = monday_of(long_run.date)
+        if self.cal.volume(week) > self.cal.current_km * FORCED_VOLUME + EPS:
+            return False
+        others = [
+            s.duration_minutes or 0
+            for s in self.cal.runs_in(week)
+            if s is not long_run and s.run_type in ("easy", "quality")
+        ]
+        return bool(others) and max(others) >= FORCED_EASY_MINUTES
+
     def _peak_shape(self, event: RaceEvent) -> None:
         cal = self.cal
         taper = cal.taper_start(event)
@@ -797,7 +820,16 @@ class Review:
         repeats = [
             s for s in runs if s.date >= late and cal.km(s.distance or 0) >= 0.99 * longest - EPS
         ]
-        if longest and len(repeats) > 3 and longest > cal.longest_km * 1.05:
+        # A 5k or 10k has no peak long run to reach once or twice (coaching.md §3: at least
+        # the race distance), and a long run that holds what the week's volume leaves over
+        # when the other runs are already near their 90 minutes is not a peak either.
+        repeats = [s for s in repeats if not self._forced_by_the_week(s)]
+        if (
+            longest
+            and len(repeats) > 3
+            and longest > cal.longest_km * 1.05
+            and event.klass != RaceClass.short
+        ):
             self.warn(
                 "longest_run_repeated",
                 monday_of(repeats[0].date),

@@ -256,13 +256,12 @@ class Calendar:
         return self._stats(*found) if found is not None else None
 
     def typical_run_days(self, event: RaceEvent) -> int:
-        """The days with a run in a typical week of the block before a race (the median of its
-        last four full weeks); 0 when it has none."""
+        """The days with a run in a typical week of the block just before a race's taper (the
+        fewer of its last two full weeks: the peak weeks a taper follows); 0 when it has none."""
         found = self._block_weeks(event)
         if found is None:
             return 0
-        counts = [len({s.date for s in self.runs_in(w.start)}) for w in found[2][-TYPICAL_WEEKS:]]
-        return int(statistics.median_low(counts))
+        return min(len({s.date for s in self.runs_in(w.start)}) for w in found[2][-2:])
 
     def _block_weeks(self, event: RaceEvent) -> tuple[date, date, list[WeekOut]] | None:
         """The full build weeks (no deload) of the block before a race, with its first day and

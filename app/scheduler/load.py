@@ -78,6 +78,7 @@ SHAKE_OUT_MAX_KM = 4.8
 LONG_LABEL_FACTOR = 1.15  # a run is "long" when clearly longer than the week's easy runs
 HISTORY_DAYS = 30
 TYPICAL_WEEKS = 4  # a typical easy run of the build: from its last four full weeks
+STRIDES_PER_WEEK = 2  # strides once or twice a week (coaching.md §6)
 RETURN_RHYTHM_LATER = 3  # deloads every second week relax to every third from running form on
 LONG_OVER_EASY = 1.25  # while the long run is behind, easy runs stay this much shorter
 PEAK_LONG_RUN = 0.92  # the last long run before a taper: at least this share of the longest
@@ -259,6 +260,7 @@ class LoadPlanner:
         self._extra_runs: list[RunPlan] = []  # runs on a day that already has one (doubles)
         self._taper_scales: dict[tuple[int, int], float] = {}
         self._window_used: dict[tuple[int, int], float] = {}  # taper week → km planned
+        self._window_easy: dict[tuple[int, int], float] = {}  # taper week → its longest easy run
         self._race_days = {d for d, role in inputs.season.roles.items() if role.race is not None}
         self._history_max_on: dict[date, float] = {}  # cleared whenever the history changes
         self.last_full_km = 0.0  # the last full build week (not a deload)
@@ -982,8 +984,11 @@ class LoadPlanner:
         strides = i.settings.strides_per_week
         if quality_run is not None and len(runs) <= 3:
             strides = min(strides, 1)  # few runs: most of them stay easy
-        for run in stride_runs[:strides]:
-            run.workout = stride_workout()
+        picked: list[RunPlan] = []  # spread: never strides two days running
+        for run in stride_runs:
+            if len(picked) < strides and all(abs((run.day - p.day).days) > 1 for p in picked):
+                picked.append(run)
+                run.workout = stride_workout()
 
     def _quality_day(self, easy: list[RunPlan], runs: dict[int, RunPlan]) -> RunPlan | None:
         """The easy run farthest from the week's hard days, with no hard day next to it."""
@@ -1010,17 +1015,21 @@ class LoadPlanner:
         pattern = block.pattern or self.level_pattern
         base = pattern.get(weekday)
         shake_day = role.taper is not None and day == self._shake_out_day(role.taper)
+        typical = self._typical_easy(block)
+        extra = False  # a race-week run on a day the peak week did not run
         if base is not None:
             base_km = base.km
         elif pattern and not shake_day:
-            return None  # the peak week had no run on this weekday
+            if not self._race_week_needs_a_run(role):
+                return None  # the peak week had no run on this weekday
+            base_km, extra = typical, True  # within the taper week's share (below)
         else:
             base_km = self.ref1 / max(1, len(self.i.run_weekdays))
-        typical = self._typical_easy(block)
         role_name = "easy"
         if role.taper is not None:
             event, k = role.taper, role.to_race
-            factor = min(factor, self._taper_scale(event, k, block, pattern))
+            if not extra:
+                factor = min(factor, self._taper_scale(event, k, block, pattern))
             peak_long = block.long_km or base_km
             for within, share in TAPER_LONG_RUN:
                 if k <= within:  # long runs: at most 65 % (40 % in the last week) of the peak
@@ -1031,6 +1040,9 @@ class LoadPlanner:
                     break
             if k <= 6:
                 limits.append(typical)
+            earlier = self._window_easy.get((event.index, self._taper_window(event, k)[2] + 1))
+            if earlier is not None and not (8 <= k <= 14 and weekday == self.i.long_run_weekday):
+                limits.append(earlier)  # no run longer than the last taper week's easy runs
             if k <= 2:
                 if not shake_day:
                     return None
@@ -1093,6 +1105,8 @@ class LoadPlanner:
         if role.taper is not None:
             taper_week = (role.taper.index, self._taper_window(role.taper, role.to_race)[2])
             self._window_used[taper_week] = self._window_used.get(taper_week, 0.0) + km
+            if weekday != self.i.long_run_weekday:
+                self._window_easy[taper_week] = max(km, self._window_easy.get(taper_week, 0.0))
             if self._in_first_taper_week(role.taper, day):
                 first_week = (role.taper.index, 0)
                 self._window_used[first_week] = self._window_used.get(first_week, 0.0) + km
@@ -1232,8 +1246,27 @@ class LoadPlanner:
                 run.minutes = self.m.minutes(run.km, quality=True)
             elif 4 <= k <= 6 and not self._taper_has(event, "strides", within=6):
                 run.workout = stride_workout()
-            elif k >= 14 and not self._taper_has(event, "strides", within=k, since=k - 6):
+            elif k >= 14 and self._strides_allowed(event, k):
                 run.workout = stride_workout()  # the first taper week keeps its strides
+
+    def _race_week_needs_a_run(self, role: DayRole) -> bool:
+        """A race week whose build run days fall in its last two days (the shake-out's) keeps
+        a run on another free day, 3-6 days out, so its frequency does not collapse."""
+        event, k = role.taper, role.to_race
+        if event is None or not 3 <= k <= 6:
+            return False
+        window = [event.first - timedelta(days=d) for d in range(3, 7)]
+        return not self._runs_in(window)
+
+    def _strides_allowed(self, event: Event, to_race: int) -> bool:
+        """Strides at most twice in seven days, never two days running (coaching.md §6)."""
+        recent = [
+            k
+            for k in range(to_race + 1, to_race + 7)
+            for r in self.runs_by_day.get(event.first - timedelta(days=k), [])
+            if r.workout and r.workout.kind == "strides"
+        ]
+        return len(recent) < STRIDES_PER_WEEK and to_race + 1 not in recent
 
     def _taper_has(self, event: Event, kind: str, within: int = 30, since: int = 0) -> bool:
         """A run with this kind of workout from `within` to `since` days before the race
@@ -1409,9 +1442,21 @@ class LoadPlanner:
                         if run.role == "long":
                             run.workout = None
                         else:
-                            run.role, run.workout = "easy", stride_workout()
+                            run.role = "easy"
+                            run.workout = stride_workout() if self._room_for_strides(day) else None
                             run.minutes = self.m.minutes(run.km)
                         break
+
+    def _room_for_strides(self, day: date) -> bool:
+        """Strides fit on `day`: fewer than two in its week and none the day before or after."""
+        monday = monday_of(day)
+        week = [
+            d
+            for d in (monday + timedelta(days=k) for k in range(7))
+            for r in self.runs_by_day.get(d, [])
+            if r.workout is not None and r.workout.kind == "strides"
+        ]
+        return len(week) < STRIDES_PER_WEEK and all(abs((d - day).days) > 1 for d in week)
 
 
 def _walk_run_day(role: DayRole) -> bool:

@@ -267,3 +267,84 @@ def test_a_long_run_over_half_of_a_taper_week_is_refused(plan: Plan, ruleset: Ru
         lambda s: s.model_copy(update={"distance": 1.0}) if s in week and s is not longest else s,
     )
     assert "long_run_share" in rules(review(cut, ruleset))
+
+
+def test_a_long_run_held_for_a_5k_is_not_a_repeated_peak(ruleset: RuleSet) -> None:
+    """Found by the property test: a 59 km/week runner on four days holds a 16.7 km long run
+    for a 5k; a 5k has no peak long run to reach once or twice, so no shape warning."""
+    from app.intake.checks import finalize
+    from app.intake.models import Intake
+
+    data = {
+        "athlete": {"name": "Runner", "timezone": "UTC", "units": "km"},
+        "start_date": "2026-03-02",
+        "running": {"weekly_distance": 59.0, "longest_run": 15.1, "runs_per_week": 4},
+        "availability": {"run_days": ["mon", "wed", "thu", "sat"], "long_run_day": "sat"},
+        "goals": [{"name": "Race 1", "date": "2026-05-23", "type": "5k", "priority": "A"}],
+    }
+    intake = finalize(Intake.model_validate(data), date(2026, 3, 2))
+    five_k = build_plan(intake, ruleset)
+    assert "longest_run_repeated" not in {f.rule for f in five_k.review}
+
+
+def test_a_marathon_long_run_held_for_weeks_warns(plan: Plan, ruleset: RuleSet) -> None:
+    longest = max(s.distance or 0 for s in runs(plan) if s.run_type == "long")
+    peak = next(s for s in runs(plan) if s.run_type == "long" and s.distance == longest)
+    sundays = [s for s in runs(plan) if s.run_type == "long" and s.date < peak.date][-6:]
+    held = {s.id for s in sundays}
+
+    def hold(session: SessionOut) -> SessionOut:
+        if session.id in held:
+            return session.model_copy(update={"distance": longest})
+        return session
+
+    assert "longest_run_repeated" in rules(review(replace(plan, hold), ruleset), "warn")
+
+
+def _healthy(
+    ruleset: RuleSet,
+    weekly: float,
+    longest: float,
+    days: list[str],
+    long_day: str,
+    goal: dict[str, str],
+    runs: int = 3,
+) -> Plan:
+    from app.intake.checks import finalize
+    from app.intake.models import Intake
+
+    data = {
+        "athlete": {"name": "Runner", "timezone": "UTC", "units": "km"},
+        "start_date": "2026-03-02",
+        "running": {"weekly_distance": weekly, "longest_run": longest, "runs_per_week": runs},
+        "availability": {"run_days": days, "long_run_day": long_day},
+        "goals": [{"name": "Race 1", "priority": "A", **goal}],
+    }
+    return build_plan(finalize(Intake.model_validate(data), date(2026, 3, 2)), ruleset)
+
+
+def test_a_race_week_keeps_a_run_on_a_free_day(ruleset: RuleSet) -> None:
+    """Found by the property test: run days Thursday to Sunday before a Saturday 5K; the
+    build ran Thursday to Saturday, so race week had only its shake-out. It now keeps the
+    Sunday six days out."""
+    plan = _healthy(
+        ruleset, 18, 6.1, ["thu", "fri", "sat", "sun"], "sat", {"date": "2026-05-23", "type": "5k"}
+    )
+    race = date(2026, 5, 23)
+    week = [s for s in runs(plan) if race - timedelta(days=6) <= s.date < race]
+    assert [s.run_type for s in week] == ["easy", "shake_out"]
+    assert plan.review == []
+
+
+def test_taper_frequency_counts_the_runs_of_the_peak_weeks(ruleset: RuleSet) -> None:
+    """Found by the property test: the base ran five days and the peak four; the taper
+    keeps three of the four, one fewer than the peak weeks it follows."""
+    plan = _healthy(
+        ruleset,
+        63,
+        21.1,
+        ["mon", "tue", "wed", "thu", "sat"],
+        "sat",
+        {"date": "2026-04-11", "type": "half"},
+    )
+    assert "taper_frequency" not in {f.rule for f in plan.review}

@@ -5,6 +5,7 @@ step-back weeks and intensity (coaching.md §1-§6)."""
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from app.scheduler.checkins import CheckInRecord
 from tests.conftest import example_intake
 
 KM_PER_MILE = 1.609344
+DAY = timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +114,57 @@ def test_race_week_has_no_long_run_and_a_rest_day(plans: dict[str, Plan]) -> Non
     assert all((s.distance or 0) <= typical[len(typical) // 2] + 0.05 for s in last_week)
     assert not runs(plan, marathon.date - timedelta(days=1), marathon.date - timedelta(days=1))
     assert all(s.run_type != "long" for s in last_week)
+
+
+def test_each_taper_week_runs_no_longer_than_the_week_before(plans: dict[str, Plan]) -> None:
+    """Taper weeks are counted back from race day; a coach reads 5.5 mi easy runs two weeks
+    out and then 7.5 mi runs in race week as a taper that went backwards."""
+    checked = 0
+    for name, plan in plans.items():
+        long_weekday = example_intake(name).availability.long_run_day.number
+        for block in (b for b in plan.blocks if b.kind == "taper"):
+            goal = min(
+                (s for s in plan.sessions if s.kind == "race" and s.date > block.start),
+                key=lambda s: s.date,
+            )
+            days_out = (goal.date - block.start).days
+            for j in range(1, min(3, days_out // 7 + 1)):  # race week, then the week before
+                this = runs(plan, goal.date - timedelta(days=7 * j - 1), goal.date - DAY)
+                this = [s for s in this if s.date > goal.date - timedelta(days=7 * j)]
+                before = runs(
+                    plan,
+                    max(block.start, goal.date - timedelta(days=7 * j + 6)),
+                    goal.date - timedelta(days=7 * j),
+                )
+                easy = [
+                    s.distance or 0
+                    for s in before
+                    if s.date.weekday() != long_weekday and s.run_type != "double"
+                ]
+                if not easy or not this:
+                    continue
+                longest = max(
+                    s.distance or 0
+                    for s in this
+                    if not (j == 2 and s.run_type == "long")  # the taper's last long run
+                )
+                assert longest <= max(easy) + 0.05, (name, block.goal, j)
+                checked += 1
+    assert checked >= 4
+
+
+def test_strides_at_most_twice_a_week_never_two_days_running(plans: dict[str, Plan]) -> None:
+    for name, plan in plans.items():
+        days = sorted(
+            s.date
+            for s in plan.sessions
+            if s.kind == "run" and s.workout is not None and s.workout.kind == "strides"
+        )
+        for a, b in itertools.pairwise(days):
+            assert (b - a).days > 1, (name, a, b)
+        weeks = Counter(d - timedelta(days=d.weekday()) for d in days)
+        assert max(weeks.values(), default=0) <= 2, (name, weeks.most_common(1))
+        assert days or name in ("couch_to_5k", "returning_after_months_off"), name
 
 
 def test_the_taper_keeps_a_shorter_long_run_two_weeks_out(plans: dict[str, Plan]) -> None:

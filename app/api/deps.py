@@ -114,17 +114,42 @@ def after_commit(db: Session, action: Callable[[], object]) -> None:
     db.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
-def get_db(services: ServicesDep) -> Iterator[Session]:
-    """One session per request: committed if the request succeeds, rolled back otherwise."""
-    with services.sessions() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        for action in session.info.pop(AFTER_COMMIT, []):
-            action()
+# A request with an Idempotency-Key: the middleware puts its record's key in the request
+# state, and the request's session is handed back to it (not committed here) so that the
+# effect and the stored response commit in one transaction (app/api/idempotency.py).
+IDEMPOTENT = "idempotency_scope"
+HELD_SESSION = "idempotency_session"
+
+
+def commit_and_close(session: Session) -> None:
+    """Commit, run what waited for the commit, and close (rolled back and closed on error)."""
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        session.close()
+        raise
+    session.close()
+    for action in session.info.pop(AFTER_COMMIT, []):
+        action()
+
+
+def get_db(request: Request, services: ServicesDep) -> Iterator[Session]:
+    """One session per request: committed if the request succeeds, rolled back otherwise.
+    With an Idempotency-Key the successful session is left to the idempotency middleware,
+    which commits it together with the response it stores."""
+    state = request.scope.setdefault("state", {})
+    session = services.sessions()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        session.close()
+        raise
+    if state.get(IDEMPOTENT) is not None:
+        state[HELD_SESSION] = session
+        return
+    commit_and_close(session)
 
 
 # "function" scope: the transaction commits (or fails) before the response is sent, so no

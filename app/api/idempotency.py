@@ -1,6 +1,13 @@
 """Idempotency-Key on POST: the same key with the same body replays the first response; with a
-different body it is a 422; while the first is still running, a 409. Keys are per caller (the
-Authorization header) and path, kept for 24 hours; server errors are not kept, so a retry runs.
+different body it is a 422. Keys are per caller (the Authorization header) and path, kept for
+24 hours; server errors are not kept, so a retry runs.
+
+Crash-safe: the stored response commits in the same transaction as the request's effect (the
+request's session is handed to this middleware instead of being committed by the route), so
+a crash leaves either both or neither, never an effect without its record. Two requests with
+the same key at once may both run, but only the first commits: the second's effect is rolled
+back when its record collides, and it answers with the first one's response.
+
 Stored responses never keep secrets (a replay shows them `[redacted]`), and a caller whose key
 has been revoked gets a 401, never a replay.
 """
@@ -9,8 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.asgi import Answer, json_error, send_answer
+from app.api.deps import HELD_SESSION, IDEMPOTENT, commit_and_close
 from app.errors import Unauthorized
 from app.logs import redact
 from app.services.organizations import authenticate
@@ -26,9 +34,25 @@ from app.storage.tables import IdempotencyRecord, utcnow
 
 HEADER = b"idempotency-key"
 KEEP = timedelta(hours=24)
-STALE = timedelta(minutes=5)
 MAX_KEY = 200
 REPLAYED_HEADERS = {"content-type", "location", "etag"}
+
+
+@dataclass
+class Captured:
+    """The response the app sent, held back until its record has committed."""
+
+    messages: list[Message] = field(default_factory=list)
+    status: int | None = None
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class Request:
+    scope_key: str
+    body_hash: str
+    who: bytes
 
 
 class IdempotencyMiddleware:
@@ -50,28 +74,45 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         sessions: sessionmaker[Session] = scope["app"].state.services.sessions
         who = headers.get(b"authorization", b"")
-        scope_key = hashlib.sha256(who + b"\n" + key + b"\n" + scope["path"].encode()).hexdigest()
-        body_hash = hashlib.sha256(body).hexdigest()
-        early = await run_in_threadpool(_claim, sessions, scope_key, body_hash, who)
+        request = Request(
+            hashlib.sha256(who + b"\n" + key + b"\n" + scope["path"].encode()).hexdigest(),
+            hashlib.sha256(body).hexdigest(),
+            who,
+        )
+        early = await run_in_threadpool(_lookup, sessions, request)
         if early is not None:
             await send_answer(send, early)
             return
-        captured: dict[str, Any] = {"body": b""}
+        state = scope.setdefault("state", {})
+        state[IDEMPOTENT] = request.scope_key
+        captured = Captured()
 
         async def replay_receive() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
-                captured["status"], captured["headers"] = message["status"], message["headers"]
+                captured.status, captured.headers = message["status"], message["headers"]
             elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            await send(message)
+                captured.body += message.get("body", b"")
+            captured.messages.append(message)
 
         try:
             await self.app(scope, replay_receive, capture)
+        except BaseException:
+            failed: Session | None = state.pop(HELD_SESSION, None)
+            if failed is not None:
+                await run_in_threadpool(_discard, failed)
+            raise
         finally:
-            await run_in_threadpool(_settle, sessions, scope_key, captured)
+            state.pop(IDEMPOTENT, None)
+        held: Session | None = state.pop(HELD_SESSION, None)
+        answer = await run_in_threadpool(_settle, sessions, held, request, captured)
+        if answer is not None:
+            await send_answer(send, answer)
+            return
+        for message in captured.messages:
+            await send(message)
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -83,77 +124,90 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _claim(
-    sessions: sessionmaker[Session], scope_key: str, body_hash: str, who: bytes
-) -> Answer | None:
-    """Mark the key in flight, or say what to answer instead of running the request (a
-    replay only for a caller whose key still works: a revoked key never replays)."""
+def _lookup(sessions: sessionmaker[Session], request: Request) -> Answer | None:
+    """What to answer instead of running the request: the stored response (only for a caller
+    whose key still works: a revoked key never replays), or a 422 for another body."""
     now = utcnow()
     with sessions() as db:
-        record = db.get(IdempotencyRecord, scope_key)
+        record = db.get(IdempotencyRecord, request.scope_key)
         if record is not None and (
-            now - record.created_at > KEEP
-            or (record.status == "in_flight" and now - record.created_at > STALE)
-        ):
+            now - record.created_at > KEEP or record.status != "done"  # expired, or a claim
+        ):  # left by an earlier version of the service, which claimed keys before running
             db.delete(record)
-            db.flush()
             record = None
-        if record is not None:
-            if record.body_hash != body_hash:
-                return json_error(
-                    422,
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used with a different body",
-                )
-            if record.status == "in_flight":
-                return json_error(409, "conflict", "a request with this Idempotency-Key is running")
-            try:
-                authenticate(db, who.decode("latin-1"))
-            except Unauthorized as exc:
-                db.rollback()
-                return json_error(401, exc.code, exc.message)
-            stored = [(k.encode(), v.encode()) for k, v in record.response_headers["h"]]
-            return (
-                record.response_status or 200,
-                [*stored, (b"idempotent-replayed", b"true")],
-                record.response_body or b"",
-            )
-        db.add(
-            IdempotencyRecord(
-                scope=scope_key,
-                body_hash=body_hash,
-                status="in_flight",
-                response_headers={"h": []},
-                created_at=now,
-            )
-        )
         if random.random() < 0.01:  # now and then, forget keys older than a day
             db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEEP))
+        db.commit()
+        if record is None:
+            return None
+        if record.body_hash != request.body_hash:
+            return json_error(
+                422, "idempotency_key_reused", "this Idempotency-Key was used with a different body"
+            )
         try:
-            db.commit()
-        except IntegrityError:
-            return json_error(409, "conflict", "a request with this Idempotency-Key is running")
+            authenticate(db, request.who.decode("latin-1"))
+        except Unauthorized as exc:
+            db.rollback()
+            return json_error(401, exc.code, exc.message)
+        stored = [(k.encode(), v.encode()) for k, v in record.response_headers["h"]]
+        return (
+            record.response_status or 200,
+            [*stored, (b"idempotent-replayed", b"true")],
+            record.response_body or b"",
+        )
+
+
+def _record(request: Request, captured: Captured) -> IdempotencyRecord:
+    # Secrets (API keys, calendar URLs) are shown once: a replay says so instead.
+    return IdempotencyRecord(
+        scope=request.scope_key,
+        body_hash=request.body_hash,
+        status="done",
+        response_status=captured.status,
+        response_headers={
+            "h": [
+                [k.decode(), v.decode()]
+                for k, v in captured.headers
+                if k.decode().lower() in REPLAYED_HEADERS
+            ]
+        },
+        response_body=redact(captured.body.decode("utf-8", "replace")).encode(),
+        created_at=utcnow(),
+    )
+
+
+def _settle(
+    sessions: sessionmaker[Session],
+    held: Session | None,
+    request: Request,
+    captured: Captured,
+) -> Answer | None:
+    """Commit the request's effect with its stored response (not for server errors: those
+    may be retried). None: send the captured response; else what to send in its place."""
+    keep = captured.status is not None and captured.status < 500
+    if held is None:  # nothing to commit (the route failed, or wrote nothing): store alone
+        if keep:
+            with sessions() as db:
+                db.add(_record(request, captured))
+                try:
+                    db.commit()
+                except IntegrityError:  # another request with the key got there first
+                    db.rollback()
+        return None
+    if not keep:
+        _discard(held)
+        return None
+    held.add(_record(request, captured))
+    try:
+        commit_and_close(held)
+    except IntegrityError:  # the same key committed meanwhile: undo ours, answer with theirs
+        theirs = _lookup(sessions, request)
+        if theirs is None:
+            raise
+        return theirs
     return None
 
 
-def _settle(sessions: sessionmaker[Session], scope_key: str, captured: dict[str, Any]) -> None:
-    """Keep the response for replays (not server errors: those may be retried)."""
-    with sessions() as db:
-        record = db.get(IdempotencyRecord, scope_key)
-        if record is None:
-            return
-        status = captured.get("status")
-        if status is None or status >= 500:
-            db.delete(record)
-        else:
-            record.status, record.response_status = "done", status
-            record.response_headers = {
-                "h": [
-                    [k.decode(), v.decode()]
-                    for k, v in captured["headers"]
-                    if k.decode().lower() in REPLAYED_HEADERS
-                ]
-            }
-            # Secrets (API keys, calendar URLs) are shown once: a replay says so instead.
-            record.response_body = redact(captured["body"].decode("utf-8", "replace")).encode()
-        db.commit()
+def _discard(session: Session) -> None:
+    session.rollback()
+    session.close()

@@ -295,7 +295,7 @@ class IdempotencyRecord(Base):
 
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)  # hash(caller, key, path)
     body_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # in_flight | done
+    status: Mapped[str] = mapped_column(String(16))  # done (in_flight: claims of earlier versions)
     response_status: Mapped[int | None] = mapped_column(Integer, default=None)
     response_headers: Mapped[dict[str, Any]]
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

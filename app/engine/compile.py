@@ -25,6 +25,31 @@ from app.engine.validate import LocatedRule, validate
 CATALOG_FILE = "catalog.yaml"
 MANIFEST_FILE = "ruleset.yaml"
 MAX_FILES = 200
+MAX_TOTAL_BYTES = 2 * 1024 * 1024  # every file together: about 25 times the shipped rule base
+
+
+def total_bytes(sources: Mapping[str, str | bytes]) -> int:
+    return sum(len(v.encode() if isinstance(v, str) else v) for v in sources.values())
+
+
+def size_problem(sources: Mapping[str, str | bytes]) -> RuleProblem | None:
+    """A rule set over the size limits, found from its size alone (before any parsing)."""
+    if len(sources) > MAX_FILES:
+        return RuleProblem("(rule set)", None, f"more than {MAX_FILES} files")
+    for name, text in sorted(sources.items()):
+        one = len(text.encode() if isinstance(text, str) else text)
+        if one > MAX_FILE_BYTES:
+            return RuleProblem(
+                name, None, f"file is {one:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
+    size = total_bytes(sources)
+    if size > MAX_TOTAL_BYTES:
+        return RuleProblem(
+            "(rule set)",
+            None,
+            f"the rule set is {size:,} bytes over all its files; the limit is {MAX_TOTAL_BYTES:,}",
+        )
+    return None
 
 
 class Manifest(BaseModel):
@@ -102,8 +127,9 @@ def compile_sources(
     `ruleset.yaml` for the manifest, any other `*.yaml` for rules). `protected`: also require
     the protected safety core (a rule set to publish or to plan with, not a fragment)."""
     problems: list[RuleProblem] = []
-    if len(sources) > MAX_FILES:
-        raise RuleSetRejected([RuleProblem("(rule set)", None, f"more than {MAX_FILES} files")])
+    too_big = size_problem(sources)
+    if too_big is not None:
+        raise RuleSetRejected([too_big])
     names = sorted(sources)
     manifest = Manifest()
     catalog = base_catalog

@@ -4,6 +4,9 @@ It follows engine-notes.md: one `Host` subclass with its timer threads off; acti
 from a fixed registry (rules can never name code); rule sets given as JSON and registered under
 a name unique to their content; a fresh sid and unique fact ids per evaluation; a catch-all rule
 so no batch is ever unhandled; state deleted after each evaluation; one lock around it all.
+Registrations are bounded: past MAX_REGISTERED rule sets the least recently used one is
+deleted from the engine (each costs about 0.8 MB of engine memory that is otherwise never
+given back), and registered again if it is used again.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import copy
 import itertools
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import durable_rules_engine
 from durable.engine import Host
 
 from app.engine.model import RuleSet
@@ -25,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 Match = tuple[int, int]  # (condition index, fact index)
 MAX_LEAKED_SIDS = 64
+MAX_REGISTERED = 16  # rule sets kept in the engine at once (the base, active versions, drafts)
 
 
 class EngineError(RuntimeError):
@@ -70,7 +76,7 @@ class RuleHost(Host):  # type: ignore[misc]
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.sink: list[Match] | None = None
-        self._names: dict[str, str] = {}
+        self._names: OrderedDict[str, str] = OrderedDict()  # digest → name, oldest use first
         self._generation: dict[str, int] = {}
         self._leaked: dict[str, int] = {}
         self._sids = itertools.count(1)
@@ -100,14 +106,38 @@ class RuleHost(Host):  # type: ignore[misc]
 
     def _engine_name(self, ruleset: RuleSet) -> str:
         name = self._names.get(ruleset.digest)
-        if name is None:
-            generation = self._generation.get(ruleset.digest, 0)
-            name = f"{ruleset.engine_name}_{generation}"
-            # Registration consumes the `run` keys of the dict it is given: build a fresh one.
-            self.register_rulesets({name: copy.deepcopy(ruleset.engine_definition())})
-            self._names[ruleset.digest] = name
-            self._leaked[name] = 0
+        if name is not None:
+            self._names.move_to_end(ruleset.digest)
+            return name
+        generation = self._generation.get(ruleset.digest, 0)
+        self._generation[ruleset.digest] = generation + 1  # names are never registered twice
+        name = f"{ruleset.engine_name}_{generation}"
+        # Registration consumes the `run` keys of the dict it is given: build a fresh one.
+        self.register_rulesets({name: copy.deepcopy(ruleset.engine_definition())})
+        self._names[ruleset.digest] = name
+        self._leaked[name] = 0
+        self._evict()
         return name
+
+    def _evict(self) -> None:
+        """Delete the least recently used rule sets past MAX_REGISTERED from the engine (not
+        one with a sid left after a failure: deleting what a failed evaluation left behind can
+        abort the process)."""
+        for digest, name in list(self._names.items()):
+            if len(self._names) <= MAX_REGISTERED:
+                return
+            if self._leaked.get(name, 0):
+                continue
+            del self._names[digest]
+            del self._leaked[name]
+            ruleset = self._ruleset_directory.pop(name)
+            self._ruleset_list.remove(ruleset)
+            durable_rules_engine.delete_ruleset(ruleset._handle)
+
+    @property
+    def registered(self) -> int:
+        """How many rule sets the engine holds now."""
+        return len(self._ruleset_directory)
 
     def prepare(self, ruleset: RuleSet) -> None:
         """Register a rule set now (it is otherwise registered on first use)."""
@@ -138,9 +168,8 @@ class RuleHost(Host):  # type: ignore[misc]
         # left alone; after too many, the rule set is registered afresh under a new name.
         self._leaked[name] += 1
         logger.error("rule engine evaluation failed; sid left in place", extra={"ruleset": name})
-        if self._leaked[name] >= MAX_LEAKED_SIDS:
-            self._generation[ruleset.digest] = self._generation.get(ruleset.digest, 0) + 1
-            del self._names[ruleset.digest]
+        if self._leaked[name] >= MAX_LEAKED_SIDS:  # left registered; used no more
+            self._names.pop(ruleset.digest, None)
 
 
 _HOST: RuleHost | None = None

@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 
 from app.authoring.cases import CaseResult, case_problems, run_case
 from app.authoring.sample import check_sample, pain_model_problems
-from app.engine.compile import MAX_FILES, compile_sources, read_sources
+from app.engine.compile import (
+    MAX_FILES,
+    MAX_TOTAL_BYTES,
+    compile_sources,
+    read_sources,
+    total_bytes,
+)
 from app.engine.model import RuleSet
 from app.engine.problems import RuleProblem, RuleSetRejected
 from app.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, StridePlanError
@@ -151,8 +157,7 @@ def create_draft(
     for name, text in overrides.items():
         check_filename(name)
         files[name] = text
-    if len(files) > MAX_FILES:
-        raise InvalidInput(f"at most {MAX_FILES} files")
+    _bounded(files)
     return tenant.add(
         RuleSetVersion(id=str(uuid.uuid4()), status="draft", based_on=label, files={"files": files})
     )
@@ -186,8 +191,21 @@ def put_file(version: RuleSetVersion, name: str, text: str | None) -> None:
         del files[name]
     else:
         files[name] = text
+    _bounded(files)
     version.files = {"files": files}
     version.etag += 1
+
+
+def _bounded(files: dict[str, str]) -> None:
+    """A draft stays within the rule set's size limits (refused before it is stored)."""
+    if len(files) > MAX_FILES:
+        raise InvalidInput(f"at most {MAX_FILES} files")
+    size = total_bytes(files)
+    if size > MAX_TOTAL_BYTES:
+        raise PayloadTooLarge(
+            f"the draft would be {size:,} bytes over all its files; the limit is "
+            f"{MAX_TOTAL_BYTES:,}"
+        )
 
 
 def problems_of(

@@ -260,3 +260,27 @@ def test_a_test_run_is_bounded_by_its_case_count(
     response = client.post(f"/v1/rulesets/drafts/{draft}/test", headers=auth)
     assert response.status_code == 413
     assert "at most 5" in response.json()["detail"]
+
+
+def test_a_draft_cannot_grow_past_the_rule_set_size_limit(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Each file fits the request limit, but the draft as a whole stays within the rule set's
+    size limit: the file that would cross it is a 413 and the draft keeps what it had."""
+    draft, etag, _ = new_draft(client, auth)
+    filler = "topic: Notes\ndescription: >\n" + "".join(
+        f"  {'words ' * 30}\n" for _ in range(1200)
+    )  # about 220 KB, under the request limit
+    stored = 0
+    for k in range(20):
+        answer = put_file(client, auth, draft, etag, f"notes{k}.yaml", filler)
+        if answer.status_code != 200:
+            break
+        etag, stored = answer.headers["etag"], k + 1
+    assert answer.status_code == 413, answer.text
+    assert "2,097,152" in answer.json()["detail"]
+    files = client.get(f"/v1/rulesets/drafts/{draft}", headers=auth).json()["files"]
+    assert sorted(n for n in files if n.startswith("notes")) == sorted(
+        f"notes{k}.yaml" for k in range(stored)
+    )
+    assert stored >= 5

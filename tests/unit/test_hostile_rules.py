@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from app.engine.compile import compile_sources
+from app.engine.compile import MAX_TOTAL_BYTES, compile_sources
 from app.engine.problems import RuleSetRejected
 from tests.conftest import RULES
 
@@ -86,3 +86,24 @@ def test_hostile_rule_set_is_rejected_fast(name: str) -> None:
     assert expected in messages, messages[:500]
     assert all(p.file == "hostile.yaml" for p in caught.value.problems)
     assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
+
+
+def test_a_rule_set_over_the_size_limit_is_refused_from_its_size_alone() -> None:
+    """25,000 rules over ten files (4.4 MB, each file under the per-file limit): refused
+    before any file is parsed, in well under 100 ms (it took about 9 s to parse and refuse)."""
+    sources: dict[str, str] = {"catalog.yaml": CATALOG}
+    for f in range(10):
+        sources[f"clinic{f}.yaml"] = "topic: Many\nrules:\n" + "".join(
+            f"- {{id: c{f}.{i}, title: Rule number {i}, why: A generated clinic rule., "
+            f"when: {{fact: symptom, pain_running: {{gte: {i % 10}}}}}, "
+            f"then: [{{note: {{kind: plan, text: 'Note {f} {i}'}}}}]}}\n"
+            for i in range(2500)
+        )
+    assert sum(len(text) for text in sources.values()) > MAX_TOTAL_BYTES
+    started = time.perf_counter()
+    with pytest.raises(RuleSetRejected) as caught:
+        compile_sources(sources)
+    elapsed = time.perf_counter() - started
+    assert [p.file for p in caught.value.problems] == ["(rule set)"]
+    assert "the limit is 2,097,152" in str(caught.value.problems[0])
+    assert elapsed < 0.1, f"{elapsed:.3f} s"

@@ -140,7 +140,7 @@ def create_intake(
     athlete_id: str, intake: Intake, tenant: TenantDep, services: ServicesDep
 ) -> IntakeOut:
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
-    finalize(intake, services.today(intake.athlete.timezone), loc_prefix=("body",))
+    finalize(intake, services.today(intake.athlete.timezone), loc_prefix=("body",), new=True)
     return _intake_out(store_intake(tenant, athlete, intake))
 
 

@@ -49,7 +49,8 @@ def preview_plan(
 ) -> Response:
     """Intake in, plan out; stateless. `start_date` defaults to next Monday where the athlete
     lives."""
-    finalized = finalize(intake, services.today(intake.athlete.timezone), loc_prefix=("body",))
+    today = services.today(intake.athlete.timezone)
+    finalized = finalize(intake, today, loc_prefix=("body",), new=True)
     options = BuildOptions(lineage=preview_lineage(finalized), explain=explain)
     return plan_response(build_plan(finalized, ruleset, options))
 

@@ -150,13 +150,32 @@ def _goal_problems(intake: Intake, start: date) -> list[Problem]:
     return problems
 
 
-def finalize(intake: Intake, today: date, *, loc_prefix: Loc = ()) -> Intake:
-    """Fill the default start date and run every cross-field check.
+def past_goal_problems(intake: Intake, today: date) -> list[Problem]:
+    """Goals before today (in the athlete's time zone), unless the intake is historical."""
+    if intake.historical:
+        return []
+    return [
+        Problem(
+            ("goals", index, "date"),
+            f"{goal.date.isoformat()} is before today ({today.isoformat()} in "
+            f'{intake.athlete.timezone}); send "historical": true to plan a past season',
+            "past_goal",
+        )
+        for index, goal in enumerate(intake.goals)
+        if goal.date < today
+    ]
+
+
+def finalize(intake: Intake, today: date, *, loc_prefix: Loc = (), new: bool = False) -> Intake:
+    """Fill the default start date and run every cross-field check (for an intake that is
+    `new`, submitted now, also that its goals are not in the past).
 
     Raises `InvalidInput` listing every problem (with `loc_prefix` before each location).
     """
     start = intake.start_date or next_monday(today)
     problems = cross_field_problems(intake, start)
+    if new:
+        problems.extend(past_goal_problems(intake, today))
     if problems:
         raise InvalidInput(
             "The intake has invalid fields",

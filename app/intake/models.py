@@ -225,3 +225,9 @@ class Intake(_Strict):
         AfterValidator(_unique),
     ] = []
     goals: Annotated[list[GoalIn], Field(max_length=MAX_GOALS)] = []
+    historical: bool = Field(
+        default=False,
+        description="The intake describes a season already run (goals before today are then "
+        "accepted, to replay or compare a past plan); otherwise a goal before today, in the "
+        "athlete's time zone, is a 422.",
+    )

@@ -341,9 +341,10 @@ class LoadPlanner:
                         p -= self._deload_every(segment[p - 1])
                     first = min(positions, default=len(segment))
                     every = self._deload_every(segment[0])
-                    if first > every and first - every + 1 >= 2:
+                    earlier = min(first - every + 1, first - 2)  # never two deloads in a row
+                    if first > every and earlier >= 2:
                         # a shorter first cycle rather than too long a run without a deload
-                        positions.append(first - every + 1)
+                        positions.append(earlier)
                 else:
                     p = self._deload_every(segment[0]) - 1
                     while p < len(segment):
@@ -482,7 +483,8 @@ class LoadPlanner:
         )
         overdue = self.full_run > self._deload_every(plan.start) and not before_taper
         planned = plan.start in self.deloads and self.since_reset >= 2
-        if full and (planned or overdue) and step_back:
+        after_full = self.full_run >= 1  # never two deloads in a row
+        if full and (planned or overdue) and step_back and after_full:
             plan.deload = True
             plan.kind = "deload"
             volume = min(volume, self.ref1 * (1 - i.settings.deload_cut))

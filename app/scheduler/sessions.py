@@ -39,7 +39,6 @@ STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (h
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
 MAX_STRENGTH_MINUTES = 45
-LOADING_MINUTES = 5  # what a loading exercise adds to a session
 TOP_RUNG_BLOCK_WEEKS = 4
 RESTART_DAYS = 14  # strength back after this long without: a step down to start again
 MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (coaching.md §4)
@@ -225,6 +224,30 @@ def _run_title(run: RunPlan, distance: str, season: Season) -> str:
     if workout is not None:
         label += " + strides"
     return f"{label} · {distance}"
+
+
+def _overfull(session: dict[str, Any], added: list[ExerciseOut]) -> bool:
+    """The strength session would run past 45 minutes with `added`."""
+    with_it = [*added, *session["exercises"]]
+    return _minutes(with_it, rest_seconds=60) > MAX_STRENGTH_MINUTES
+
+
+def _within_time(session: dict[str, Any], keep: set[str]) -> None:
+    """A strength session that an added exercise took past 45 minutes rests its last general
+    exercise (never one in `keep`: the runner's own rehab and tendon loading)."""
+    session["duration_minutes"] = _minutes(session["exercises"], rest_seconds=60)
+    while session["duration_minutes"] > MAX_STRENGTH_MINUTES:
+        general = [
+            k for k, e in enumerate(session["exercises"]) if e.block == "main" and e.id not in keep
+        ]
+        if len(general) <= 1:
+            return
+        dropped = session["exercises"].pop(general[-1])
+        session["notes"] = [
+            *session["notes"],
+            f"{dropped.name} rests today so the session stays within 45 minutes.",
+        ]
+        session["duration_minutes"] = _minutes(session["exercises"], rest_seconds=60)
 
 
 def _once_a_day(sessions: list[dict[str, Any]]) -> None:
@@ -435,6 +458,7 @@ class SessionBuilder:
         last: dict[str, date] = {}  # the last day each exercise was loaded (48 h apart)
         for week, week_sessions in sorted(by_week.items()):
             _, stage = self._stage(week)
+            core_ids = {c.exercise.id for c in stage.exercises.strength if c.core}
             for original in stage.exercises.strength:
                 p = original.prescription
                 if p.per_week is None or self.ctx.clock.week(week) > (p.until_week or 0):
@@ -456,18 +480,15 @@ class SessionBuilder:
                     and s["date"] not in carried
                     and s["date"] not in self.goal_days
                 ]
+                entry = _entries([item], "main", self.ctx.catalog)
                 while len(carried) < p.per_week and runs:
                     # the session farthest from the days that already have it
                     loaded = carried | ({last[ident]} if ident in last else set())
                     best = max(
                         runs,
                         key=lambda s: (
-                            # a strength session already near its time goes last
-                            not (
-                                s["kind"] == "strength"
-                                and (s.get("duration_minutes") or 0) + LOADING_MINUTES
-                                > MAX_STRENGTH_MINUTES
-                            ),
+                            # a strength session it would take past 45 minutes goes last
+                            not (s["kind"] == "strength" and _overfull(s, entry)),
                             min((abs((s["date"] - d).days) for d in loaded), default=7),
                             -s["date"].toordinal(),
                         ),
@@ -490,7 +511,7 @@ class SessionBuilder:
                         *best["notes"],
                     ]
                     if best["kind"] == "strength":
-                        best["duration_minutes"] = _minutes(best["exercises"], rest_seconds=60)
+                        _within_time(best, keep=core_ids | {ident})
                     kept = [Reason(w.rule, w.because) for w in best["why"]]
                     best["why"] = _why([*kept, item.reasons[-1]], limit=len(kept) + 1)
                 if carried:

@@ -412,3 +412,16 @@ def test_a_regress_in_the_first_week_shortens_the_next_long_run(ruleset: RuleSet
     hurt = max(d for day, d in longs if day <= check_in.day)
     following = next(d for day, d in longs if day > check_in.day)
     assert following < hurt
+
+
+def test_a_runner_back_from_injury_deloads_every_second_week(ruleset: RuleSet) -> None:
+    """coaching.md §2 / domain.md §1.3: every 2nd week while returning from injury (during
+    activation and strength), never two deloads in a row."""
+    plan = seed_plan(ruleset)
+    early = {p.name: p for p in plan.phases}
+    end = early["strength"].end
+    weeks = [w for w in plan.weeks if w.kind in ("base", "build", "deload") and w.start <= end]
+    kinds = [w.kind for w in weeks]
+    assert "build,build,build" not in ",".join(kinds[3:])  # after the first weeks: alternate
+    assert "deload,deload" not in ",".join(kinds)
+    assert kinds.count("deload") >= len(kinds) // 2 - 1

@@ -5,6 +5,7 @@ mi; and a healthy runner with enough time for a goal gets a plan with no shape w
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date, timedelta
 from typing import Any
@@ -127,6 +128,12 @@ def assert_paces(plan: Plan) -> None:
             assert 4.5 - 1e-9 <= pace <= 15 + 1e-9, (session.date, session.title, pace)
 
 
+def assert_deloads_apart(plan: Plan, data: dict[str, Any]) -> None:
+    """Never two deload weeks in a row (a deload steps back from a full week)."""
+    for before, after in itertools.pairwise(plan.weeks):
+        assert not (before.deload and after.deload), json.dumps([str(after.start), data])
+
+
 def assert_rehab_rules(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     """Checked here independently of the plan review: no exercise a restriction or a rule rules
     out, none of an early-stage limit before its week, and no week's cap looser than any
@@ -170,6 +177,7 @@ def test_every_plan_passes_the_hard_limits(ruleset: RuleSet, data: dict[str, Any
         raise AssertionError(json.dumps([refused.detail, data])) from None
     assert all(f.level == "warn" for f in plan.review)
     assert_paces(plan)
+    assert_deloads_apart(plan, data)
     assert_rehab_rules(ruleset, plan, data)
     event(f"status: {plan.status}")
     for finding in plan.review:

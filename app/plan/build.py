@@ -11,7 +11,7 @@ from typing import Any
 
 from app.engine.decisions import Decisions, Reason, decide
 from app.engine.evaluate import Evaluation, evaluate
-from app.engine.model import RuleSet
+from app.engine.model import CNode, CPattern, RuleSet
 from app.engine.verbs import GateCriterion, Parameter
 from app.errors import InvalidInput
 from app.facts.build import intake_facts, to_km
@@ -382,6 +382,17 @@ def _default_quality(intake: Intake) -> QualityContext:
     )
 
 
+def _symptom_rules(ruleset: RuleSet) -> frozenset[str]:
+    """The rules that test a symptom: their exercises are the injury's own rehab."""
+
+    def tests_symptom(node: CNode) -> bool:
+        if isinstance(node, CPattern):
+            return node.fact == "symptom"
+        return any(tests_symptom(child) for child in node.children)
+
+    return frozenset(rule.id for rule in ruleset.rules if tests_symptom(rule.when))
+
+
 def _rest_weekday(run_weekdays: list[int], long_day: int, strength: list[int] | None) -> int | None:
     """A weekday kept free of running and strength, so every week has a rest day: preferably
     one the runner did not ask strength on, the day before the long run first."""
@@ -509,6 +520,7 @@ def _schedule(
             measure=measure,
             notes_by_kind=notes_by_kind,
             sick_days=sick_days(check_ins),
+            condition_rules=_symptom_rules(ruleset),
         )
     ).build(start, season.end)
     feasible = feasibility(

@@ -264,6 +264,7 @@ class LoadPlanner:
         self._race_days = {d for d, role in inputs.season.roles.items() if role.race is not None}
         self._history_max_on: dict[date, float] = {}  # cleared whenever the history changes
         self.last_full_km = 0.0  # the last full build week (not a deload)
+        self.after_recovery = False  # the last week logged was a recovery from a race
         self._volume_target = 0.0
         self._peak_days = set(inputs.season.peak_long_day.values())
         self._long_held = False
@@ -606,9 +607,11 @@ class LoadPlanner:
                     left -= km
 
         fill(others, slots)
+        # A race raced as it is (not a run in `runs`) is part of the week's volume too.
+        raced = long_km if stand_in is not None and stand_in.weekday() not in runs else 0.0
         if len(build_days) == 7 and not plan.deload and runs:
             spare = [d for d in run_dates if d.weekday() not in runs]
-            short = volume - sum(r.km for r in runs.values())
+            short = volume - raced - sum(r.km for r in runs.values())
             if spare and short > m.km_per_unit * 0.15:  # one more run holds the week's volume
                 day = max(spare, key=lambda d: min(abs((d - r.day).days) for r in runs.values()))
                 runs.clear()
@@ -617,7 +620,7 @@ class LoadPlanner:
                 fill(more, max(len(more), slots + 1))
         self._balance_long_run(plan, runs, full=len(build_days) == 7)
         if len(build_days) == 7:
-            self._top_up(runs, volume, easy_cap)
+            self._top_up(runs, volume - raced, easy_cap)
         self._after_regress(runs)
         if stand_in is None and double_event is None and not plan.deload:
             self._intensity(plan, runs, roles)
@@ -993,9 +996,17 @@ class LoadPlanner:
                 run.workout = stride_workout()
 
     def _quality_day(self, easy: list[RunPlan], runs: dict[int, RunPlan]) -> RunPlan | None:
-        """The easy run farthest from the week's hard days, with no hard day next to it."""
+        """The easy run farthest from the week's hard days, with no hard day next to it (the
+        last days of the week before count: a Monday after a Sunday long run is no place)."""
         hard_days = {r.day for r in runs.values() if r.hard}
         hard_days |= self._race_days
+        if easy:
+            monday = monday_of(easy[0].day)
+            hard_days |= {
+                d
+                for d in (monday - DAY, monday - 2 * DAY)
+                if any(r.hard for r in self.runs_by_day.get(d, []))
+            }
         candidates = [r for r in easy if not ({r.day - DAY, r.day + DAY} & hard_days)]
         if not candidates:
             return None
@@ -1157,10 +1168,14 @@ class LoadPlanner:
             # a whole earlier taper week: this one stays below it (the taper is progressive)
             room = min(room, self._window_used.get(earlier, 0.0) - used - reserve)
         if self._in_first_taper_week(event, day) and self.last_full_km:
-            # the taper's first week: never above the last full week
+            # the taper's first week: never above the last full week, nor (straight after a
+            # recovery) more than the usual growth on the recovery week
             first = self._window_used.get((event.index, 0), 0.0)
             later = reserve if event.first - start <= timedelta(days=7) else 0.0
-            room = min(room, self.last_full_km - first - later)
+            above = self.last_full_km
+            if self.after_recovery:
+                above = min(above, self.ref1 * (1 + self.i.settings.progression_limit))
+            room = min(room, above - first - later)
         return max(0.0, room)
 
     def _first_taper_week_scale(self, event: Event, pattern: dict[int, RunPlan]) -> float:
@@ -1354,6 +1369,7 @@ class LoadPlanner:
         full_week = full and not plan.deload
         self.full_run = self.full_run + 1 if full_week else 0
         if full_week:
+            self.after_recovery = False
             self.last_full_km = plan.planned_km
             self.ref2, self.ref1 = self.ref1, logged
             self.long_ref = plan.long_run_km
@@ -1370,6 +1386,7 @@ class LoadPlanner:
         elif recovering and logged > 0:  # after a race, growth starts from the recovery week
             self.ref2 = self.ref1 = logged
             self.since_reset = 0
+            self.after_recovery = True
         raced = [
             r.race for r in roles.values() if r.race is not None and r.race.priority != Priority.C
         ]
@@ -1403,14 +1420,14 @@ class LoadPlanner:
 
     def _cap_biggest_day(self, days: list[date], *, any_run: bool) -> None:
         """No day holds more than half of a week of three or more run days (`any_run`: any
-        day; otherwise only a day with a long run)."""
+        day; otherwise only a day with a long run, or the recovery run that stands for it)."""
         daily = {d: sum(r.km for r in self.runs_by_day.get(d, [])) for d in days}
         daily = {d: km for d, km in daily.items() if km > 0}
         if len(daily) < 3:
             return
         biggest = max(daily, key=lambda d: (daily[d], d))
         if not any_run and not any(
-            r.role in ("long", "double", "race_run") for r in self.runs_by_day[biggest]
+            r.role in ("long", "double", "race_run", "recovery") for r in self.runs_by_day[biggest]
         ):
             return
         others = sum(daily.values()) - daily[biggest]

@@ -17,7 +17,7 @@ from app.intake.vocabulary import Priority
 from app.plan.models import ExerciseOut, Why
 from app.scheduler.calendar import days, monday_of
 from app.scheduler.exercises import Chosen, PhaseExercises, Rotations
-from app.scheduler.goals import GoalPlan
+from app.scheduler.goals import GoalPlan, RaceClass
 from app.scheduler.load import RunPlan, WeekPlan
 from app.scheduler.phases import PhasePlan
 from app.scheduler.season import Season
@@ -39,6 +39,7 @@ STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (h
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
 MAX_STRENGTH_MINUTES = 45
+LONG_RACE_RANK = RaceClass.marathon.rank  # marathons and ultras: no rehab the day after
 TOP_RUNG_BLOCK_WEEKS = 4
 RESTART_DAYS = 14  # strength back after this long without: a step down to start again
 MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (coaching.md §4)
@@ -131,6 +132,7 @@ class SessionContext:
     measure: Measure
     notes_by_kind: dict[str, list[tuple[str, Reason]]]
     sick_days: frozenset[date] = frozenset()  # an illness: no training at all
+    condition_rules: frozenset[str] = frozenset()  # rules about a symptom (the injury's own)
 
 
 def session_id(lineage: str, key: str) -> str:
@@ -307,8 +309,14 @@ class SessionBuilder:
         self.moved: dict[tuple[int, str, str], Chosen | None] = {}  # ladder moves, remembered
         self.stage_of: dict[int, tuple[int, Stage]] = {}  # stage week → stage
         self.rotations = Rotations()
-        # race days and the days either side: no rehab add-ons there
-        self.race_window = {day + timedelta(days=k) for day in self.goal_days for k in (-1, 0, 1)}
+        # race days and the day before (and the day after a marathon or ultra): no rehab
+        # add-ons there; halved rehab may come the day after a shorter race, so that back-to-
+        # back races never stop it for more than three days
+        self.race_window = {
+            day + timedelta(days=k)
+            for day, goals in self.goal_days.items()
+            for k in ((-1, 0, 1) if any(g.klass.rank >= LONG_RACE_RANK for g in goals) else (-1, 0))
+        }
 
     def build(self, start: date, end: date) -> list[dict[str, Any]]:
         sessions: list[dict[str, Any]] = []
@@ -390,12 +398,17 @@ class SessionBuilder:
         by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
         for session in sessions:
             by_day[session["date"]].append(session)
-        rehab_ids = {
-            c.exercise.id
+        own = [
+            c
             for stage in self.ctx.stages
             for c in [*stage.exercises.strength, *stage.exercises.activation]
             if c.core
-        }
+        ]
+        # The injury's own exercises (from rules about a symptom) are what must not pause;
+        # without a symptom, the exercises for the assessment's findings.
+        rehab_ids = {
+            c.exercise.id for c in own if any(r.rule in self.ctx.condition_rules for r in c.reasons)
+        } or {c.exercise.id for c in own}
         if not rehab_ids:
             return
         last = self.strength_start - timedelta(days=1)

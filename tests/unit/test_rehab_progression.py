@@ -497,3 +497,43 @@ def test_a_plan_says_when_fewer_strength_days_fit_than_the_rules_ask(ruleset: Ru
         max(Counter(s.date - timedelta(days=s.date.weekday()) for s in strength(roomy)).values())
         == 3
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["weak_hips_back_to_back_halves", "itb_10k_soon", "ultra_sciatic", "knees_no_squat_lunge"],
+)
+def test_the_injurys_own_exercises_never_pause_for_more_than_three_days(
+    ruleset: RuleSet, name: str
+) -> None:
+    """Races included (back-to-back halves: the day before and the race days only): the
+    exercises of the rules about the runner's symptoms, or their ladder steps, come back
+    within three days; a general core exercise does not count for them."""
+    from app.engine.verbs import Prescribe
+
+    plan = build_plan(example_intake(name), ruleset)
+    fired = {d.rule for d in plan.decisions}
+    symptom_rules = {
+        rule.id for rule in ruleset.rules if rule.id in fired and "symptom" in repr(rule.when)
+    }
+    own = {
+        c.exercise
+        for rule in ruleset.rules
+        if rule.id in symptom_rules
+        for c in rule.consequences
+        if isinstance(c, Prescribe)
+    }
+    if not own:  # no symptom: the findings' exercises
+        pytest.skip("no symptom rule fires")
+    own |= {
+        link
+        for i in list(own)
+        for link in (ruleset.catalog[i].regression, ruleset.catalog[i].progression)
+        if link
+    }
+    start = strength(plan)[0].date
+    days = sorted({s.date for s in plan.sessions for e in s.exercises if e.id in own})
+    days = [d for d in days if d >= start]
+    assert days
+    gaps = [(a, b) for a, b in itertools.pairwise(days) if (b - a).days > 4]
+    assert not gaps, gaps

@@ -23,7 +23,7 @@ from app.plan.models import Plan
 START = date(2026, 3, 2)  # a Monday
 PROMISE = re.compile(
     r"\b(wait|until|from week|at least|no more than|at most|more, shorter|every third|"
-    r"lower running volume|drops to|no hill)\b",
+    r"lower running volume|drops to|no hill|every day|every second)\b",
     re.IGNORECASE,
 )
 # Rules whose promising words describe the evidence or the race, not this plan's sessions.
@@ -198,6 +198,30 @@ def deload_every_third(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> No
             assert a.deload or b.deload or c.deload, a.start
 
 
+def deload_every_second(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "a lighter week every second week": in activation and strength, after the first three
+    # weeks, never two full build weeks in a row (and never two deloads in a row anywhere)
+    early = [
+        w
+        for w in plan.weeks
+        if w.phase in ("activation", "strength") and w.kind in ("base", "build", "deload")
+    ][3:]
+    for a, b in itertools.pairwise(early):
+        if (b.start - a.start).days == 7:
+            assert a.deload != b.deload, a.start
+
+
+def sciatic(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "every day in the activation month, then at least three days a week"
+    sliding = {s.date for s in plan.sessions for e in s.exercises if e.id == "nerve_slider"}
+    month = next(p for p in plan.phases if p.name == "activation")
+    days = {month.start + timedelta(days=k) for k in range((month.end - month.start).days + 1)}
+    assert days <= sliding
+    later = [n for n in range(1, 53) if week_start(n) > month.end and week_start(n) < plan.end]
+    assert later
+    assert all(n >= 3 for n in days_a_week(plan, {"nerve_slider"}, range(later[0], later[-1])))
+
+
 def bone_stress(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     deload_every_third(ruleset, plan, data)
     # "weekly distance grows by at most 7%"
@@ -298,7 +322,10 @@ CASES: dict[str, list[tuple[dict[str, Any], Check]]] = {
     "load.pain_safe": [(intake({"condition": "hip_pain", "pain_running": 1}), at_most(1.0))],
     "load.pain_too_much": [(intake({"condition": "hip_pain", "pain_running": 6}), pain_too_much)],
     "load.returning_from_injury": [
-        (intake({"condition": "hip_pain", "pain_running": 1}), deload_every_third)
+        (intake({"condition": "hip_pain", "pain_running": 1}), deload_every_second)
+    ],
+    "condition.sciatic": [
+        (intake({"condition": "sciatic_irritation", "pain_running": 2}), sciatic)
     ],
     "load.masters": [
         (intake(athlete={"name": "R", "timezone": "UTC", "age": 61}), deload_every_third)

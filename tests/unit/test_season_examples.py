@@ -383,3 +383,56 @@ def test_a_week_cut_short_by_the_taper_keeps_its_runs(ruleset: RuleSet) -> None:
     longest = max(s.distance or 0 for s in in_week)
     assert len({s.date for s in in_week}) >= 4
     assert longest <= 0.5 * total + 0.05
+
+
+def test_a_c_race_is_part_of_its_weeks_volume(ruleset: RuleSet) -> None:
+    """The C race replaces the long run inside the week's volume; it used to come on top of
+    a full week (70.5 km of runs plus the 21.1 km race, +30 %)."""
+    plan = build_plan(example_intake("trail_50k"), ruleset)
+    half = race(plan, "Spring trail half")
+    week = next(w for w in plan.weeks if w.start <= half.date < w.start + timedelta(days=7))
+    before = max(
+        (w for w in plan.weeks if w.start < week.start and not w.deload and w.kind == "build"),
+        key=lambda w: w.start,
+    )
+    total = week.planned_distance + week.race_distance
+    assert total <= before.planned_distance * 1.10 + 0.1, (total, before.planned_distance)
+    assert not runs(plan, half.date + DAY, half.date + DAY)  # rest the day after
+
+
+def test_no_recovery_run_holds_more_than_half_its_week(plans: dict[str, Plan]) -> None:
+    for name, plan in plans.items():
+        for week in plan.weeks:
+            if week.kind != "recovery":
+                continue
+            week_runs = runs(plan, week.start, week.start + timedelta(days=6))
+            total = sum(s.distance or 0 for s in week_runs)
+            if len({s.date for s in week_runs}) >= 3:
+                assert all((s.distance or 0) <= total / 2 + 0.05 for s in week_runs), (
+                    name,
+                    week.start,
+                )
+
+
+def test_a_taper_after_a_recovery_grows_no_more_than_ten_percent(
+    plans: dict[str, Plan],
+) -> None:
+    plan = plans["weak_left_glute_hamstring"]
+    for before, after in itertools.pairwise(plan.weeks):
+        if before.kind == "recovery" and after.kind == "taper" and before.planned_distance:
+            assert after.planned_distance <= before.planned_distance * 1.10 + 0.05, after.start
+
+
+def test_a_relay_before_a_marathon_keeps_its_quality_sessions(plans: dict[str, Plan]) -> None:
+    """The quality day is never the Monday after a Sunday long run (it used to be chosen
+    there and then demoted to strides, so the relay's build had no quality at all)."""
+    plan = plans["relay_then_marathon"]
+    relay = race(plan, "Reach the Beach")
+    quality = [
+        s
+        for s in runs(plan, last=relay.date - timedelta(days=14))
+        if s.workout is not None and s.workout.hard and s.run_type == "quality"
+    ]
+    assert len(quality) >= 3
+    assert "downhill" in {s.workout.kind for s in quality if s.workout}  # a downhill course
+    assert all(s.date.weekday() != 0 for s in quality)

@@ -301,6 +301,7 @@ class SessionBuilder:
         self.last_dose: Dose | None = None  # the previous strength session's
         self.last_full: Dose | None = None  # the previous one at the ladder's full dose
         self.last_day: date | None = None  # the previous strength session's day
+        self.restart: tuple[date, int] | None = None  # back after a pause: from when, what rung
         self.last_main: list[str] = []  # and its main exercises
         self.last_chosen: list[Chosen] = []
         self.strength_start = next(
@@ -717,7 +718,11 @@ class SessionBuilder:
             highest = self.last_full.rung  # no new rung in a lighter week
         elif self.last_day is not None and (day - self.last_day).days >= RESTART_DAYS:
             # back after a long pause (a race and its recovery): a step down to start again
-            highest = max(0, (self.last_full.rung if self.last_full else 0) - 1)
+            self.restart = (day, max(0, (self.last_full.rung if self.last_full else 0) - 1))
+        if why == "ladder" and self.restart is not None:
+            # ... and a rung a week from there, not straight back to the heaviest
+            since, rung = self.restart
+            highest = rung + (day - since).days // 7
         return dose_for(
             weeks, why, maintenance=phase != "strength", weights=weights, highest=highest
         )

@@ -157,6 +157,11 @@ def no_knee_bends(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     assert first_use(plan, {"hip_thrust"}) is not None
 
 
+def no_hops(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
+    # "while running still hurts the knee more than 2/10 they are left out of the plan"
+    assert first_use(plan, tagged(ruleset, "jumping")) is None
+
+
 def plantar(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     assert all(n >= 3 for n in days_a_week(plan, {"towel_heel_raise"}, range(1, 13)))
 
@@ -312,6 +317,9 @@ CASES: dict[str, list[tuple[dict[str, Any], Check]]] = {
         ),
         (intake(restrictions=["no_squat", "no_lunge"]), no_knee_bends),
     ],
+    "condition.pfp.sore": [
+        (intake({"condition": "knee_pain", "pain_running": 3}), no_hops),
+    ],
     "condition.plantar_fasciitis": [
         (intake({"condition": "plantar_fasciitis", "pain_running": 2}), plantar)
     ],
@@ -404,3 +412,10 @@ def test_a_gate_never_asks_for_a_test_the_runner_may_not_do(
     assert forbidden not in gates(plan)
     assert instead in gates(plan)
     assert any("instead of" in note and "ruled out for you" in note for note in plan.notes)
+
+
+def test_knee_pain_at_two_keeps_the_hops(ruleset: RuleSet) -> None:
+    data = intake({"condition": "patellofemoral_pain", "pain_running": 2})
+    plan = build_plan(finalize(Intake.model_validate(data), START), ruleset)
+    assert "condition.pfp.sore" not in {d.rule for d in plan.decisions}
+    assert first_use(plan, {"pogo_hops"}) is not None

@@ -537,3 +537,24 @@ def test_the_injurys_own_exercises_never_pause_for_more_than_three_days(
     assert days
     gaps = [(a, b) for a, b in itertools.pairwise(days) if (b - a).days > 4]
     assert not gaps, gaps
+
+
+@pytest.mark.parametrize("name", ["trail_50k", "novice_marathon", "relay_then_marathon"])
+def test_strength_after_a_race_climbs_a_rung_a_week(ruleset: RuleSet, name: str) -> None:
+    """Back after a race: a step down, then a rung a week, not back to the heaviest at the
+    next session two or three days later."""
+    order = ["learn", "build", "strength", "heavy"]
+    plan = build_plan(example_intake(name), ruleset)
+    sessions = strength(plan)
+    restarts = [
+        k for k, s in enumerate(sessions) if s.notes and s.notes[0].startswith("Back after")
+    ]
+    assert restarts
+    for k in restarts:
+        start = sessions[k]
+        rung = order.index(start.title.split("(")[1].split(",")[0])
+        for later in sessions[k + 1 :]:
+            weeks = (later.date - start.date).days // 7
+            if weeks > 2:
+                break
+            assert order.index(later.title.split("(")[1].split(",")[0]) <= rung + weeks, later.date

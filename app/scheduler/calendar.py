@@ -6,11 +6,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
 DAY = timedelta(days=1)
+_BACK = tuple(timedelta(days=k) for k in range(7))  # weekday → days back to its Monday
 
 
 def monday_of(day: date) -> date:
     """The Monday of the week `day` falls in."""
-    return day - timedelta(days=day.weekday())
+    return day - _BACK[day.weekday()]
 
 
 def days(start: date, end: date) -> Iterator[date]:

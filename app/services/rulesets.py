@@ -451,10 +451,32 @@ def job_error(exc: Exception, job_id: str, plan_id: str) -> str:
         detail = exc.detail if isinstance(exc.detail, list) else []
         return "; ".join([str(exc), *(str(d) for d in detail[:5])])
     log.error("regeneration failed", job_id=job_id, plan_id=plan_id, exc_info=exc)
-    return (
-        f"internal error ({type(exc).__name__}); the athlete keeps their previous plan. "
-        f"It is logged with job {job_id}."
-    )
+    return f"internal error ({type(exc).__name__}), logged with job {job_id}"
+
+
+def _regenerate(
+    sessions: Callable[[], Session],
+    organization_id: str,
+    plan_id: str,
+    ruleset: RuleSet,
+    today: Callable[[str], date],
+) -> Exception | None:
+    """Re-plan one athlete with `ruleset` in its own transaction; the error, if it failed
+    (nothing stored then)."""
+    with sessions() as db:
+        tenant = Tenant(db, organization_id)
+        record = db.get(PlanRecord, plan_id)
+        try:
+            assert record is not None
+            plan = replan(tenant, record, ruleset, today(record.document["athlete"]["timezone"]))
+            record.ruleset_name, record.ruleset_version = ruleset.name, ruleset.version
+            record.ruleset_digest = ruleset.digest
+            save_revision(tenant, record, plan, f"rules {ruleset.version}", utcnow())
+            db.commit()
+        except Exception as exc:  # one athlete's failure must not stop the others
+            db.rollback()
+            return exc
+    return None
 
 
 def run_job(
@@ -475,22 +497,17 @@ def run_job(
         ruleset = library.active(db, organization_id)
         plan_ids = organization_plan_ids(db, organization_id)
     for plan_id in plan_ids:
-        with sessions() as db:
-            tenant = Tenant(db, organization_id)
-            record = db.get(PlanRecord, plan_id)
-            outcome = None
-            try:
-                assert record is not None
-                plan = replan(
-                    tenant, record, ruleset, today(record.document["athlete"]["timezone"])
-                )
-                record.ruleset_name, record.ruleset_version = ruleset.name, ruleset.version
-                record.ruleset_digest = ruleset.digest
-                save_revision(tenant, record, plan, f"rules {ruleset.version}", utcnow())
-                db.commit()
-            except Exception as exc:  # one athlete's failure must not stop the others
-                db.rollback()
-                outcome = job_error(exc, job_id, plan_id)
+        failure = _regenerate(sessions, organization_id, plan_id, ruleset, today)
+        outcome = None
+        if failure is not None:
+            # A plan the new rules cannot make: the athlete goes onto the shipped base rules
+            # (always safe: they pass the whole review), not left on what the old rules made.
+            fallback = _regenerate(sessions, organization_id, plan_id, library.base, today)
+            outcome = job_error(failure, job_id, plan_id) + (
+                "; the athlete's plan was made with the shipped base rules instead"
+                if fallback is None
+                else "; the athlete keeps their previous plan"
+            )
         with sessions() as db:
             job = db.get(RegenerationJob, job_id)
             assert job is not None

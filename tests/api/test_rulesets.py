@@ -159,3 +159,38 @@ def test_a_coachs_publish_applies_at_once_and_re_generates_the_whole_organisatio
     assert now["version"] == f"{before['version']}+org.1"
     job = wait_for_job(client, coach, published.json()["job"])
     assert (job["status"], job["total"], job["done"], job["failed"]) == ("done", 2, 2, 0)
+
+
+def test_an_athlete_the_new_rules_cannot_plan_goes_onto_the_base_rules(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-generation that fails for one athlete leaves them on a safe plan (the shipped
+    base rules), never on what the replaced rules made, and the job says so."""
+    from app.services import rulesets as service
+
+    monkeypatch.setattr(client.app.state.services, "today", lambda _tz: date(2026, 1, 10))  # type: ignore[attr-defined]
+    _admin, coach = coach_setup(client, settings)
+    athlete = client.post("/v1/athletes", json={"name": "Pat"}, headers=coach).json()["id"]
+    intake = load_example("weak_left_glute_hamstring")
+    client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=coach)
+    before = client.post(f"/v1/athletes/{athlete}/plans", headers=coach).json()
+    base = client.app.state.services.library.base  # type: ignore[attr-defined]
+    real = service.replan  # type: ignore[attr-defined]
+
+    def failing(tenant: Any, record: Any, ruleset: Any, today: Any, **kw: Any) -> Any:
+        if ruleset is not base:
+            raise RuntimeError("a rule set that cannot plan this athlete")
+        return real(tenant, record, ruleset, today, **kw)
+
+    monkeypatch.setattr(service, "replan", failing)
+    draft = client.post("/v1/rulesets/drafts", json={"based_on": "base"}, headers=coach).json()
+    published = client.post(f"/v1/rulesets/drafts/{draft['id']}/publish", headers=coach)
+    assert published.status_code == 202, published.text
+    job = wait_for_job(client, coach, published.json()["job"])
+    assert (job["status"], job["failed"]) == ("failed", 1)
+    message = next(iter(job["errors"].values()))
+    assert "base rules instead" in message
+    assert "RuntimeError" in message
+    after = client.get(f"/v1/plans/{before['id']}", headers=coach).json()
+    assert after["revision"] == before["revision"] + 1
+    assert after["ruleset"]["version"] == base.version

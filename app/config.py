@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     feed_rate_limit_per_minute: int = Field(
         default=120, ge=0, description="Feed requests a minute per calendar URL and worker (0: off)"
     )
+    address_rate_limit_per_minute: int = Field(
+        default=3000,
+        ge=0,
+        description="Requests a minute per client address and worker, checked before any API "
+        "key is looked up, so made-up keys cost nothing past it (0: off; behind a proxy, run "
+        "the server with --proxy-headers so the address is the client's)",
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
 

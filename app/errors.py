@@ -77,6 +77,13 @@ class Conflict(StridePlanError):
     code = "conflict"
 
 
+class ClientGone(StridePlanError):
+    """The client closed the connection: the work it asked for was stopped."""
+
+    status_code = 499
+    code = "client_closed_request"
+
+
 class PayloadTooLarge(StridePlanError):
     """The request body is over the configured limit."""
 

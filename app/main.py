@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RateLimitMiddleware,
         api_per_minute=settings.rate_limit_per_minute,
         feed_per_minute=settings.feed_rate_limit_per_minute,
+        address_per_minute=settings.address_rate_limit_per_minute,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

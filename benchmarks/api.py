@@ -45,7 +45,11 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="strideplan-api-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     key, athlete, intake = seed(database_url)
-    with serving(database_url, "/healthz", {"STRIDEPLAN_RATE_LIMIT_PER_MINUTE": "0"}) as port:
+    limits_off = {
+        "STRIDEPLAN_RATE_LIMIT_PER_MINUTE": "0",
+        "STRIDEPLAN_ADDRESS_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    with serving(database_url, "/healthz", limits_off) as port:
         print(
             f"strideplan serve --workers 2 on {database_url.split(':')[0]}; "
             f"wrk, {args.connections} connections, "

@@ -54,7 +54,9 @@ def seed(database_url: str) -> tuple[str, str, dict[str, object]]:
     intake: dict[str, object] = json.loads(
         (ROOT / "examples" / "weak_left_glute_hamstring.json").read_text()
     )
-    with TestClient(create_app(Settings(database_url=database_url))) as client:
+    with TestClient(
+        create_app(Settings(database_url=database_url, address_rate_limit_per_minute=0))
+    ) as client:
         auth = {"Authorization": f"Bearer {key}"}
         athlete = client.post("/v1/athletes", json={"name": "Sarah"}, headers=auth).json()["id"]
         client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=auth)
@@ -65,7 +67,9 @@ def prepare(database_url: str) -> str:
     """`seed`, then the athlete's plan and a calendar URL; returns the feed path."""
     key, athlete, _ = seed(database_url)
     auth = {"Authorization": f"Bearer {key}"}
-    with TestClient(create_app(Settings(database_url=database_url))) as client:
+    with TestClient(
+        create_app(Settings(database_url=database_url, address_rate_limit_per_minute=0))
+    ) as client:
         client.post(f"/v1/athletes/{athlete}/plans", headers=auth)
         url = client.post(f"/v1/athletes/{athlete}/feed-tokens", headers=auth).json()["url"]
     return "/feeds/" + str(url).rsplit("/feeds/", 1)[1]
@@ -157,7 +161,10 @@ def main() -> None:
     database_url = f"sqlite:///{workdir / 'bench.db'}"
     path = prepare(database_url)
     # One URL polled thousands of times a second is what the rate limit exists to stop.
-    settings = {"STRIDEPLAN_FEED_RATE_LIMIT_PER_MINUTE": "0"}
+    settings = {
+        "STRIDEPLAN_FEED_RATE_LIMIT_PER_MINUTE": "0",
+        "STRIDEPLAN_ADDRESS_RATE_LIMIT_PER_MINUTE": "0",
+    }
     with serving(database_url, path, settings) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port)
         for _ in range(20):  # fill each worker's cache

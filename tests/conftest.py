@@ -114,7 +114,12 @@ def database(
 
 @pytest.fixture(scope="session")
 def settings(database: Database) -> Settings:
-    return Settings(database_url=database.url, public_base_url="https://plans.example.test")
+    # Every test client shares one address: the per-address limit has its own tests.
+    return Settings(
+        database_url=database.url,
+        public_base_url="https://plans.example.test",
+        address_rate_limit_per_minute=0,
+    )
 
 
 @pytest.fixture(scope="session")

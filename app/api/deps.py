@@ -3,6 +3,7 @@ transaction), the caller, the tenant scope, the rule set and the clock."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from anyio import from_thread
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
@@ -17,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.engine.model import RuleSet
-from app.errors import Unauthorized
+from app.errors import ClientGone, Unauthorized
 from app.security import digest
 from app.services.cache import TtlCache
 from app.services.feeds import FeedCache, FeedTarget
@@ -104,6 +106,30 @@ async def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+DISCONNECT_POLL_SECONDS = 0.25
+
+
+def stop_when_gone(request: Request) -> Callable[[], None]:
+    """For long work in a sync route (run in a worker thread): a function to call between
+    pieces of work that raises ClientGone once the client has closed the connection, so work
+    nobody waits for stops (checked at most every quarter second)."""
+    checked = [time.monotonic()]
+
+    def stop() -> None:
+        now = time.monotonic()
+        if now - checked[0] < DISCONNECT_POLL_SECONDS:
+            return
+        checked[0] = now
+        try:
+            gone = from_thread.run(request.is_disconnected)
+        except RuntimeError:  # not in a worker thread of the event loop (a direct call)
+            return
+        if gone:
+            raise ClientGone("the client closed the connection; the work was stopped")
+
+    return stop
 
 
 AFTER_COMMIT = "after_commit"

@@ -1,5 +1,6 @@
-"""Rate limits (token buckets, per worker process): per API key on /v1, per token on feeds.
-Over the limit: 429 with Retry-After."""
+"""Rate limits (token buckets, per worker process): per client address first (before any key
+is looked up), then per API key on /v1 and per token on feeds. Over a limit: 429 with
+Retry-After."""
 
 from __future__ import annotations
 
@@ -52,8 +53,19 @@ def bearer_token(header: bytes) -> bytes:
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, api_per_minute: int, feed_per_minute: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        api_per_minute: int,
+        feed_per_minute: int,
+        address_per_minute: int = 0,
+    ) -> None:
         self.app = app
+        self.address = (
+            Buckets(address_per_minute, max(20, address_per_minute // 4))
+            if address_per_minute
+            else None
+        )
         self.api = Buckets(api_per_minute, max(10, api_per_minute // 4)) if api_per_minute else None
         self.feed = (
             Buckets(feed_per_minute, max(5, feed_per_minute // 4)) if feed_per_minute else None
@@ -77,6 +89,12 @@ class RateLimitMiddleware:
                     buckets, identity = self.api, bearer_token(given[0] if given else b"")
             elif path.startswith("/feeds/") and self.feed is not None:
                 buckets, identity = self.feed, path.encode()
+            client = scope.get("client")
+            if self.address is not None and (buckets is not None or path.startswith("/v1/")):
+                wait = self.address.take(f"address:{client[0] if client else ''}")
+                if wait > 0:
+                    await _too_many(send, math.ceil(wait))
+                    return
             if buckets is not None and identity:
                 wait = buckets.take(hashlib.sha256(identity).hexdigest())
                 if wait > 0:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Response
+from fastapi import APIRouter, Body, Header, Path, Request, Response
 
-from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit
+from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit, stop_when_gone
 from app.api.errors import responses
 from app.api.pagination import check_if_match, etag_of
 from app.api.schemas import (
@@ -218,10 +218,10 @@ def validate_ruleset_draft(
     summary="Run the draft's cases and the safety rules on random intakes",
 )
 def test_ruleset_draft(
-    draft_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
+    draft_id: str, request: Request, tenant: TenantDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
-    return test_results(services.library, draft(tenant, draft_id))
+    return test_results(services.library, draft(tenant, draft_id), stop=stop_when_gone(request))
 
 
 @router.post(

@@ -7,6 +7,7 @@ with hypothesis (which shrinks a failure to a small counterexample).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -224,10 +225,17 @@ def pain_model_problems(ruleset: RuleSet) -> list[str]:
     return problems
 
 
-def check_sample(ruleset: RuleSet, count: int = 200, seed: int = 20261121) -> Counterexample | None:
-    """The first counterexample among `count` seeded random intakes, if any."""
+def check_sample(
+    ruleset: RuleSet,
+    count: int = 200,
+    seed: int = 20261121,
+    stop: Callable[[], None] = lambda: None,
+) -> Counterexample | None:
+    """The first counterexample among `count` seeded random intakes, if any (`stop` is called
+    before each and may raise to end the work early)."""
     rng = random.Random(seed)
     for _ in range(count):
+        stop()
         found = check_one(ruleset, random_intake(rng))
         if found is not None:
             return found

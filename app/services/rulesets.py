@@ -219,8 +219,11 @@ def problems_of(
     return ruleset, case_problems(ruleset)
 
 
-def test_results(library: RuleSetLibrary, version: RuleSetVersion) -> dict[str, Any]:
-    """Run every case and the safety rules on a sample of random intakes."""
+def test_results(
+    library: RuleSetLibrary, version: RuleSetVersion, *, stop: Callable[[], None]
+) -> dict[str, Any]:
+    """Run every case and the safety rules on a sample of random intakes. `stop` is called
+    between pieces of work and may raise to end it (the client went away)."""
     ruleset, problems = problems_of(library, version)
     if ruleset is None or problems:
         return {
@@ -237,13 +240,14 @@ def test_results(library: RuleSetLibrary, version: RuleSetVersion) -> dict[str, 
     deadline = time.monotonic() + TEST_SECONDS
     results: list[CaseResult] = []
     for case in ruleset.cases:
+        stop()
         if time.monotonic() > deadline:
             raise InvalidInput(
                 f"the cases took more than {TEST_SECONDS} s of work; the test was stopped "
                 f"after {len(results)} of {len(ruleset.cases)} (make the cases smaller)"
             )
         results.append(run_case(ruleset, case))
-    found = check_sample(ruleset, SAFETY_SAMPLES)
+    found = check_sample(ruleset, SAFETY_SAMPLES, stop=stop)
     lenient = pain_model_problems(ruleset)
     return {
         "ok": all(r.passed for r in results) and found is None and not lenient,
@@ -408,7 +412,7 @@ def require_safe(library: RuleSetLibrary, version: RuleSetVersion, what: str) ->
             f"the {what} does not validate; fix it before it can be used",
             detail=[p.as_dict() for p in problems],
         )
-    results = test_results(library, version)
+    results = test_results(library, version, stop=lambda: None)
     if not results["ok"]:
         failed = [
             f"{c['file']}:{c['line']}: case '{c['name']}' fails: {'; '.join(c['failures'])}"

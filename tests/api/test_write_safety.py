@@ -202,6 +202,35 @@ def test_rewriting_the_authorization_header_earns_no_fresh_bucket(
     assert "one Authorization header" in doubled.json()["detail"]
 
 
+def test_made_up_keys_meet_the_per_address_limit_before_any_lookup(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each made-up key has a bucket of its own, but one address gets only so many requests
+    a minute: past them, 429 without looking the key up."""
+    from app.api import deps
+
+    lookups: list[int] = []
+    real = deps._authenticate
+
+    def counted(*args: Any) -> Any:
+        lookups.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(deps, "_authenticate", counted)
+    limited = settings.model_copy(
+        update={"address_rate_limit_per_minute": 40, "rate_limit_per_minute": 1200}
+    )
+    with TestClient(create_app(limited)) as client:
+        statuses = [
+            client.get("/v1/athletes", headers={"Authorization": f"Bearer made-up-{i}"}).status_code
+            for i in range(60)
+        ]
+        assert statuses[0] == 401
+        assert statuses.count(429) >= 30
+        assert len(lookups) == statuses.count(401) <= 25  # the burst, then nothing
+        assert client.get("/healthz").status_code == 200  # not limited
+
+
 def test_request_ids_and_metrics(client: TestClient, auth: dict[str, str]) -> None:
     given = client.get("/v1/athletes", headers={**auth, "X-Request-ID": "abc-123"})
     assert given.headers["x-request-id"] == "abc-123"

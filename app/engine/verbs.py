@@ -219,7 +219,13 @@ class Target(_Verb):
     peak_percent_of_race: Annotated[float, Field(gt=0, le=400)] | None = None
     long_run_km: Annotated[float, Field(gt=0, le=80)] | None = None
     long_run_percent_of_race: Annotated[float, Field(gt=0, le=150)] | None = None
-    taper_weeks: Annotated[int, Field(ge=0, le=3)] | None = None
+    taper_weeks: (
+        Annotated[
+            int,
+            Field(ge=1, le=3, description="a race always gets a taper (the protected safety core)"),
+        ]
+        | None
+    ) = None
     taper_days: Annotated[int, Field(ge=7, le=23)] | None = None
     build_weeks: Annotated[int, Field(ge=6, le=28)] | None = None
     recovery_days: Annotated[int, Field(ge=2, le=56)] | None = None

@@ -412,6 +412,12 @@ def require_safe(library: RuleSetLibrary, version: RuleSetVersion, what: str) ->
             f"the {what} does not validate; fix it before it can be used",
             detail=[p.as_dict() for p in problems],
         )
+    lenient = pain_model_problems(ruleset)  # quick, and refused before the slower test
+    if lenient:
+        raise Conflict(
+            f"the {what} loosens the pain model; it was not made active",
+            detail=[f"pain model: {problem}" for problem in lenient],
+        )
     results = test_results(library, version, stop=lambda: None)
     if not results["ok"]:
         failed = [

@@ -231,6 +231,7 @@ def test_ruleset_draft(
 )
 def preview_ruleset_draft(
     draft_id: str,
+    request: Request,
     tenant: TenantDep,
     caller: CallerDep,
     services: ServicesDep,
@@ -240,7 +241,10 @@ def preview_ruleset_draft(
     status; and totals. Without `athlete_ids`, the organisation's athletes (at most 50)."""
     caller.require(*EDITORS)
     ids = body.athlete_ids if body else None
-    return preview(tenant, services.library, draft(tenant, draft_id), ids, services.today)
+    version = draft(tenant, draft_id)
+    return preview(
+        tenant, services.library, version, ids, services.today, stop=stop_when_gone(request)
+    )
 
 
 @router.post(

@@ -318,9 +318,11 @@ def preview(
     version: RuleSetVersion,
     athlete_ids: list[str] | None,
     today: Callable[[str], date],
+    stop: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """Re-plan the chosen athletes (or all with a plan) with the draft; nothing is stored.
-    A draft that does not compile is a `Conflict` listing its problems."""
+    A draft that does not compile is a `Conflict` listing its problems. `stop` is called
+    before each athlete and may raise to end the work (the client went away)."""
     try:
         draft_rules = library.compile(_files(version))
     except RuleSetRejected as exc:
@@ -341,6 +343,7 @@ def preview(
         "failed": 0,
     }
     for record in records:
+        stop()
         before = Plan.model_validate(record.document)
         timezone = before.athlete.timezone
         entry: dict[str, Any] = {

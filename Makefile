@@ -12,7 +12,7 @@ PORT   ?= 8000
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run serve test check lint typecheck format pytest openapi rules-check rules-test schema bench clean
+.PHONY: help install run serve test check lint typecheck format pytest openapi rules-check rules-test schema golden bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -54,6 +54,9 @@ pytest: install
 
 openapi: install ## regenerate openapi/openapi.json from the app
 	$(BIN)/python -m app.openapi > openapi/openapi.json
+
+golden: install ## record the example plans (JSON and .ics) in tests/golden after an intended change
+	$(BIN)/python -m tests.golden
 
 schema: install ## regenerate rules/schema.json (the rule-file JSON Schema)
 	$(BIN)/strideplan rules schema > rules/schema.json

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.engine.verbs import Identifier, TrainingPhase
 
-Kind = Literal["activation", "strength", "drill"]
+Kind = Literal["activation", "strength", "drill", "mobility"]  # mobility: never loaded
 Cue = Annotated[str, Field(min_length=3, max_length=300)]
 
 

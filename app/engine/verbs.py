@@ -44,6 +44,7 @@ class Parameter(StrEnum):
     strides_per_week = "strides_per_week"
     quality_sessions_per_week = "quality_sessions_per_week"
     easy_pace_slower_pct = "easy_pace_slower_pct"
+    rest_days_first = "rest_days_first"
 
 
 # name: (lowest, highest, default, what it means)
@@ -74,6 +75,7 @@ PARAMETERS: dict[Parameter, tuple[float, float, float, str]] = {
     Parameter.strides_per_week: (0, 2, 2, "easy runs a week that end with strides"),
     Parameter.quality_sessions_per_week: (0, 1, 1, "quality sessions a week, once allowed"),
     Parameter.easy_pace_slower_pct: (0, 20, 0, "run this much slower than the easy pace, percent"),
+    Parameter.rest_days_first: (0, 3, 0, "days without running at the start of the plan"),
 }
 
 

@@ -476,7 +476,8 @@ def _schedule(
             adjustments=adjustments(check_ins),
             pain_by_week=intensity_by_week(check_ins, has_tendinopathy(intake.symptoms)),
             skipped=frozenset(day for c in check_ins for day in c.skipped_runs),
-            paused=paused_days(check_ins),
+            paused=paused_days(check_ins)
+            | {start + timedelta(days=k) for k in range(settings.rest_days_first)},
             regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
         )
     )

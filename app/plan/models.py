@@ -57,7 +57,7 @@ class ExerciseInfo(_Out):
 
     id: str
     name: str
-    kind: Literal["activation", "strength", "drill"]
+    kind: Literal["activation", "strength", "drill", "mobility"]
     targets: list[str]
     equipment: list[str] = []
     cues: list[str]

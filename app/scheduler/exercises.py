@@ -28,7 +28,10 @@ class Chosen:
     def laddered(self) -> bool:
         """Whether the strength ladder sets the dose (the rules gave none of their own)."""
         p = self.prescription
-        return self.exercise.kind != "drill" and p.sets is p.reps is p.seconds is None
+        return (
+            self.exercise.kind not in ("drill", "mobility")
+            and p.sets is p.reps is p.seconds is None
+        )
 
     def entries(
         self, block: str | None, catalog: Catalog, dose: Dose | None = None

@@ -377,7 +377,7 @@ class SessionBuilder:
             if c.core
             and not c.exercise.loaded
             and (
-                c.exercise.kind == "activation"
+                c.exercise.kind in ("activation", "mobility")
                 or c.exercise.id in loading
                 or c.exercise.dose.seconds is not None  # isometric holds
             )

@@ -31,6 +31,7 @@ class ScheduleSettings:
     strides_per_week: int
     quality_per_week: int
     easy_pace_slower: float  # fraction
+    rest_days_first: int = 0  # no running in the plan's first days
 
     @classmethod
     def from_decisions(cls, decisions: Decisions) -> ScheduleSettings:
@@ -52,4 +53,5 @@ class ScheduleSettings:
             strides_per_week=int(p(Parameter.strides_per_week)),
             quality_per_week=int(p(Parameter.quality_sessions_per_week)),
             easy_pace_slower=p(Parameter.easy_pace_slower_pct) / 100,
+            rest_days_first=int(p(Parameter.rest_days_first)),
         )

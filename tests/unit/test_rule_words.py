@@ -175,6 +175,9 @@ def itb_early(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     weeks = activation_weeks(plan)
     assert weeks
     assert all(w.planned_distance < current_km(data) for w in weeks)
+    # "a couple of easy days": no run on the plan's first two days
+    first_run = min(s.date for s in plan.sessions if s.kind == "run")
+    assert first_run >= plan.start + timedelta(days=2)
 
 
 def at_most(share: float) -> Check:
@@ -225,6 +228,9 @@ def sciatic(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     later = [n for n in range(1, 53) if week_start(n) > month.end and week_start(n) < plan.end]
     assert later
     assert all(n >= 3 for n in days_a_week(plan, {"nerve_slider"}, range(later[0], later[-1])))
+    # "to light tension": never loaded, never on the strength ladder
+    sliders = [e for s in plan.sessions for e in s.exercises if e.id == "nerve_slider"]
+    assert all(e.load is None and e.sets <= 2 for e in sliders)
 
 
 def bone_stress(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:

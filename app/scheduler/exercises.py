@@ -208,7 +208,7 @@ def choose_exercises(
                 else:
                     result.notes.append(
                         f"{catalog[wanted].name} is left out: it and its easier versions are "
-                        "ruled out for you."
+                        "ruled out by your restrictions or by a rule for your injury."
                     )
                 continue
             reasons = list(prescription.reasons)
@@ -242,7 +242,7 @@ def choose_exercises(
             elif final != wanted:
                 result.notes.append(
                     f"{catalog[final].name} replaces {catalog[wanted].name}, which is ruled out "
-                    "for you."
+                    "by your restrictions or by a rule for your injury."
                 )
         setattr(result, phase, list(chosen.values()))
     return result

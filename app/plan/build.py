@@ -12,7 +12,7 @@ from typing import Any
 from app.engine.decisions import Decisions, Reason, decide
 from app.engine.evaluate import Evaluation, evaluate
 from app.engine.model import CNode, CPattern, RuleSet
-from app.engine.verbs import GateCriterion, Parameter
+from app.engine.verbs import MAX_STAGE_WEEK, GateCriterion, Parameter
 from app.errors import InvalidInput
 from app.facts.build import intake_facts, to_km
 from app.intake.models import Intake
@@ -23,7 +23,7 @@ from app.plan.models import DISCLAIMER, Plan
 from app.plan.protect import protected_referrals
 from app.plan.review import Finding, ReviewContext, raise_if_refused, review_plan
 from app.scheduler.blocks import season_blocks
-from app.scheduler.calendar import choose_run_days, choose_strength_days
+from app.scheduler.calendar import choose_run_days, choose_strength_days, monday_of
 from app.scheduler.checkins import (
     TENDINOPATHIES,
     CheckInRecord,
@@ -56,6 +56,7 @@ from app.scheduler.quality import QualityContext
 from app.scheduler.season import Season, build_season
 from app.scheduler.sessions import SessionBuilder, SessionContext, Stage
 from app.scheduler.settings import MAX_RUNS_PER_WEEK, ScheduleSettings
+from app.scheduler.strength import StageClock
 from app.scheduler.units import Measure, estimated_easy_pace
 
 PLAN_NAMESPACE = uuid.UUID("0c6f7f4e-61a4-4b57-9d8e-2f7e4d7c9b21")
@@ -364,9 +365,88 @@ def _quality_contexts(intake: Intake, season: Season) -> dict[int, QualityContex
             downhill=any(g.downhill for g in event.goals),
             hills_allowed=hills_ok,
             downhill_allowed=downhill_ok,
+            intervals_allowed=hills_ok,  # a tendon: threshold, never fast intervals (§6, §7)
         )
         for event in season.raced
     }
+
+
+SPEED_AFTER_PLYOMETRICS_WEEKS = 2  # coaching.md §6: two weeks of hops before speed
+
+
+def _speed_from(
+    intake: Intake,
+    decisions: Decisions,
+    ruleset: RuleSet,
+    clock: StageClock,
+    phase_plan: PhasePlan,
+) -> date | None:
+    """For an Achilles or hamstring tendinopathy, the Monday from which strides and intervals
+    may come: two weeks after the hops' stage begins on the stage clock (coaching.md §6, §7:
+    speed is the tendon's last stage); never when hops are ruled out or come after the plan's
+    strength and form work. None: no such limit."""
+    if not has_tendinopathy(intake.symptoms):
+        return None
+    _, tags = blocked(decisions, list(intake.restrictions))
+    if "jumping" in tags:
+        return date.max
+    catalog = ruleset.catalog
+    hops = [
+        p.from_week or 1
+        for p in decisions.prescriptions.get("strength", {}).values()
+        if p.exercise in catalog and "jumping" in catalog[p.exercise].contraindications
+    ]
+    if not hops:
+        return date.max
+    waits = decisions.staged_avoids.get("tag:jumping")
+    start = max(min(hops), waits[0] if waits else 1)
+    monday = monday_of(clock.start)
+    for k in range(MAX_STAGE_WEEK * 2):
+        week = monday + timedelta(weeks=k)
+        if week > phase_plan.end:
+            break
+        if clock.week(week) >= start and phase_plan.phase_on(week).name != "activation":
+            return week + timedelta(weeks=SPEED_AFTER_PLYOMETRICS_WEEKS)
+    return date.max
+
+
+def _speed_after_hops(
+    sessions: list[dict[str, Any]], ruleset: RuleSet, speed_from: date | None
+) -> list[str]:
+    """For a tendon (`speed_from` set): strides only from two weeks after the first hops the
+    plan actually holds (the load planner placed them from the earliest week the hops could
+    start); and the plan's note saying so."""
+    if speed_from is None:
+        return []
+    catalog = ruleset.catalog
+    hops = min(
+        (
+            s["date"]
+            for s in sessions
+            if s["kind"] == "strength"
+            for e in s["exercises"]
+            if e.id in catalog and "jumping" in catalog[e.id].contraindications
+        ),
+        default=None,
+    )
+    allowed = date.max if hops is None else monday_of(hops) + timedelta(weeks=2)
+    for session in sessions:
+        workout = session.get("workout")
+        if session["date"] >= allowed or workout is None or workout["kind"] != "strides":
+            continue
+        session["workout"] = None
+        session["title"] = session["title"].replace(" + strides", "")
+        session["notes"] = [n for n in session["notes"] if not n.startswith("Easy run + strides")]
+        session["why"] = [w for w in session["why"] if w.rule != "plan.strides"]
+    if hops is None:
+        return [
+            "No strides in this plan: for a sore tendon, speed comes only after two weeks of "
+            "hops, which this plan does not reach."
+        ]
+    return [
+        f"Strides wait until the week of {allowed.isoformat()}, two weeks after the hops start: "
+        "for a sore tendon, speed is the last stage."
+    ]
 
 
 def _default_quality(intake: Intake) -> QualityContext:
@@ -379,6 +459,7 @@ def _default_quality(intake: Intake) -> QualityContext:
         downhill=False,
         hills_allowed=not conditions & TENDINOPATHIES,
         downhill_allowed=not conditions & NO_DOWNHILL,
+        intervals_allowed=not conditions & TENDINOPATHIES,
     )
 
 
@@ -456,6 +537,7 @@ def _schedule(
         )
     )
     quality = _quality_contexts(intake, season)
+    clock = stage_clock(start, check_ins, intake.symptoms)
     planner = LoadPlanner(
         LoadInputs(
             start=start,
@@ -472,6 +554,7 @@ def _schedule(
             long_run_weekday=long_day,
             quality=quality,
             quality_default=_default_quality(intake),
+            speed_from=_speed_from(intake, decisions, ruleset, clock, phase_plan),
             intensity_pain_ok=intake_allows_intensity(intake.symptoms),
             adjustments=adjustments(check_ins),
             pain_by_week=intensity_by_week(check_ins, has_tendinopathy(intake.symptoms)),
@@ -501,7 +584,6 @@ def _schedule(
         )
         for week in stage_starts(decisions)
     )
-    clock = stage_clock(start, check_ins, intake.symptoms)
     notes_by_kind: dict[str, list[tuple[str, Reason]]] = {}
     for kind, text, reason in decisions.notes:
         notes_by_kind.setdefault(kind, []).append((text, reason))
@@ -524,6 +606,7 @@ def _schedule(
             condition_rules=_symptom_rules(ruleset),
         )
     ).build(start, season.end)
+    speed_note = _speed_after_hops(sessions, ruleset, planner.i.speed_from)
     feasible = feasibility(
         season,
         demand,
@@ -598,6 +681,7 @@ def _schedule(
             *[text for text, _ in notes_by_kind.get("plan", [])],
             *dict.fromkeys(note for stage in stages for note in stage.exercises.notes),
             *gate_notes,
+            *speed_note,
         ],
         "blocks": season_blocks(season, demand, planner.shortened),
     }

@@ -217,6 +217,7 @@ class LoadInputs:
     quality: dict[int, QualityContext]  # by event index
     quality_default: QualityContext | None  # weeks with no A race ahead
     intensity_pain_ok: bool  # running pain within the limits for intensity (from the intake)
+    speed_from: date | None = None  # strides and intervals not before (a tendinopathy)
     adjustments: dict[date, Adjustment] = field(default_factory=dict)  # week start → verdict
     pain_by_week: dict[date, bool] = field(default_factory=dict)  # week → intensity allowed
     skipped: frozenset[date] = frozenset()  # days whose runs were logged as not done
@@ -912,7 +913,11 @@ class LoadPlanner:
             return None
         known = [w for w in i.pain_by_week if w <= week]
         allowed = i.pain_by_week[max(known)] if known else i.intensity_pain_ok
-        return context if allowed else None
+        if not allowed:
+            return None
+        if i.speed_from is not None and week < i.speed_from:  # the tendon is not ready yet
+            return replace(context, speed_allowed=False, hills_allowed=False)
+        return context
 
     def _race_next_to(self, day: date) -> bool:
         """A race the day before or after `day`."""
@@ -986,7 +991,7 @@ class LoadPlanner:
             if r is not quality_run
             and (quality_run is None or abs((r.day - quality_run.day).days) > 1)
         ]
-        strides = i.settings.strides_per_week
+        strides = i.settings.strides_per_week if context.speed_allowed else 0
         if quality_run is not None and len(runs) <= 3:
             strides = min(strides, 1)  # few runs: most of them stay easy
         picked: list[RunPlan] = []  # spread: never strides two days running
@@ -1064,7 +1069,8 @@ class LoadPlanner:
                 km = m.grid(min(m.km_in(minutes), SHAKE_OUT_MAX_KM, budget, *limits))
                 if km < MIN_RUN_KM * 0.75:
                     return None
-                strides = self._intensity_context(monday_of(day), [day]) is not None
+                context = self._intensity_context(monday_of(day), [day])
+                strides = context is not None and context.speed_allowed
                 return RunPlan(
                     day,
                     km,
@@ -1261,6 +1267,8 @@ class LoadPlanner:
                 run.workout = workout
                 run.role = "quality"
                 run.minutes = self.m.minutes(run.km, quality=True)
+            elif not context.speed_allowed:
+                continue
             elif 4 <= k <= 6 and not self._taper_has(event, "strides", within=6):
                 run.workout = stride_workout()
             elif k >= 14 and self._strides_allowed(event, k):
@@ -1467,8 +1475,11 @@ class LoadPlanner:
                         break
 
     def _room_for_strides(self, day: date) -> bool:
-        """Strides fit on `day`: fewer than two in its week and none the day before or after."""
+        """Strides fit on `day`: fewer than two in its week and none the day before or after
+        (and speed is allowed: after plyometrics, for a tendinopathy)."""
         monday = monday_of(day)
+        if self.i.speed_from is not None and monday < self.i.speed_from:
+            return False
         week = [
             d
             for d in (monday + timedelta(days=k) for k in range(7))

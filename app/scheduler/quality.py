@@ -126,6 +126,8 @@ class QualityContext:
     downhill: bool
     hills_allowed: bool  # not for Achilles or hamstring tendinopathy (coaching.md §6)
     downhill_allowed: bool  # not with a patellofemoral or IT-band module
+    speed_allowed: bool = True  # strides (a tendinopathy: after plyometrics)
+    intervals_allowed: bool = True  # fast intervals (never for a tendinopathy: threshold)
 
 
 def weekly_workout(ctx: QualityContext, n: int, minutes: int, long_minutes: int) -> Workout | None:
@@ -163,7 +165,7 @@ def weekly_workout(ctx: QualityContext, n: int, minutes: int, long_minutes: int)
             True,
             REASONS["race_pace"],
         )
-    if ctx.klass == RaceClass.short and n % 2 == 0:
+    if ctx.klass == RaceClass.short and n % 2 == 0 and ctx.intervals_allowed:
         work = _fit(_INTERVALS, step, minutes)
         if work is not None:
             return Workout(

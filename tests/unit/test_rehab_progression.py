@@ -558,3 +558,43 @@ def test_strength_after_a_race_climbs_a_rung_a_week(ruleset: RuleSet, name: str)
             if weeks > 2:
                 break
             assert order.index(later.title.split("(")[1].split(",")[0]) <= rung + weeks, later.date
+
+
+@pytest.mark.parametrize(
+    ("condition", "restrictions"),
+    [
+        ("achilles_tendinopathy", []),
+        ("insertional_achilles_tendinopathy", []),
+        ("proximal_hamstring_tendinopathy", []),
+        ("achilles_tendinopathy", ["no_jumping"]),
+    ],
+)
+def test_a_tendon_gets_speed_only_two_weeks_after_its_hops(
+    ruleset: RuleSet, condition: str, restrictions: list[str]
+) -> None:
+    """coaching.md §6-§7: strides, intervals and hills for an Achilles or hamstring tendon come
+    after two weeks of plyometrics; with no hops in the plan, none at all, and the plan says so."""
+    data = runner(condition, pain_running=2)
+    data["restrictions"] = restrictions
+    data["goals"] = [{"name": "Autumn 10K", "date": "2026-09-13", "type": "10k", "priority": "A"}]
+    plan = build(ruleset, data)
+    jumping = {e.id for e in ruleset.catalog.exercises.values() if "jumping" in e.contraindications}
+    hops = sorted(
+        s.date for s in strength(plan) for e in s.exercises if e.id in jumping and e.block == "main"
+    )
+    speed = sorted(
+        s.date
+        for s in plan.sessions
+        if s.workout is not None and s.workout.kind in ("strides", "intervals", "hills")
+    )
+    assert not [
+        s
+        for s in plan.sessions
+        if s.workout is not None and s.workout.kind in ("intervals", "hills")
+    ]
+    if not hops:
+        assert not speed
+        assert any("No strides in this plan" in n for n in plan.notes)
+    else:
+        assert speed, "a plan with hops brings strides after them"
+        assert speed[0] >= hops[0] + timedelta(days=14) - timedelta(days=hops[0].weekday())

@@ -164,7 +164,8 @@ def test_strides_at_most_twice_a_week_never_two_days_running(plans: dict[str, Pl
             assert (b - a).days > 1, (name, a, b)
         weeks = Counter(d - timedelta(days=d.weekday()) for d in days)
         assert max(weeks.values(), default=0) <= 2, (name, weeks.most_common(1))
-        assert days or name in ("couch_to_5k", "returning_after_months_off"), name
+        held = any("No strides in this plan" in note for note in plan.notes)
+        assert days or held or name in ("couch_to_5k", "returning_after_months_off"), name
 
 
 def test_the_taper_keeps_a_shorter_long_run_two_weeks_out(plans: dict[str, Plan]) -> None:

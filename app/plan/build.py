@@ -644,13 +644,20 @@ def _schedule(
         )
     if 2 <= len(strength_weekdays) < settings.strength_per_week:
         wanted = decisions.parameter_reason(Parameter.strength_sessions_per_week)
+        listed = len(availability.strength_days or [])
+        fix = (
+            "list more `availability.strength_days` to get them"
+            if listed < settings.strength_per_week
+            else "with your run days, one of your strength days is kept as the week's rest "
+            "day; one run day fewer (or another long-run day) makes room for the third"
+        )
         warnings.append(
             {
                 "code": "strength_days_fewer",
                 "message": f"The rules ask for {settings.strength_per_week} strength sessions a "
                 "week" + (f" ({wanted.rule})" if wanted else "") + f", but only "
-                f"{len(strength_weekdays)} days fit around the long run and the rest day; "
-                "list more `availability.strength_days` to get them.",
+                f"{len(strength_weekdays)} days fit around the long run (none on it or the day "
+                f"before) and the rest day, at least 48 hours apart; {fix}.",
             }
         )
     wanted_runs = settings.min_runs_per_week

@@ -598,3 +598,14 @@ def test_a_tendon_gets_speed_only_two_weeks_after_its_hops(
     else:
         assert speed, "a plan with hops brings strides after them"
         assert speed[0] >= hops[0] + timedelta(days=14) - timedelta(days=hops[0].weekday())
+
+
+def test_the_strength_days_warning_does_not_ask_for_days_already_listed(
+    ruleset: RuleSet,
+) -> None:
+    """The seed runner lists three strength days; the third is the week's rest day: the
+    warning says so instead of asking for more strength days."""
+    plan = build_plan(example_intake("weak_left_glute_hamstring"), ruleset)
+    warning = next(w for w in plan.warnings if w.code == "strength_days_fewer")
+    assert "list more" not in warning.message
+    assert "rest day" in warning.message

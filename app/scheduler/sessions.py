@@ -364,12 +364,14 @@ class SessionBuilder:
                 result.append(rest)
         return result
 
-    def _rehab_exercises(self, day: date) -> list[Chosen]:
+    def _rehab_exercises(self, day: date, among: set[str] | None = None) -> list[Chosen]:
         """The runner's own rehab exercises on `day` (from condition and finding rules): the
         light ones (activation work, isometric holds, the tendon loading a rule asks for) that
         go on when strength pauses."""
         stage = self._stage(day)[1]
         chosen = [*stage.exercises.strength, *stage.exercises.activation]
+        if among is not None:
+            chosen = [c for c in chosen if c.exercise.id in among]
         loading = {c.exercise.id for c in chosen if c.prescription.per_week is not None}
         light = [
             c
@@ -405,17 +407,24 @@ class SessionBuilder:
             for c in [*stage.exercises.strength, *stage.exercises.activation]
             if c.core
         ]
-        # The injury's own exercises (from rules about a symptom) are what must not pause;
-        # without a symptom, the exercises for the assessment's findings.
-        rehab_ids = {
+        # Two groups must not pause: the injury's own exercises (from rules about a symptom)
+        # and those for the assessment's findings (a weak glute, a dropping hip).
+        injury = {
             c.exercise.id for c in own if any(r.rule in self.ctx.condition_rules for r in c.reasons)
-        } or {c.exercise.id for c in own}
-        if not rehab_ids:
-            return
+        }
+        findings = {c.exercise.id for c in own} - injury
+        for group in (injury, findings):
+            if group:
+                self._keep_up(by_day, group)
+
+    def _keep_up(self, by_day: dict[date, list[dict[str, Any]]], group: set[str]) -> None:
+        """One group of rehab exercises back at half the sets whenever it would otherwise
+        pause for more than 3 days: on a run (as its warm-up) or on a rest day."""
+        assert self.strength_start is not None
         last = self.strength_start - timedelta(days=1)
         for day in days(self.strength_start, max(by_day)):
             todays = by_day.get(day, [])
-            if any(e.id in rehab_ids for s in todays for e in s["exercises"]):
+            if any(e.id in group for s in todays for e in s["exercises"]):
                 last = day
                 continue
             if not self._rehab_day(day):
@@ -428,7 +437,7 @@ class SessionBuilder:
                 MAX_REHAB_PAUSE_DAYS + 1
             ):
                 continue
-            chosen = self._rehab_exercises(day)
+            chosen = self._rehab_exercises(day, among=group)
             if not chosen:
                 continue
             entries = _entries(chosen, None, self.ctx.catalog, halve=True)
@@ -436,31 +445,46 @@ class SessionBuilder:
                 (s for s in todays if s["kind"] == "run" and s.get("run_type") != "race_run"),
                 None,
             )
-            rest = next((s for s in todays if s["kind"] == "rest"), None)
+            rest = next(
+                (
+                    s
+                    for s in todays
+                    if s["kind"] == "rest"
+                    or (s["kind"] == "activation" and s["id"] == self._rehab_id(day))
+                ),
+                None,
+            )
             reasons = [PHASE_REASONS["rehab_continuity"], *(r for c in chosen for r in c.reasons)]
             if run is not None:
                 run["exercises"] = [
                     *(e.model_copy(update={"block": "warm_up"}) for e in entries),
                     *run["exercises"],
                 ]
-                run["notes"] = [REHAB_NOTE, *run["notes"]]
+                if REHAB_NOTE not in run["notes"]:
+                    run["notes"] = [REHAB_NOTE, *run["notes"]]
                 kept = [Reason(w.rule, w.because) for w in run["why"]]
                 run["why"] = _why([*kept, PHASE_REASONS["rehab_continuity"]], limit=len(kept) + 1)
             elif rest is not None:
-                minutes = _minutes(entries, rest_seconds=30)
+                earlier = rest["exercises"] if rest["kind"] == "activation" else []
+                exercises = [*earlier, *(e.model_copy(update={"block": "main"}) for e in entries)]
+                minutes = _minutes(exercises, rest_seconds=30)
+                kept = [Reason(w.rule, w.because) for w in rest["why"]] if earlier else []
                 rest.update(
-                    id=session_id(self.ctx.lineage, f"rehab:{day.isoformat()}"),
+                    id=self._rehab_id(day),
                     kind="activation",
                     title=f"Rehab exercises · {minutes} min",
                     start_time=self.ctx.session_time,
-                    exercises=[e.model_copy(update={"block": "main"}) for e in entries],
+                    exercises=exercises,
                     duration_minutes=minutes,
                     notes=[REHAB_NOTE],
-                    why=_why(reasons),
+                    why=_why([*kept, *reasons], limit=len(kept) + 5),
                 )
             else:
                 continue
             last = day
+
+    def _rehab_id(self, day: date) -> str:
+        return session_id(self.ctx.lineage, f"rehab:{day.isoformat()}")
 
     def _loading_days(self, sessions: list[dict[str, Any]]) -> None:
         """Exercises a rule wants on at least N days a week (tendon loading) until a week of

@@ -609,3 +609,33 @@ def test_the_strength_days_warning_does_not_ask_for_days_already_listed(
     warning = next(w for w in plan.warnings if w.code == "strength_days_fewer")
     assert "list more" not in warning.message
     assert "rest day" in warning.message
+
+
+@pytest.mark.parametrize("name", ["weak_hips_back_to_back_halves", "knees_no_squat_lunge"])
+def test_the_findings_exercises_never_pause_for_more_than_three_days(
+    ruleset: RuleSet, name: str
+) -> None:
+    """The exercises for the assessment's findings (a weak glute medius, a dropping hip) come
+    back within three days too, races included (they stopped for 19 days around two halves)."""
+    from app.engine.verbs import Prescribe
+
+    plan = build_plan(example_intake(name), ruleset)
+    fired = {d.rule for d in plan.decisions}
+    rules = [
+        r
+        for r in ruleset.rules
+        if r.id in fired and "finding" in repr(r.when) and "symptom" not in repr(r.when)
+    ]
+    own = {c.exercise for r in rules for c in r.consequences if isinstance(c, Prescribe)}
+    assert own
+    own |= {
+        link
+        for i in list(own)
+        for link in (ruleset.catalog[i].regression, ruleset.catalog[i].progression)
+        if link
+    }
+    start = strength(plan)[0].date
+    days = sorted({s.date for s in plan.sessions for e in s.exercises if e.id in own})
+    days = [d for d in days if d >= start]
+    gaps = [(a, b) for a, b in itertools.pairwise(days) if (b - a).days > 4]
+    assert not gaps, gaps

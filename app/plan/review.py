@@ -249,8 +249,13 @@ class Review:
                     self.hard("growth", week.start, f"{self.fmt(volume)} is over +30% in two weeks")
                 if not week.deload and cal.pure(week):
                     ref2, ref1 = ref1, volume
-            elif cal.recovering(week) and volume > 0:
-                ref2 = ref1 = volume
+            elif cal.recovering(week) and volume > 0 and self._after_an_a_race(week.start):
+                ref2 = ref1 = volume  # a B race's recovery is a lighter week inside the build
+
+    def _after_an_a_race(self, week: date) -> bool:
+        """The latest race before `week` ends is an A race."""
+        before = [e for e in self.cal.events if e.last < week + timedelta(days=7)]
+        return bool(before) and max(before, key=lambda e: e.last).priority == Priority.A
 
     def single_run(self) -> None:
         """Each run within 110 % of the longest run (or race leg) of the previous 30 days;

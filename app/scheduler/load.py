@@ -1391,12 +1391,17 @@ class LoadPlanner:
                 self.block.pattern = dict(self.level_pattern)
             self.block.easy.append([r.km for r in runs if r.role in ("easy", "quality")])
             self.block.runs.append([r.km for r in runs])
-        elif recovering and logged > 0:  # after a race, growth starts from the recovery week
+        elif recovering and logged > 0 and any(
+            r.recovery is not None and r.recovery.priority == Priority.A for r in roles.values()
+        ):  # after an A race, growth starts from the recovery week; a B race's recovery is
+            # a lighter week inside the build (like a deload), which then goes on from before it
             self.ref2 = self.ref1 = logged
             self.since_reset = 0
             self.after_recovery = True
+        # An A race ends its block; a B race is a step inside the build (its recovery is a
+        # lighter week, and the block's peak still shapes the A race's taper).
         raced = [
-            r.race for r in roles.values() if r.race is not None and r.race.priority != Priority.C
+            r.race for r in roles.values() if r.race is not None and r.race.priority == Priority.A
         ]
         if raced:
             peak = self.block.peak_km if self.block.pattern else self.previous_block.peak_km

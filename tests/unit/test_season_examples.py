@@ -437,3 +437,36 @@ def test_a_relay_before_a_marathon_keeps_its_quality_sessions(plans: dict[str, P
     assert len(quality) >= 3
     assert "downhill" in {s.workout.kind for s in quality if s.workout}  # a downhill course
     assert all(s.date.weekday() != 0 for s in quality)
+
+
+def test_a_b_race_is_a_step_inside_the_a_races_build(ruleset: RuleSet) -> None:
+    """A B half five weeks before an A marathon: its recovery is a lighter week inside the
+    build, which then goes on from before it (the marathon's peak long run and a taper cut
+    from the real peak), instead of restarting from the recovery week and leaving the
+    marathon at risk with a 12 mi long run."""
+    data = {
+        "athlete": {"name": "Mark", "timezone": "America/Chicago", "units": "mi"},
+        "start_date": "2026-01-05",
+        "running": {"weekly_distance": 40, "longest_run": 14, "runs_per_week": 5},
+        "availability": {"run_days": ["tue", "wed", "thu", "sat", "sun"], "long_run_day": "sun"},
+        "goals": [
+            {"name": "Tune-up half", "date": "2026-03-29", "type": "half", "priority": "B"},
+            {"name": "Spring marathon", "date": "2026-05-03", "type": "marathon", "priority": "A"},
+        ],
+    }
+    plan = build_plan(finalize(Intake.model_validate(data), date(2026, 1, 5)), ruleset)
+    marathon = race(plan, "Spring marathon")
+    before_b = max(w.planned_distance for w in plan.weeks if w.start < date(2026, 3, 23))
+    longest_before_b = max(s.distance or 0 for s in runs(plan, last=date(2026, 3, 28)))
+    last_long = max(
+        (s for s in runs(plan, date(2026, 3, 30), marathon.date - DAY) if s.run_type == "long"),
+        key=lambda s: s.distance or 0,
+    )
+    assert last_long.distance is not None
+    assert last_long.distance >= 0.9 * longest_before_b
+    assert 19 <= (marathon.date - last_long.date).days <= 23
+    feasible = next(f for f in plan.feasibility if f.goal == "Spring marathon")
+    assert not feasible.at_risk
+    tapers = [w for w in plan.weeks if w.kind == "taper" and w.start > date(2026, 3, 30)]
+    assert tapers[0].planned_distance >= 0.55 * before_b  # cut from the real peak
+    assert all(f.level == "warn" for f in plan.review)

@@ -543,7 +543,10 @@ class LoadPlanner:
             i.demand.long_run(plan.start, volume),
         )
         needed = 1 + math.ceil(max(0.0, volume - long_guess) / max(easy_max, MIN_RUN_KM))
-        count = min(len(week_run_days), max(i.runs_per_week, needed), int(volume // MIN_RUN_KM))
+        wanted = max(i.runs_per_week, needed)
+        if plan.deload and self.block.runs:  # a lighter week keeps its runs, each shorter
+            wanted = max(wanted, len(self.block.runs[-1]))
+        count = min(len(week_run_days), wanted, int(volume // MIN_RUN_KM))
         count = max(1, count)
         share = share_limit(count, i.settings.long_run_share)
         long_day = None if stand_in is not None else self._long_day(plan.start, run_dates)

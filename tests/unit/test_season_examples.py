@@ -470,3 +470,26 @@ def test_a_b_race_is_a_step_inside_the_a_races_build(ruleset: RuleSet) -> None:
     tapers = [w for w in plan.weeks if w.kind == "taper" and w.start > date(2026, 3, 30)]
     assert tapers[0].planned_distance >= 0.55 * before_b  # cut from the real peak
     assert all(f.level == "warn" for f in plan.review)
+
+
+def test_a_deload_keeps_its_runs_each_shorter(plans: dict[str, Plan]) -> None:
+    """A lighter week cuts the runs, not their number: as many runs as the full week before,
+    none of its easy runs longer than that week's (returning_after_months_off dropped a run
+    and ran 9.6-9.7 km easy runs against 8.7 km in its full weeks)."""
+    checked = 0
+    for name, plan in plans.items():
+        for before, week in itertools.pairwise(plan.weeks):
+            if not week.deload or before.deload or before.kind not in ("base", "build", "peak"):
+                continue
+            if (week.start - before.start).days != 7 or before.walk_run or week.walk_run:
+                continue
+            full = runs(plan, before.start, before.start + timedelta(days=6))
+            light = runs(plan, week.start, week.start + timedelta(days=6))
+            assert len({s.date for s in light}) >= len({s.date for s in full}), (name, week.start)
+            easy = [s.distance or 0 for s in full if s.run_type == "easy"]
+            if easy:
+                assert all(
+                    (s.distance or 0) <= max(easy) + 0.05 for s in light if s.run_type == "easy"
+                ), (name, week.start)
+            checked += 1
+    assert checked >= 5

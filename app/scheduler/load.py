@@ -1394,8 +1394,12 @@ class LoadPlanner:
                 self.block.pattern = dict(self.level_pattern)
             self.block.easy.append([r.km for r in runs if r.role in ("easy", "quality")])
             self.block.runs.append([r.km for r in runs])
-        elif recovering and logged > 0 and any(
-            r.recovery is not None and r.recovery.priority == Priority.A for r in roles.values()
+        elif (
+            recovering
+            and logged > 0
+            and any(
+                r.recovery is not None and r.recovery.priority == Priority.A for r in roles.values()
+            )
         ):  # after an A race, growth starts from the recovery week; a B race's recovery is
             # a lighter week inside the build (like a deload), which then goes on from before it
             self.ref2 = self.ref1 = logged

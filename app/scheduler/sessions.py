@@ -39,6 +39,7 @@ STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (h
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
 MAX_STRENGTH_MINUTES = 45
+LONG_RECOVERY_MINUTES = 70  # a recovery run this long is the week's longer run, not a short one
 LONG_RACE_RANK = RaceClass.marathon.rank  # marathons and ultras: no rehab the day after
 TOP_RUNG_BLOCK_WEEKS = 4
 RESTART_DAYS = 14  # strength back after this long without: a step down to start again
@@ -223,6 +224,8 @@ def _run_title(run: RunPlan, distance: str, season: Season) -> str:
     if workout is not None and workout.kind not in ("strides",):
         return f"{workout.title} · {distance}"
     label = {"long": "Long run", "recovery": "Recovery run"}.get(run.role, "Easy run")
+    if run.role == "recovery" and run.minutes >= LONG_RECOVERY_MINUTES:
+        label = "Easy long run (recovering)"
     if workout is not None:
         label += " + strides"
     return f"{label} · {distance}"
@@ -910,7 +913,12 @@ class SessionBuilder:
                 "(each run stays within 110% of it)"
             )
             notes = [f"Not raced: {why}. Run it easily or skip it.", *notes]
-        if run.role == "recovery":
+        if run.role == "recovery" and run.minutes >= LONG_RECOVERY_MINUTES:
+            notes = [
+                "All easy: the first longer run back while you recover from your race.",
+                *notes,
+            ]
+        elif run.role == "recovery":
             notes = ["Easy and short: you are recovering from your race.", *notes]
         if run.walk_breaks:
             notes = ["Run 4 minutes, walk 1 minute, throughout.", *notes]

@@ -72,6 +72,8 @@ RUNGS = (
 NO_WEIGHTS_CUE = "body weight: 3 seconds down and a pause at the bottom as it gets easier"
 BAND_CUE = "move to a stronger band once every rep is clean"
 ASSIST_CUE = "take less help from the band or partner once every rep is clean"
+BODY_WEIGHT_NAMES = {"strength": "harder", "heavy": "hardest"}  # rung names without weights
+BODY_WEIGHT_WORDS = {"heavier": "harder (slower, with pauses)", "heavy": "hardest (slowest)"}
 LIGHTER = ("deload", "taper", "regress")  # kinds of session lighter than the ladder's
 CLIMB_RUNG = 2  # from this rung, body-weight exercises move up their catalog ladder
 
@@ -113,12 +115,23 @@ class Dose:
 
     def describe(self) -> str:
         """E.g. "3 sets, heavier" (the load cue of each exercise says how heavy)."""
-        return f"{self.sets} {'set' if self.sets == 1 else 'sets'}, {self.step.word}"
+        word = (
+            self.step.word
+            if self.weights
+            else BODY_WEIGHT_WORDS.get(self.step.word, self.step.word)
+        )
+        return f"{self.sets} {'set' if self.sets == 1 else 'sets'}, {word}"
 
     @property
     def label(self) -> str:
-        """E.g. "build, 3 sets" (for titles)."""
-        return f"{self.step.name}, {self.sets} {'set' if self.sets == 1 else 'sets'}"
+        """E.g. "build, 3 sets" (for titles; without weights the top rungs say "harder" and
+        "hardest": every exercise is body weight)."""
+        name = (
+            self.step.name
+            if self.weights
+            else BODY_WEIGHT_NAMES.get(self.step.name, self.step.name)
+        )
+        return f"{name}, {self.sets} {'set' if self.sets == 1 else 'sets'}"
 
 
 def dose_for(

@@ -639,3 +639,20 @@ def test_the_findings_exercises_never_pause_for_more_than_three_days(
     days = [d for d in days if d >= start]
     gaps = [(a, b) for a, b in itertools.pairwise(days) if (b - a).days > 4]
     assert not gaps, gaps
+
+
+def test_without_weights_no_session_is_called_heavy(ruleset: RuleSet) -> None:
+    plan = build(ruleset, runner("achilles_tendinopathy", restrictions=["no_weights"]))
+    titles = [s.title for s in strength(plan)]
+    assert any("hardest" in t for t in titles)
+    assert not [t for t in titles if "(heavy" in t or "(strength," in t]
+    notes = [n for s in strength(plan) for n in s.notes[:1]]
+    assert not [n for n in notes if "heavier" in n or ", heavy" in n]
+
+
+def test_a_long_recovery_run_is_not_called_short(ruleset: RuleSet) -> None:
+    plan = build_plan(example_intake("novice_marathon"), ruleset)
+    for s in plan.sessions:
+        if s.run_type == "recovery" and (s.duration_minutes or 0) >= 70:
+            assert "Easy long run" in s.title
+            assert not any("short" in n for n in s.notes)

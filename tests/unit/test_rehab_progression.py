@@ -499,6 +499,22 @@ def test_a_plan_says_when_fewer_strength_days_fit_than_the_rules_ask(ruleset: Ru
     )
 
 
+def pauses(ruleset: RuleSet, plan: Plan, own: set[str]) -> list[tuple[date, date]]:
+    """Gaps of more than three days without any of `own` (or their ladder steps) from the
+    first strength session on."""
+    own = own | {
+        link
+        for i in own
+        for link in (ruleset.catalog[i].regression, ruleset.catalog[i].progression)
+        if link
+    }
+    start = strength(plan)[0].date
+    days = sorted({s.date for s in plan.sessions for e in s.exercises if e.id in own})
+    days = [d for d in days if d >= start]
+    assert days
+    return [(a, b) for a, b in itertools.pairwise(days) if (b - a).days > 4]
+
+
 @pytest.mark.parametrize(
     "name",
     ["weak_hips_back_to_back_halves", "itb_10k_soon", "ultra_sciatic", "knees_no_squat_lunge"],
@@ -525,18 +541,7 @@ def test_the_injurys_own_exercises_never_pause_for_more_than_three_days(
     }
     if not own:  # no symptom: the findings' exercises
         pytest.skip("no symptom rule fires")
-    own |= {
-        link
-        for i in list(own)
-        for link in (ruleset.catalog[i].regression, ruleset.catalog[i].progression)
-        if link
-    }
-    start = strength(plan)[0].date
-    days = sorted({s.date for s in plan.sessions for e in s.exercises if e.id in own})
-    days = [d for d in days if d >= start]
-    assert days
-    gaps = [(a, b) for a, b in itertools.pairwise(days) if (b - a).days > 4]
-    assert not gaps, gaps
+    assert not pauses(ruleset, plan, own)
 
 
 @pytest.mark.parametrize("name", ["trail_50k", "novice_marathon", "relay_then_marathon"])
@@ -628,17 +633,7 @@ def test_the_findings_exercises_never_pause_for_more_than_three_days(
     ]
     own = {c.exercise for r in rules for c in r.consequences if isinstance(c, Prescribe)}
     assert own
-    own |= {
-        link
-        for i in list(own)
-        for link in (ruleset.catalog[i].regression, ruleset.catalog[i].progression)
-        if link
-    }
-    start = strength(plan)[0].date
-    days = sorted({s.date for s in plan.sessions for e in s.exercises if e.id in own})
-    days = [d for d in days if d >= start]
-    gaps = [(a, b) for a, b in itertools.pairwise(days) if (b - a).days > 4]
-    assert not gaps, gaps
+    assert not pauses(ruleset, plan, own)
 
 
 def test_without_weights_no_session_is_called_heavy(ruleset: RuleSet) -> None:

@@ -164,6 +164,10 @@ def no_hops(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
 
 def plantar(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     assert all(n >= 3 for n in days_a_week(plan, {"towel_heel_raise"}, range(1, 13)))
+    # "loads the plantar fascia progressively": under load from the start, fewer reps later
+    raises = [(s.date, e) for s in plan.sessions for e in s.exercises if e.id == "towel_heel_raise"]
+    assert all(e.load for _, e in raises)
+    assert min(e.reps or 99 for _, e in raises) < max(e.reps or 0 for _, e in raises)
 
 
 def current_km(data: dict[str, Any]) -> float:

@@ -200,7 +200,7 @@ def pain_model_problems(ruleset: RuleSet) -> list[str]:
     the bound anyway; a rule set that contradicts it is refused."""
     from app.engine.verbs import CAUTION
     from app.facts.build import CheckInFacts
-    from app.services.checkins import pain_floor
+    from app.plan.protect import pain_floor
 
     data = random_intake(random.Random(1))
     data.update(

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.engine.verbs import Identifier, TrainingPhase
+from app.intake.vocabulary import Identifier, TrainingPhase
 
 Kind = Literal["activation", "strength", "drill", "mobility"]  # mobility: never loaded
 Cue = Annotated[str, Field(min_length=3, max_length=300)]

@@ -11,8 +11,10 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-TrainingPhase = Literal["activation", "strength", "running_form"]
+from app.intake.vocabulary import GateCriterion as GateCriterion
+from app.intake.vocabulary import Identifier as Identifier
+from app.intake.vocabulary import TrainingPhase as TrainingPhase
+
 CapPhase = Literal["all", "activation", "strength", "running_form", "taper"]
 SideChoice = Literal["left", "right", "both", "matched"]
 Text = Annotated[
@@ -77,21 +79,6 @@ PARAMETERS: dict[Parameter, tuple[float, float, float, str]] = {
     Parameter.easy_pace_slower_pct: (0, 20, 0, "run this much slower than the easy pace, percent"),
     Parameter.rest_days_first: (0, 3, 0, "days without running at the start of the plan"),
 }
-
-
-class GateCriterion(StrEnum):
-    """Criteria a runner must meet before a phase starts (domain.md, section 2.2)."""
-
-    pain_running_max_2 = "pain_running_max_2"
-    pain_running_max_3 = "pain_running_max_3"
-    no_morning_flare = "no_morning_flare"
-    walk_30_min_pain_free = "walk_30_min_pain_free"
-    single_leg_squat_no_valgus = "single_leg_squat_no_valgus"
-    single_leg_bridge_20 = "single_leg_bridge_20"
-    side_plank_60s = "side_plank_60s"
-    heel_raises_25 = "heel_raises_25"
-    hop_test_pain_free = "hop_test_pain_free"
-    level_pelvis_single_leg = "level_pelvis_single_leg"
 
 
 class _Verb(BaseModel):

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, Strict
 
-from app.engine.verbs import GateCriterion
 from app.intake.models import IsoDate, Pain, _Strict, _unique
-from app.intake.vocabulary import Illness, RedFlag
+from app.intake.vocabulary import GateCriterion, Illness, RedFlag
 
 SessionRef = Annotated[str, Field(min_length=1, max_length=36)]
 

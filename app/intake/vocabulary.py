@@ -7,6 +7,9 @@ Unknown values are rejected with a 422, never silently ignored.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 
 class Units(StrEnum):
@@ -165,3 +168,24 @@ RESTRICTION_TAGS: dict[Restriction, frozenset[str]] = {
     Restriction.no_kneeling: frozenset({"kneeling"}),
     Restriction.no_weights: frozenset({"external_load"}),
 }
+
+
+# Shared by the rule language, the catalog and the intake (kept here, where every package may
+# import it without a cycle).
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+TrainingPhase = Literal["activation", "strength", "running_form"]
+
+
+class GateCriterion(StrEnum):
+    """Criteria a runner must meet before a phase starts (domain.md, section 2.2)."""
+
+    pain_running_max_2 = "pain_running_max_2"
+    pain_running_max_3 = "pain_running_max_3"
+    no_morning_flare = "no_morning_flare"
+    walk_30_min_pain_free = "walk_30_min_pain_free"
+    single_leg_squat_no_valgus = "single_leg_squat_no_valgus"
+    single_leg_bridge_20 = "single_leg_bridge_20"
+    side_plank_60s = "side_plank_60s"
+    heel_raises_25 = "heel_raises_25"
+    hop_test_pain_free = "hop_test_pain_free"
+    level_pelvis_single_leg = "level_pelvis_single_leg"

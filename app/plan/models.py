@@ -11,10 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.contract.entries import ExerciseOut as ExerciseOut
+from app.contract.entries import SideOut as SideOut
+from app.contract.entries import Why as Why
+
 Status = Literal["ok", "goal_at_risk", "referral_required"]
 PhaseName = Literal["activation", "strength", "running_form", "taper"]
 SessionKind = Literal["activation", "strength", "run", "drills", "rest", "race"]
-SideOut = Literal["left", "right", "both"]
 WeekKind = Literal["base", "build", "peak", "deload", "taper", "race", "recovery", "walk_run"]
 RunType = Literal[
     "easy", "long", "quality", "double", "shake_out", "walk_run", "recovery", "race_run"
@@ -30,26 +33,6 @@ DISCLAIMER = (
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Why(_Out):
-    """Why a session (or a setting) is in the plan: the rule and its reason."""
-
-    rule: str
-    because: str
-
-
-class ExerciseOut(_Out):
-    id: str
-    name: str
-    sets: int
-    reps: int | None = None
-    seconds: int | None = None
-    distance_m: int | None = None
-    side: SideOut | None = None
-    load: str | None = None
-    tempo: str | None = None
-    block: Literal["morning", "evening", "warm_up", "main"] | None = None
 
 
 class ExerciseInfo(_Out):

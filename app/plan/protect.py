@@ -40,3 +40,32 @@ def protected_referrals(intake: Intake, reported: Iterable[str] = ()) -> list[tu
         if s.condition in BONE_SITES and s.pain_rest >= 3:
             found.append(f"Pain at rest at a bone site ({name}).")
     return [(text, PROTECTED) for text in dict.fromkeys(found)]
+
+
+PAIN_FLOOR = {
+    "regress": Reason(
+        "safety.pain_model",
+        "Pain above 5/10, or worse the next morning, always steps the load back (the pain "
+        "model's bound, which no rule set can loosen).",
+    ),
+    "hold": Reason(
+        "safety.pain_model",
+        "Pain of 4-5/10 never lets the load grow (the pain model's bound, which no rule set "
+        "can loosen).",
+    ),
+}
+
+
+def pain_floor(pain_during: int, morning_worse: bool) -> tuple[str, Reason]:
+    """The least cautious verdict the pain model allows (domain.md §2.1)."""
+    if pain_during > 5 or morning_worse:
+        return "regress", PAIN_FLOOR["regress"]
+    if pain_during >= 4:
+        return "hold", PAIN_FLOOR["hold"]
+    return "progress", NO_VERDICT
+
+
+NO_VERDICT = Reason(
+    "check_in.no_rule",
+    "No pain-monitoring rule gave a verdict for this check-in, so the load is held for a week.",
+)

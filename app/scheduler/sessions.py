@@ -11,10 +11,10 @@ from functools import lru_cache
 from typing import Any
 
 from app.catalog.models import Catalog
+from app.contract.entries import ExerciseOut, Why
 from app.engine.decisions import Reason
 from app.engine.verbs import MAX_STAGE_WEEK
 from app.intake.vocabulary import Priority
-from app.plan.models import ExerciseOut, Why
 from app.scheduler.calendar import days, monday_of
 from app.scheduler.exercises import Chosen, PhaseExercises, Rotations
 from app.scheduler.goals import GoalPlan, RaceClass

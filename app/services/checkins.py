@@ -17,39 +17,12 @@ from app.intake.checkin import CheckInIn
 from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan, review_or_raise
 from app.plan.models import Plan
+from app.plan.protect import NO_VERDICT, pain_floor
 from app.plan.replan import changes, merge
 from app.scheduler.checkins import UNSETTLED, CheckInRecord, unsettled
 from app.services.plans import save_revision
 from app.storage.scope import Tenant
 from app.storage.tables import Athlete, CheckIn, IntakeRecord, PlanRecord, utcnow
-
-PAIN_FLOOR = {
-    "regress": Reason(
-        "safety.pain_model",
-        "Pain above 5/10, or worse the next morning, always steps the load back (the pain "
-        "model's bound, which no rule set can loosen).",
-    ),
-    "hold": Reason(
-        "safety.pain_model",
-        "Pain of 4-5/10 never lets the load grow (the pain model's bound, which no rule set "
-        "can loosen).",
-    ),
-}
-
-
-def pain_floor(pain_during: int, morning_worse: bool) -> tuple[str, Reason]:
-    """The least cautious verdict the pain model allows (domain.md §2.1)."""
-    if pain_during > 5 or morning_worse:
-        return "regress", PAIN_FLOOR["regress"]
-    if pain_during >= 4:
-        return "hold", PAIN_FLOOR["hold"]
-    return "progress", NO_VERDICT
-
-
-NO_VERDICT = Reason(
-    "check_in.no_rule",
-    "No pain-monitoring rule gave a verdict for this check-in, so the load is held for a week.",
-)
 
 
 @dataclass(frozen=True)

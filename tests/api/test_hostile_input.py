@@ -82,7 +82,7 @@ def test_a_check_in_of_nine_regresses_whatever_the_rules_say(
     refused = client.post(f"/v1/rulesets/drafts/{draft}/publish", headers=auth)
     assert refused.status_code == 409
     # and even with such rules active the runtime floor holds (checked without publishing)
-    from app.services.checkins import pain_floor
+    from app.plan.protect import pain_floor
 
     assert pain_floor(9, False)[0] == "regress"
     assert pain_floor(2, True)[0] == "regress"

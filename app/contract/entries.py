@@ -1,0 +1,33 @@
+"""A session's exercise entries and the reasons attached to plan parts, as served."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SideOut = Literal["left", "right", "both"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Why(_Out):
+    """Why a session (or a setting) is in the plan: the rule and its reason."""
+
+    rule: str
+    because: str
+
+
+class ExerciseOut(_Out):
+    id: str
+    name: str
+    sets: int
+    reps: int | None = None
+    seconds: int | None = None
+    distance_m: int | None = None
+    side: SideOut | None = None
+    load: str | None = None
+    tempo: str | None = None
+    block: Literal["morning", "evening", "warm_up", "main"] | None = None

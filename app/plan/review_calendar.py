@@ -242,7 +242,9 @@ class Calendar:
         return self.taper_blocks.get((event.names, event.first - timedelta(days=1)))
 
     def previous(self, event: RaceEvent) -> RaceEvent | None:
-        earlier = [e for e in self.events if e.last < event.first and e.priority != Priority.C]
+        """The A race before `event`: an A race ends a block, a B race is a step inside it
+        (as the planner builds it)."""
+        earlier = [e for e in self.events if e.last < event.first and e.priority == Priority.A]
         return earlier[-1] if earlier else None
 
     def block_start(self, event: RaceEvent) -> date:

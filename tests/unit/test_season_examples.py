@@ -493,3 +493,23 @@ def test_a_deload_keeps_its_runs_each_shorter(plans: dict[str, Plan]) -> None:
                 ), (name, week.start)
             checked += 1
     assert checked >= 5
+
+
+def test_a_b_10k_three_weeks_before_an_a_half_is_planned(ruleset: RuleSet) -> None:
+    """Found by a coach's review: the review measured the A race's block from the B race on
+    while the planner carries the block through it, so the plan was refused ("6.8 km is
+    over 40% of the peak long run")."""
+    data = {
+        "athlete": {"name": "R", "timezone": "UTC", "units": "km"},
+        "start_date": "2026-01-05",
+        "running": {"weekly_distance": 30, "longest_run": 12, "runs_per_week": 4},
+        "availability": {"run_days": ["tue", "thu", "sat", "sun"], "long_run_day": "sun"},
+        "goals": [
+            {"name": "B 10k", "date": "2026-04-12", "type": "10k", "priority": "B"},
+            {"name": "A half", "date": "2026-05-03", "type": "half", "priority": "A"},
+        ],
+    }
+    plan = build_plan(finalize(Intake.model_validate(data), date(2026, 1, 5)), ruleset)
+    assert plan.status != "referral_required"
+    assert all(f.level == "warn" for f in plan.review)
+    assert race(plan, "A half")

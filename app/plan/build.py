@@ -443,6 +443,10 @@ def _speed_after_hops(
             "No strides in this plan: for a sore tendon, speed comes only after two weeks of "
             "hops, which this plan does not reach."
         ]
+    strides = any(s["date"] >= allowed and (s.get("workout") or {}).get("kind") == "strides"
+                  for s in sessions)  # fmt: skip
+    if not strides:  # held back for another reason (pain above the limits, a taper)
+        return []
     return [
         f"Strides wait until the week of {allowed.isoformat()}, two weeks after the hops start: "
         "for a sore tendon, speed is the last stage."

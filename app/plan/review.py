@@ -709,14 +709,18 @@ class Review:
             for entry in s.exercises:
                 if entry.id in loading:
                     days.setdefault((entry.id, monday_of(s.date)), set()).add(s.date)
+        race_days = {s.date for s in self.plan.sessions if s.kind == "race"}
         for week in self.plan.weeks:
             if week.start < self.plan.start or week.start + timedelta(days=6) > self.plan.end:
                 continue
-            carriers = {
-                s.date
+            carriers = {  # sessions that may carry loading: not on a race day or the day
+                s.date  # before it, nor on a shake-out (as the planner places it)
                 for s in self.cal.sessions_between(week.start, week.start + timedelta(days=6))
-                if s.kind in ("strength", "activation")
-                or (s.kind == "run" and s.run_type != "race_run")
+                if (
+                    s.kind in ("strength", "activation")
+                    or (s.kind == "run" and s.run_type not in ("race_run", "shake_out"))
+                )
+                and not ({s.date, s.date + timedelta(days=1)} & race_days)
             }
             for ident, (per_week, until) in loading.items():
                 have = len(days.get((ident, week.start), ()))

@@ -46,8 +46,8 @@ RESTART_DAYS = 14  # strength back after this long without: a step down to start
 MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (coaching.md §4)
 REHAB_EXERCISES = 3
 REHAB_NOTE = (
-    "Your rehab exercises at half the sets, so they are never paused for more than three days; "
-    "stop any that hurt."
+    "Your rehab exercises, the light ones at half the sets, so that none is paused for more "
+    "than three days; stop any that hurt."
 )
 DRILLS_PER_RUN = 3
 WARM_UP_EXERCISES = 2
@@ -519,7 +519,8 @@ class SessionBuilder:
                         or (s["kind"] == "run" and s.get("run_type") != "race_run")
                     )
                     and s["date"] not in carried
-                    and s["date"] not in self.goal_days
+                    and self._rehab_day(s["date"])  # not on a race day or the day before
+                    and s.get("run_type") != "shake_out"
                 ]
                 entry = _entries([item], "main", self.ctx.catalog)
                 while len(carried) < p.per_week and runs:

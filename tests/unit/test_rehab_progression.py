@@ -361,7 +361,7 @@ def test_rehab_is_never_paused_for_more_than_three_days(ruleset: RuleSet) -> Non
     [
         ("achilles_tendinopathy", "eccentric_heel_drop", "heel_raise"),
         ("patellofemoral_pain", "spanish_squat", "wall_sit"),
-        ("plantar_fasciitis", "towel_heel_raise", "heel_raise"),
+        ("plantar_fasciitis", "towel_heel_raise", "towel_heel_raise_body_weight"),
     ],
 )
 def test_a_regress_verdict_steps_each_tendons_exercise_back(
@@ -651,3 +651,33 @@ def test_a_long_recovery_run_is_not_called_short(ruleset: RuleSet) -> None:
         if s.run_type == "recovery" and (s.duration_minutes or 0) >= 70:
             assert "Easy long run" in s.title
             assert not any("short" in n for n in s.notes)
+
+
+def test_a_note_about_strides_is_kept_by_the_plan(ruleset: RuleSet) -> None:
+    """A hamstring tendon at 4/10 gets no strides (pain above the limits): the plan must not
+    promise strides 'from the week of …' (it did)."""
+    plan = build(ruleset, runner("proximal_hamstring_tendinopathy", pain_running=4))
+    strides = [s for s in plan.sessions if s.workout is not None and s.workout.kind == "strides"]
+    promised = [n for n in plan.notes if n.startswith("Strides wait until")]
+    assert not promised or strides
+
+
+def test_plantar_fascia_without_weights_keeps_the_towel(ruleset: RuleSet) -> None:
+    """A towel is not a weight: with no_weights the runner keeps a body-weight towel heel
+    raise (it lost the fascia-specific exercise for a plain heel raise)."""
+    plan = build(ruleset, runner("plantar_fasciitis", restrictions=["no_weights"]))
+    used = {e.id for s in plan.sessions for e in s.exercises}
+    assert "towel_heel_raise_body_weight" in used
+    assert "towel_heel_raise" not in used
+
+
+def test_no_loading_on_a_shake_out_or_the_day_before_a_race(ruleset: RuleSet) -> None:
+    plan = build(ruleset, runner("plantar_fasciitis"))
+    races = {s.date for s in plan.sessions if s.kind == "race"}
+    loaded = [
+        s
+        for s in plan.sessions
+        if any(e.id == "towel_heel_raise" for e in s.exercises)
+        and (s.run_type == "shake_out" or s.date + timedelta(days=1) in races)
+    ]
+    assert not loaded, [(s.date, s.title) for s in loaded]

@@ -410,15 +410,15 @@ class SessionBuilder:
             for c in [*stage.exercises.strength, *stage.exercises.activation]
             if c.core
         ]
-        # Two groups must not pause: the injury's own exercises (from rules about a symptom)
-        # and those for the assessment's findings (a weak glute, a dropping hip).
-        injury = {
-            c.exercise.id for c in own if any(r.rule in self.ctx.condition_rules for r in c.reasons)
-        }
-        findings = {c.exercise.id for c in own} - injury
-        for group in (injury, findings):
-            if group:
-                self._keep_up(by_day, group)
+        # Each rule's exercises must not pause: every condition's (a tendon, an IT band) and
+        # every finding's (a weak glute medius, a dropping hip).
+        groups: dict[str, set[str]] = defaultdict(set)
+        for c in own:
+            for reason in c.reasons:
+                if not reason.rule.startswith(("baseline.", "plan.", "safety.")):
+                    groups[reason.rule].add(c.exercise.id)
+        for rule in sorted(groups):
+            self._keep_up(by_day, groups[rule])
 
     def _keep_up(self, by_day: dict[date, list[dict[str, Any]]], group: set[str]) -> None:
         """One group of rehab exercises back at half the sets whenever it would otherwise

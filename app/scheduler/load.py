@@ -483,7 +483,7 @@ class LoadPlanner:
             self.i.season.role(plan.start + timedelta(days=k)).taper is not None
             for k in range(7, 14)
         )
-        overdue = self.full_run > self._deload_every(plan.start) and not before_taper
+        overdue = self.full_run >= self._deload_every(plan.start) and not before_taper
         planned = plan.start in self.deloads and self.since_reset >= 2
         after_full = self.full_run >= 1  # never two deloads in a row
         if full and (planned or overdue) and step_back and after_full:

@@ -425,3 +425,47 @@ def test_a_runner_back_from_injury_deloads_every_second_week(ruleset: RuleSet) -
     assert "build,build,build" not in ",".join(kinds[3:])  # after the first weeks: alternate
     assert "deload,deload" not in ",".join(kinds)
     assert kinds.count("deload") >= len(kinds) // 2 - 1
+
+
+def test_after_a_b_race_an_injured_runner_still_deloads_every_second_week(
+    ruleset: RuleSet,
+) -> None:
+    """Found by a coach's review: after a B 10k a hamstring-tendon runner ran four build weeks
+    in the strength phase before a deload. A deload is due at the latest after as many full
+    weeks as the rhythm says (two while returning from injury), whatever came before."""
+    from app.plan.build import BuildOptions
+
+    data = {
+        "athlete": {"name": "Gus", "timezone": "Europe/London", "units": "km"},
+        "start_date": "2026-01-05",
+        "running": {"weekly_distance": 30, "longest_run": 12, "runs_per_week": 4},
+        "availability": {
+            "run_days": ["tue", "thu", "sat", "sun"],
+            "long_run_day": "sun",
+            "strength_days": ["mon", "wed", "fri"],
+        },
+        "symptoms": [
+            {
+                "condition": "proximal_hamstring_tendinopathy",
+                "side": "right",
+                "pain_rest": 0,
+                "pain_running": 2,
+                "weeks": 8,
+                "trend": "improving",
+            }
+        ],
+        "findings": [{"name": "trendelenburg", "side": "right"}],
+        "goals": [
+            {"name": "B 10K", "date": "2026-02-22", "type": "10k", "priority": "B"},
+            {"name": "Spring half", "date": "2026-04-26", "type": "half", "priority": "A"},
+        ],
+    }
+    intake = finalize(Intake.model_validate(data), date(2026, 1, 5))
+    plan = build_plan(intake, ruleset, BuildOptions())
+    strength_phase = next(p for p in plan.phases if p.name == "strength")
+    run = 0
+    for week in plan.weeks:
+        if not strength_phase.start <= week.start <= strength_phase.end:
+            continue
+        run = 0 if week.deload or week.kind not in ("base", "build", "peak") else run + 1
+        assert run <= 3, week.start  # two full weeks, and at most one more before a deload

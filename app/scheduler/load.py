@@ -1018,11 +1018,20 @@ class LoadPlanner:
         candidates = [r for r in easy if not ({r.day - DAY, r.day + DAY} & hard_days)]
         if not candidates:
             return None
+        # Not the day before or after a long run either, when the week allows it.
+        long_days = {r.day for r in runs.values() if r.role in ("long", "double")}
+        if easy:
+            long_days |= {
+                d
+                for d in (monday - DAY, monday - 2 * DAY)
+                if any(r.role in ("long", "double") for r in self.runs_by_day.get(d, []))
+            }
+        apart = [r for r in candidates if not ({r.day - DAY, r.day + DAY} & long_days)]
 
         def distance(run: RunPlan) -> int:
             return min((abs((run.day - d).days) for d in hard_days), default=7)
 
-        return max(candidates, key=lambda r: (distance(r), -r.day.toordinal()))
+        return max(apart or candidates, key=lambda r: (distance(r), -r.day.toordinal()))
 
     # -- tapers, B races, recoveries --------------------------------------------------------------
     def _special_run(self, day: date, role: DayRole) -> RunPlan | None:

@@ -15,6 +15,7 @@ from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan
 from app.plan.models import Plan, SessionOut, WeekOut
+from app.scheduler.calendar import monday_of
 from app.scheduler.checkins import CheckInRecord
 from tests.conftest import example_intake
 
@@ -513,3 +514,29 @@ def test_a_b_10k_three_weeks_before_an_a_half_is_planned(ruleset: RuleSet) -> No
     assert plan.status != "referral_required"
     assert all(f.level == "warn" for f in plan.review)
     assert race(plan, "A half")
+
+
+def test_quality_keeps_away_from_the_long_run_when_the_week_allows(
+    plans: dict[str, Plan],
+) -> None:
+    """Threshold the day after the long run (returning_after_months_off on Mondays) although
+    the week had other easy days: a quality session is never next to a long run when the
+    week has an easy run that is not."""
+    for name, plan in plans.items():
+        for session in plan.sessions:
+            if session.run_type != "quality":
+                continue
+            week = monday_of(session.date)
+            week_runs = runs(plan, week - timedelta(days=2), week + timedelta(days=6))
+            longs = {s.date for s in week_runs if s.run_type in ("long", "double")}
+            if not {session.date - DAY, session.date + DAY} & longs:
+                continue
+            others = [
+                s
+                for s in week_runs
+                if s.date >= week
+                and s.run_type == "easy"
+                and not {s.date - DAY, s.date + DAY} & longs
+                and s.date not in longs
+            ]
+            assert not others, (name, session.date)

@@ -607,6 +607,7 @@ def _schedule(
             measure=measure,
             notes_by_kind=notes_by_kind,
             sick_days=sick_days(check_ins),
+            sore_days=paused_days(check_ins) - sick_days(check_ins),
             condition_rules=_symptom_rules(ruleset),
         )
     ).build(start, season.end)

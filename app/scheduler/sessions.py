@@ -133,6 +133,7 @@ class SessionContext:
     measure: Measure
     notes_by_kind: dict[str, list[tuple[str, Reason]]]
     sick_days: frozenset[date] = frozenset()  # an illness: no training at all
+    sore_days: frozenset[date] = frozenset()  # running paused after severe pain: strength eases
     condition_rules: frozenset[str] = frozenset()  # rules about a symptom (the injury's own)
 
 
@@ -734,8 +735,8 @@ class SessionBuilder:
         week_plan = self.week_of.get(monday_of(day))
         if role.taper is not None or role.b_taper is not None:
             why = "taper"
-        elif monday_of(day) in clock.regress_weeks:
-            why = "regress"
+        elif monday_of(day) in clock.regress_weeks or day in self.ctx.sore_days:
+            why = "regress"  # after a check-in that stepped back, or while running is paused
         elif week_plan is not None and week_plan.deload:
             why = "deload"
         else:

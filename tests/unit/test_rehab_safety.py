@@ -469,3 +469,17 @@ def test_after_a_b_race_an_injured_runner_still_deloads_every_second_week(
             continue
         run = 0 if week.deload or week.kind not in ("base", "build", "peak") else run + 1
         assert run <= 3, week.start  # two full weeks, and at most one more before a deload
+
+
+def test_strength_steps_back_while_running_is_paused(ruleset: RuleSet) -> None:
+    """The day after pain of 8/10 the plan kept a full strength session with a long-lever
+    hamstring bridge; while running is paused, strength steps back too."""
+    plain = seed_plan(ruleset)
+    lifts = sorted(s.date for s in plain.sessions if s.kind == "strength")
+    day = lifts[len(lifts) // 2] - timedelta(days=1)  # the day before a strength session
+    plan = seed_plan(ruleset, record((day - START).days, 8, "regress"))
+    during = [
+        s for s in plan.sessions if s.kind == "strength" and day < s.date <= day + timedelta(days=3)
+    ]
+    assert during
+    assert all(any(n.startswith("Stepped back") for n in s.notes) for s in during), during

@@ -681,3 +681,50 @@ def test_no_loading_on_a_shake_out_or_the_day_before_a_race(ruleset: RuleSet) ->
         and (s.run_type == "shake_out" or s.date + timedelta(days=1) in races)
     ]
     assert not loaded, [(s.date, s.title) for s in loaded]
+
+
+MARATHON_HAMSTRING = {  # from a coach's review: the hops came four times and went
+    "athlete": {"name": "Hana", "timezone": "America/New_York", "units": "mi"},
+    "start_date": "2026-01-05",
+    "running": {"weekly_distance": 25, "longest_run": 10, "runs_per_week": 4},
+    "availability": {
+        "run_days": ["tue", "thu", "sat", "sun"],
+        "long_run_day": "sun",
+        "strength_days": ["mon", "wed", "fri"],
+    },
+    "symptoms": [
+        {
+            "condition": "proximal_hamstring_tendinopathy",
+            "side": "right",
+            "pain_rest": 1,
+            "pain_running": 4,
+            "weeks": 10,
+            "trend": "stable",
+        }
+    ],
+    "goals": [{"name": "June marathon", "date": "2026-06-21", "type": "marathon", "priority": "A"}],
+}
+
+
+@pytest.mark.parametrize("case", ["achilles", "hamstring", "hamstring marathon"])
+def test_a_tendons_hops_keep_going_once_they_start(ruleset: RuleSet, case: str) -> None:
+    """The energy-storage stage is part of the tendon's own loading (a rule about the
+    condition), so once the hops start they stay (they rotated out after four sessions)."""
+    data = {
+        "achilles": runner("achilles_tendinopathy"),
+        "hamstring": runner("proximal_hamstring_tendinopathy"),
+        "hamstring marathon": MARATHON_HAMSTRING,
+    }[case]
+    plan = build_plan(
+        finalize(Intake.model_validate(data), date.fromisoformat(str(data["start_date"]))),
+        ruleset,
+    )
+    hops = sorted({s.date for s in strength(plan) for e in s.exercises if e.id == "pogo_hops"})
+    assert len(hops) >= 6
+    races = [s.date for s in plan.sessions if s.kind == "race"]
+    gaps = [
+        (a, b)
+        for a, b in itertools.pairwise(hops)
+        if (b - a).days > 14 and not any(a < r < b + timedelta(days=14) for r in races)
+    ]
+    assert not gaps, gaps

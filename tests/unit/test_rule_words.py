@@ -83,8 +83,11 @@ def pht(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
     for exercise in ("limited_range_rdl", "nordic_regression"):
         first = first_use(plan, {exercise})
         assert first is None or first >= week_start(9), exercise
-    # "loaded hinges and lunges only from week 13"
-    early = first_use(plan, tagged(ruleset, "lunge") | tagged(ruleset, "loaded_hip_flexion"))
+    # "loaded hinges, lunges and hops only from week 13"
+    early = first_use(
+        plan,
+        tagged(ruleset, "lunge") | tagged(ruleset, "loaded_hip_flexion") | {"pogo_hops"},
+    )
     assert early is None or early >= week_start(13)
     # "deep squats and crossovers stay out"
     assert first_use(plan, tagged(ruleset, "deep_hip_flexion")) is None

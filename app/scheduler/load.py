@@ -1143,6 +1143,12 @@ class LoadPlanner:
                 self._window_used[first_week] = self._window_used.get(first_week, 0.0) + km
         if role.demoted is not None:  # a race not raced: an easy run in its place
             return RunPlan(day, km, "race_run", minutes=m.minutes(km), event=role.demoted)
+        if role_name == "long" and role.taper is not None:
+            week_easy = self._window_easy.get(
+                (role.taper.index, self._taper_window(role.taper, role.to_race)[2]), 0.0
+            )
+            if km <= week_easy + 1e-9:  # no longer than the week's easy runs: not a long run
+                role_name = "easy"
         return RunPlan(day, km, role_name, minutes=m.minutes(km))
 
     def _short_taper_run(

@@ -540,3 +540,15 @@ def test_quality_keeps_away_from_the_long_run_when_the_week_allows(
                 and s.date not in longs
             ]
             assert not others, (name, session.date)
+
+
+def test_a_long_run_is_never_shorter_than_its_weeks_easy_runs(plans: dict[str, Plan]) -> None:
+    """weak_left_glute_hamstring had a 'Long run · 1.9 mi' in a taper week of 3.2 mi easy runs:
+    a run squeezed below the easy runs is an easy run."""
+    for name, plan in plans.items():
+        for week in plan.weeks:
+            week_runs = runs(plan, week.start, week.start + timedelta(days=6))
+            easy = [s.distance or 0 for s in week_runs if s.run_type == "easy"]
+            for s in week_runs:
+                if s.run_type == "long" and easy:
+                    assert (s.distance or 0) > min(easy), (name, s.date, s.title)

@@ -314,6 +314,7 @@ class SessionBuilder:
         self.moved: dict[tuple[int, str, str], Chosen | None] = {}  # ladder moves, remembered
         self.stage_of: dict[int, tuple[int, Stage]] = {}  # stage week → stage
         self.rotations = Rotations()
+        self.light_by_stage: dict[tuple[int, frozenset[str] | None], list[Chosen]] = {}
         # race days and the day before (and the day after a marathon or ultra): no rehab
         # add-ons there; halved rehab may come the day after a shorter race, so that back-to-
         # back races never stop it for more than three days
@@ -368,11 +369,18 @@ class SessionBuilder:
                 result.append(rest)
         return result
 
-    def _rehab_exercises(self, day: date, among: set[str] | None = None) -> list[Chosen]:
+    def _rehab_exercises(self, day: date, among: frozenset[str] | None = None) -> list[Chosen]:
         """The runner's own rehab exercises on `day` (from condition and finding rules): the
         light ones (activation work, isometric holds, the tendon loading a rule asks for) that
-        go on when strength pauses."""
-        stage = self._stage(day)[1]
+        go on when strength pauses (worked out once per stage and group)."""
+        index, stage = self._stage(day)
+        key = (index, among)
+        known = self.light_by_stage.get(key)
+        if known is None:
+            known = self.light_by_stage[key] = self._light(stage, among)
+        return known
+
+    def _light(self, stage: Stage, among: frozenset[str] | None) -> list[Chosen]:
         chosen = [*stage.exercises.strength, *stage.exercises.activation]
         if among is not None:
             chosen = [c for c in chosen if c.exercise.id in among]
@@ -418,17 +426,26 @@ class SessionBuilder:
             for reason in c.reasons:
                 if not reason.rule.startswith(("baseline.", "plan.", "safety.")):
                     groups[reason.rule].add(c.exercise.id)
+        present = {
+            day: {e.id for s in todays for e in s["exercises"]} for day, todays in by_day.items()
+        }
         for rule in sorted(groups):
-            self._keep_up(by_day, groups[rule])
+            self._keep_up(by_day, present, frozenset(groups[rule]))
 
-    def _keep_up(self, by_day: dict[date, list[dict[str, Any]]], group: set[str]) -> None:
+    def _keep_up(
+        self,
+        by_day: dict[date, list[dict[str, Any]]],
+        present: dict[date, set[str]],
+        group: frozenset[str],
+    ) -> None:
         """One group of rehab exercises back at half the sets whenever it would otherwise
-        pause for more than 3 days: on a run (as its warm-up) or on a rest day."""
+        pause for more than 3 days: on a run (as its warm-up) or on a rest day. `present`:
+        the exercise ids of each day (kept up to date here)."""
         assert self.strength_start is not None
         last = self.strength_start - timedelta(days=1)
         for day in days(self.strength_start, max(by_day)):
             todays = by_day.get(day, [])
-            if any(e.id in group for s in todays for e in s["exercises"]):
+            if not group.isdisjoint(present.get(day, ())):
                 last = day
                 continue
             if not self._rehab_day(day):
@@ -444,7 +461,6 @@ class SessionBuilder:
             chosen = self._rehab_exercises(day, among=group)
             if not chosen:
                 continue
-            entries = _entries(chosen, None, self.ctx.catalog, halve=True)
             run = next(
                 (s for s in todays if s["kind"] == "run" and s.get("run_type") != "race_run"),
                 None,
@@ -460,17 +476,16 @@ class SessionBuilder:
             )
             reasons = [PHASE_REASONS["rehab_continuity"], *(r for c in chosen for r in c.reasons)]
             if run is not None:
-                run["exercises"] = [
-                    *(e.model_copy(update={"block": "warm_up"}) for e in entries),
-                    *run["exercises"],
-                ]
+                added = _entries(chosen, "warm_up", self.ctx.catalog, halve=True)
+                run["exercises"] = [*added, *run["exercises"]]
                 if REHAB_NOTE not in run["notes"]:
                     run["notes"] = [REHAB_NOTE, *run["notes"]]
                 kept = [Reason(w.rule, w.because) for w in run["why"]]
                 run["why"] = _why([*kept, PHASE_REASONS["rehab_continuity"]], limit=len(kept) + 1)
             elif rest is not None:
                 earlier = rest["exercises"] if rest["kind"] == "activation" else []
-                exercises = [*earlier, *(e.model_copy(update={"block": "main"}) for e in entries)]
+                added = _entries(chosen, "main", self.ctx.catalog, halve=True)
+                exercises = [*earlier, *added]
                 minutes = _minutes(exercises, rest_seconds=30)
                 kept = [Reason(w.rule, w.because) for w in rest["why"]] if earlier else []
                 rest.update(
@@ -485,6 +500,7 @@ class SessionBuilder:
                 )
             else:
                 continue
+            present.setdefault(day, set()).update(e.id for e in added)
             last = day
 
     def _rehab_id(self, day: date) -> str:

@@ -315,6 +315,7 @@ class SessionBuilder:
         self.stage_of: dict[int, tuple[int, Stage]] = {}  # stage week → stage
         self.rotations = Rotations()
         self.light_by_stage: dict[tuple[int, frozenset[str] | None], list[Chosen]] = {}
+        self._span: tuple[list[date], dict[date, date]] | None = None
         # race days and the day before (and the day after a marathon or ultra): no rehab
         # add-ons there; halved rehab may come the day after a shorter race, so that back-to-
         # back races never stop it for more than three days
@@ -443,16 +444,15 @@ class SessionBuilder:
         the exercise ids of each day (kept up to date here)."""
         assert self.strength_start is not None
         last = self.strength_start - timedelta(days=1)
-        for day in days(self.strength_start, max(by_day)):
+        span, following_day = self._rehab_span(max(by_day))
+        for day in span:
             todays = by_day.get(day, [])
             if not group.isdisjoint(present.get(day, ())):
                 last = day
                 continue
-            if not self._rehab_day(day):
+            following = following_day.get(day)
+            if following is None:  # not a day for rehab (a race, the day before)
                 continue
-            following = day + timedelta(days=1)
-            while not self._rehab_day(following):
-                following += timedelta(days=1)
             # Today if waiting for the next allowed day would leave more than 3 days without.
             if (day - last).days <= MAX_REHAB_PAUSE_DAYS and (following - last).days <= (
                 MAX_REHAB_PAUSE_DAYS + 1
@@ -502,6 +502,23 @@ class SessionBuilder:
                 continue
             present.setdefault(day, set()).update(e.id for e in added)
             last = day
+
+    def _rehab_span(self, end: date) -> tuple[list[date], dict[date, date]]:
+        """The days from the first strength session to `end`, and for each day rehab may go
+        on, the next such day after it (worked out once for every group)."""
+        if self._span is None or self._span[0][-1:] != [end]:
+            assert self.strength_start is not None
+            span = list(days(self.strength_start, end))
+            following: dict[date, date] = {}
+            upcoming = end + timedelta(days=1)
+            while not self._rehab_day(upcoming):
+                upcoming += timedelta(days=1)
+            for day in reversed(span):
+                if self._rehab_day(day):
+                    following[day] = upcoming
+                    upcoming = day
+            self._span = (span, following)
+        return self._span
 
     def _rehab_id(self, day: date) -> str:
         return session_id(self.ctx.lineage, f"rehab:{day.isoformat()}")

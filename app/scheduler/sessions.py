@@ -39,6 +39,7 @@ STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (h
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
 MAX_STRENGTH_MINUTES = 45
+RESTART_WEEK_DAYS = 7  # back after a pause: a week with the exercises you know
 LONG_RECOVERY_MINUTES = 70  # a recovery run this long is the week's longer run, not a short one
 LONG_RACE_RANK = RaceClass.marathon.rank  # marathons and ultras: no rehab the day after
 TOP_RUNG_BLOCK_WEEKS = 4
@@ -861,8 +862,11 @@ class SessionBuilder:
 
     def _strength(self, day: date, phase: str, index: int) -> dict[str, Any]:
         dose = self._dose(day, phase)
-        if dose.why in ("taper", "deload") and self.last_chosen:
-            main = self.last_chosen  # a lighter session: the exercises you know, nothing new
+        back = self.restart is not None and (day - self.restart[0]).days < RESTART_WEEK_DAYS
+        if (dose.why in ("taper", "deload") or back) and self.last_chosen:
+            # a lighter session, or the first week back after a pause (a race and its
+            # recovery): the exercises you know, nothing new
+            main = self.last_chosen
         else:
             main = self._ladder(
                 self._rotate("strength", MAX_STRENGTH_EXERCISES, self._block(day), day), day, dose

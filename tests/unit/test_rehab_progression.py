@@ -728,3 +728,20 @@ def test_a_tendons_hops_keep_going_once_they_start(ruleset: RuleSet, case: str) 
         if (b - a).days > 14 and not any(a < r < b + timedelta(days=14) for r in races)
     ]
     assert not gaps, gaps
+
+
+@pytest.mark.parametrize("name", ["trail_50k", "novice_marathon", "relay_then_marathon"])
+def test_the_first_week_back_after_a_race_brings_nothing_new(ruleset: RuleSet, name: str) -> None:
+    """A coach's review found first-ever pogo hops nine days after a marathon: the week back
+    after a pause keeps the exercises of the last session before it."""
+    plan = build_plan(example_intake(name), ruleset)
+    sessions = strength(plan)
+    for k, session in enumerate(sessions):
+        if not (session.notes and session.notes[0].startswith("Back after")) or k == 0:
+            continue
+        before = {e.id for e in sessions[k - 1].exercises if e.block == "main"}
+        for later in sessions[k:]:
+            if (later.date - session.date).days >= 7:
+                break
+            main = {e.id for e in later.exercises if e.block == "main"}
+            assert main <= before, (later.date, main - before)

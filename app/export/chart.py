@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from functools import cache
 
 from app.plan.models import Plan
 
@@ -105,18 +106,13 @@ def to_svg(plan: Plan) -> bytes:
     return buffer.getvalue()
 
 
-_CONFIGURED: list[bool] = []
-
-
+@cache
 def _configure() -> None:
     """matplotlib's settings for the chart, set once for the process (the same every time,
     so no call changes them under another)."""
-    if _CONFIGURED:
-        return
     import matplotlib
 
     matplotlib.use("Agg")
     matplotlib.rcParams.update(
         {"svg.hashsalt": "strideplan", "svg.fonttype": "none", "font.size": 9}
     )
-    _CONFIGURED.append(True)

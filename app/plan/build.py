@@ -37,8 +37,8 @@ from app.scheduler.checkins import (
     intake_allows_intensity,
     intensity_by_week,
     judge_gate,
-    paused_days,
     sick_days,
+    sore_days,
     stage_clock,
 )
 from app.scheduler.demand import Demand, DemandInputs
@@ -542,6 +542,8 @@ def _schedule(
     )
     quality = _quality_contexts(intake, season)
     clock = stage_clock(start, check_ins, intake.symptoms)
+    sick, sore = sick_days(check_ins), sore_days(check_ins)  # no training; no running
+    first_rest = {start + timedelta(days=k) for k in range(settings.rest_days_first)}
     planner = LoadPlanner(
         LoadInputs(
             start=start,
@@ -563,8 +565,7 @@ def _schedule(
             adjustments=adjustments(check_ins),
             pain_by_week=intensity_by_week(check_ins, has_tendinopathy(intake.symptoms)),
             skipped=frozenset(day for c in check_ins for day in c.skipped_runs),
-            paused=paused_days(check_ins)
-            | {start + timedelta(days=k) for k in range(settings.rest_days_first)},
+            paused=sick | sore | first_rest,
             regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
         )
     )
@@ -606,8 +607,8 @@ def _schedule(
             session_time=availability.session_time,
             measure=measure,
             notes_by_kind=notes_by_kind,
-            sick_days=sick_days(check_ins),
-            sore_days=paused_days(check_ins) - sick_days(check_ins),
+            sick_days=sick,
+            sore_days=sore - sick,
             condition_rules=_symptom_rules(ruleset),
         )
     ).build(start, season.end)

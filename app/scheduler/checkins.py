@@ -344,13 +344,18 @@ def sick_days(check_ins: Iterable[CheckInRecord]) -> frozenset[date]:
     )
 
 
-def paused_days(check_ins: Iterable[CheckInRecord]) -> frozenset[date]:
-    """Days without running: the three after a check-in with pain of 7/10 or more (during the
-    run or the next morning) or a limp, and the days of an illness."""
-    records = list(check_ins)
-    return sick_days(records) | frozenset(
+def sore_days(check_ins: Iterable[CheckInRecord]) -> frozenset[date]:
+    """The three days after a check-in with pain of 7/10 or more (during the run or the next
+    morning) or a limp."""
+    return frozenset(
         record.day + timedelta(days=k)
-        for record in records
+        for record in check_ins
         if record.severe
         for k in range(1, PAUSE_DAYS + 1)
     )
+
+
+def paused_days(check_ins: Iterable[CheckInRecord]) -> frozenset[date]:
+    """Days without running: those after severe pain or a limp, and the days of an illness."""
+    records = list(check_ins)
+    return sick_days(records) | sore_days(records)

@@ -315,7 +315,7 @@ class SessionBuilder:
         self.moved: dict[tuple[int, str, str], Chosen | None] = {}  # ladder moves, remembered
         self.stage_of: dict[int, tuple[int, Stage]] = {}  # stage week → stage
         self.rotations = Rotations()
-        self.light_by_stage: dict[tuple[int, frozenset[str] | None], list[Chosen]] = {}
+        self.light_by_stage: dict[tuple[int, frozenset[str]], list[Chosen]] = {}
         self._span: tuple[list[date], dict[date, date]] | None = None
         # race days and the day before (and the day after a marathon or ultra): no rehab
         # add-ons there; halved rehab may come the day after a shorter race, so that back-to-
@@ -371,7 +371,7 @@ class SessionBuilder:
                 result.append(rest)
         return result
 
-    def _rehab_exercises(self, day: date, among: frozenset[str] | None = None) -> list[Chosen]:
+    def _rehab_exercises(self, day: date, among: frozenset[str]) -> list[Chosen]:
         """The runner's own rehab exercises on `day` (from condition and finding rules): the
         light ones (activation work, isometric holds, the tendon loading a rule asks for) that
         go on when strength pauses (worked out once per stage and group)."""
@@ -382,10 +382,12 @@ class SessionBuilder:
             known = self.light_by_stage[key] = self._light(stage, among)
         return known
 
-    def _light(self, stage: Stage, among: frozenset[str] | None) -> list[Chosen]:
-        chosen = [*stage.exercises.strength, *stage.exercises.activation]
-        if among is not None:
-            chosen = [c for c in chosen if c.exercise.id in among]
+    def _light(self, stage: Stage, among: frozenset[str]) -> list[Chosen]:
+        chosen = [
+            c
+            for c in (*stage.exercises.strength, *stage.exercises.activation)
+            if c.exercise.id in among
+        ]
         loading = {c.exercise.id for c in chosen if c.prescription.per_week is not None}
         light = [
             c

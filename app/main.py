@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from app import __version__
 from app.api import admin, athletes, feeds, health, plans, rulesets
+from app.api.compression import CompressionMiddleware
 from app.api.deps import Services
 from app.api.errors import install_error_handlers
 from app.api.hygiene import refuse_control_characters
@@ -72,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_control_characters)],
     )
     install_error_handlers(app)
-    # Outermost last: request id and logging, then the body cap, rate limits, idempotency.
+    # Outermost last: request id and logging, compression, then the body cap, rate limits,
+    # idempotency.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         RateLimitMiddleware,
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         address_per_minute=settings.address_rate_limit_per_minute,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CompressionMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_route("/metrics", metrics, include_in_schema=False)
     app.include_router(health.router)

@@ -4,7 +4,7 @@
 loaded by wrk on loopback.
 
 Run: `.venv/bin/python -m benchmarks.api [--seconds 10] [--connections 8] [--database-url URL]`.
-Target (DESIGN.md): `POST /v1/plans` ≥ 150 req/s on 2 cores. wrk shares the two cores with
+Target (docs/architecture.md §7): `POST /v1/plans` ≥ 150 req/s on 2 cores; wrk shares them with
 the server.
 """
 

@@ -2,8 +2,8 @@
 intake. Prints compile time, evaluation p50/p99 and RSS growth over 50,000 evaluations, and
 zen-engine's figures for the same rules (expressed as a decision table) as a reference.
 
-Run: `.venv/bin/python benchmarks/engine.py [--evaluations 50000]`. Targets (engine-notes.md,
-issue 3): 2,000 rules compile in ≤ 2 s and evaluate in ≤ 0.5 ms p50; RSS flat within ±5 MB.
+Run: `.venv/bin/python benchmarks/engine.py [--evaluations 50000]`. Targets (docs/engine.md
+§8): 2,000 rules compile in ≤ 2 s and evaluate in ≤ 0.5 ms p50; RSS flat within ±5 MB.
 """
 
 from __future__ import annotations

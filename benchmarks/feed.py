@@ -3,7 +3,7 @@ SQLite database with one athlete's 25-week plan, loaded with wrk (Debian package
 is installed, else with a Python keep-alive client. Prints requests per second for 200 and 304.
 
 Run: `.venv/bin/python benchmarks/feed.py [--seconds 10] [--connections 32]`. Targets
-(DESIGN.md): ≥ 1,000 req/s for 200 and ≥ 3,000 req/s for 304 on 2 cores. The load generator
+(docs/architecture.md §7): ≥ 1,000 req/s for 200, ≥ 3,000 for 304 on 2 cores. The load generator
 shares the same two cores, so these are conservative figures.
 """
 

@@ -1,7 +1,7 @@
 """Plan preview speed, in process: p50/p99 of build_plan (+ JSON) for the seed example intakes.
 
-Run: `.venv/bin/python benchmarks/preview.py` (or `make bench`). Target (DESIGN.md): a 20-week
-plan previews in p50 ≤ 5 ms, p99 ≤ 20 ms.
+Run: `.venv/bin/python benchmarks/preview.py` (or `make bench`). Target: a 20-week
+plan previews in p50 ≤ 5 ms, p99 ≤ 20 ms (docs/architecture.md §7).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The calendar feed as six independent clients read it (../shared/ical.md, "Independent clients").
+"""The calendar feed as six independent clients read it (docs/architecture.md §6.3).
 
 Golden feeds are rendered from plans at test time; every client must see exactly the plan's
 sessions: the same UIDs, the same all-day dates and the same UTC instants (plus summaries and

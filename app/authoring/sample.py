@@ -162,7 +162,7 @@ class ShadowedCap:
 
 def shadowed_caps(ruleset: RuleSet, count: int = 200, seed: int = 20261121) -> list[ShadowedCap]:
     """Caps that fire but never win over `count` seeded random intakes (the lowest cap wins,
-    coaching.md §8): a coach's cap that never applies is probably not what was meant."""
+    docs/plan-shape.md §8): a coach's cap that never applies is probably not what was meant."""
     rng = random.Random(seed)
     fired: dict[tuple[str, str], int] = {}
     won: set[tuple[str, str]] = set()

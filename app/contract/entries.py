@@ -14,15 +14,18 @@ class _Out(BaseModel):
 
 
 class Why(_Out):
-    """Why a session (or a setting) is in the plan: the rule and its reason."""
+    """Why a session (or a setting) is in the plan: the rule and its reason (the served plan
+    lists each reason once, in `reasons`)."""
 
     rule: str
     because: str
 
 
 class ExerciseOut(_Out):
+    """One exercise in a session: the dose. Its name and cues are in the plan's `exercises`
+    map under `id`."""
+
     id: str
-    name: str
     sets: int
     reps: int | None = None
     seconds: int | None = None

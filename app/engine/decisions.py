@@ -215,7 +215,7 @@ def _cap(d: Decisions, verb: Cap, f: Firing) -> None:
 
 
 def _resolve_caps(d: Decisions) -> None:
-    """The safest cap wins (coaching.md §8): the lowest of every phase's caps, except caps of
+    """The safest cap wins (docs/plan-shape.md §8): the lowest of every phase's caps, except caps of
     rules that another fired rule explicitly replaces. Ties go to the rule of higher
     precedence."""
     for phase, candidates in d.cap_candidates.items():

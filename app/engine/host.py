@@ -1,6 +1,6 @@
 """The durable_rules adapter: the only module that talks to the engine.
 
-It follows engine-notes.md: one `Host` subclass with its timer threads off; actions resolved
+It follows docs/engine.md: one `Host` subclass with its timer threads off; actions resolved
 from a fixed registry (rules can never name code); rule sets given as JSON and registered under
 a name unique to their content; a fresh sid and unique fact ids per evaluation; a catch-all rule
 so no batch is ever unhandled; state deleted after each evaluation; one lock around it all.
@@ -83,7 +83,7 @@ class RuleHost(Host):  # type: ignore[misc]
         super().__init__()
 
     def _run(self) -> None:
-        """Timer threads off: actions run only inside our own calls (engine-notes.md)."""
+        """Timer threads off: actions run only inside our own calls (docs/engine.md)."""
 
     def get_action(self, action_name: str) -> Callable[[Any], None]:
         actions: dict[str, Callable[[Any], None]] = {

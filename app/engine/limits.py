@@ -1,4 +1,4 @@
-"""The engine's hard limits (engine-notes.md) and the margins we keep from them.
+"""The engine's hard limits (docs/engine.md) and the margins we keep from them.
 
 Past some of these limits durable_rules hangs forever or crashes the process, so a rule set is
 measured against them before it is registered; nothing here talks to the engine.

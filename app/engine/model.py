@@ -117,7 +117,7 @@ class RuleSet:
             for index, conj in enumerate(self.conditions)
         }
         # Every fact has `t`: with this low-priority rule no batch is ever unhandled, so the
-        # engine never defers actions to a background thread (engine-notes.md).
+        # engine never defers actions to a background thread (docs/engine.md).
         definition["catch_all"] = {
             "all": [{"m": {"$ex": {"t": 1}}}],
             "pri": 1_000_000,

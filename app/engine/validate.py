@@ -323,7 +323,7 @@ def protected_catalog_problems(catalog: Catalog) -> Iterator[RuleProblem]:
 
 def _replacement_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
     """A cap may replace only other rules' caps on the same phase, and never a safety rule's
-    (the lowest cap wins otherwise, coaching.md §8)."""
+    (the lowest cap wins otherwise, docs/plan-shape.md §8)."""
     by_id = {r.rule.id: r for r in rules}
     for located in rules:
         for position, item in enumerate(located.rule.then):

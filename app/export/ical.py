@@ -1,6 +1,6 @@
 """Plan → iCalendar (RFC 5545 / 7986), deterministic: the same plan gives the same bytes.
 
-See ../shared/ical.md: UIDs from session identity, DTSTAMP from the revision time, all-day
+See docs/architecture.md §6: UIDs from session identity, DTSTAMP from the revision time, all-day
 sessions as VALUE=DATE with an exclusive DTEND, timed events with a matching VTIMEZONE, and no
 METHOD.
 """
@@ -52,7 +52,7 @@ class CalendarOptions:
     calendar_uid: str | None = None  # a feed keeps one UID whatever plan it shows
 
 
-def _dose(entry: ExerciseOut) -> str:
+def _dose(entry: ExerciseOut, plan: Plan) -> str:
     if entry.reps is not None:
         amount = f"{entry.sets} × {entry.reps}"
     elif entry.seconds is not None:
@@ -66,11 +66,15 @@ def _dose(entry: ExerciseOut) -> str:
         if entry.side and entry.side != "both"
         else (" (each side)" if entry.side == "both" else "")
     )
-    return f"- {entry.name}{side}: {amount}" + (f", {entry.load}" if entry.load else "")
+    info = plan.exercises.get(entry.id)
+    name = info.name if info is not None else entry.id
+    return f"- {name}{side}: {amount}" + (f", {entry.load}" if entry.load else "")
 
 
-def description(session: SessionOut, units: str) -> str:
-    """Plain structured lines: distance, intervals, drills, exercises, notes and why."""
+def description(session: SessionOut, plan: Plan) -> str:
+    """Plain structured lines: distance, intervals, drills, exercises, notes and why (the
+    names and reasons from the plan's `exercises` and `reasons` maps)."""
+    units = plan.units
     lines = [session.title]
     if session.distance is not None:
         lines.append(f"Distance: {session.distance:g} {units}")
@@ -79,20 +83,20 @@ def description(session: SessionOut, units: str) -> str:
         lines.append(f"Intervals: {interval.repeats} × ({interval.run_minutes:g} min run{walk})")
     if session.drills:
         lines.append("Drills before the run:")
-        lines.extend(_dose(e) for e in session.drills)
+        lines.extend(_dose(e, plan) for e in session.drills)
     blocks: dict[str, list[ExerciseOut]] = {}
     for entry in session.exercises:
         blocks.setdefault(entry.block or "main", []).append(entry)
     titles = {"morning": "Morning", "evening": "Evening", "warm_up": "Warm-up", "main": "Exercises"}
     for block, entries in blocks.items():
         lines.append(f"{titles[block]}:")
-        lines.extend(_dose(e) for e in entries)
+        lines.extend(_dose(e, plan) for e in entries)
     if session.notes:
         lines.append("Notes:")
         lines.extend(f"- {note}" for note in session.notes)
     if session.why:
         lines.append("Why:")
-        lines.extend(f"- {why.because} [{why.rule}]" for why in session.why)
+        lines.extend(f"- {plan.reasons.get(rule, rule)} [{rule}]" for rule in session.why)
     return "\n".join(lines)
 
 
@@ -130,7 +134,7 @@ def _event(session: SessionOut, plan: Plan, zone: ZoneInfo, options: CalendarOpt
         uid=f"{session.id}@{options.host}",
         stamp=modified,
         summary=session.title,
-        description=description(session, plan.units),
+        description=description(session, plan),
         categories=[CATEGORY[session.kind]],
         sequence=history.sequence if history else 0,
         last_modified=modified,

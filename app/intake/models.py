@@ -195,7 +195,7 @@ class GoalIn(_Strict):
 
 
 class Intake(_Strict):
-    """Everything a plan is generated from (DESIGN.md, "Intake")."""
+    """Everything a plan is generated from (docs/architecture.md §5.1)."""
 
     athlete: AthleteIn
     start_date: IsoDate | None = None

@@ -1,4 +1,4 @@
-"""The intake vocabulary (DESIGN.md, "The public contract (v1)").
+"""The intake vocabulary (docs/architecture.md §5).
 
 Values are part of the public contract: add new ones freely, never rename.
 Unknown values are rejected with a 422, never silently ignored.
@@ -177,7 +177,7 @@ TrainingPhase = Literal["activation", "strength", "running_form"]
 
 
 class GateCriterion(StrEnum):
-    """Criteria a runner must meet before a phase starts (domain.md, section 2.2)."""
+    """Criteria a runner must meet before a phase starts (docs/evidence.md §2.2)."""
 
     pain_running_max_2 = "pain_running_max_2"
     pain_running_max_3 = "pain_running_max_3"

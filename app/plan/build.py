@@ -19,6 +19,7 @@ from app.intake.models import Intake
 from app.intake.vocabulary import RESTRICTION_TAGS, Condition, Restriction
 from app.plan.describe import GATE_NEEDS, GATE_TEXT, describe_fact
 from app.plan.feasibility import feasibility
+from app.plan.lean import lean
 from app.plan.models import DISCLAIMER, Plan
 from app.plan.protect import protected_referrals
 from app.plan.review import Finding, ReviewContext, raise_if_refused, review_plan
@@ -101,7 +102,7 @@ def _decisions_out(evaluation: Evaluation) -> list[dict[str, Any]]:
         {
             "rule": fired.rule.id,
             "title": fired.rule.title,
-            "because": fired.rule.why,
+            "because": fired.rule.why,  # listed once in `reasons` (app/plan/lean.py)
             "matched": [describe_fact(evaluation.facts[i]) for i in fired.matched][:10],
         }
         for fired in evaluation.fired
@@ -248,7 +249,7 @@ def build_plan(intake: Intake, ruleset: RuleSet, options: BuildOptions = BuildOp
         document = _schedule(intake, ruleset, decisions, header, options)
         document["warnings"] = [*document["warnings"], *check_in_warnings(options.check_ins)]
     context = _review_context(intake, ruleset, decisions, options.check_ins)
-    plan = Plan.model_validate(document)
+    plan = Plan.model_validate(lean(document))
     findings = review_plan(plan, context)
     raise_if_refused(findings)
     return _with_review(document, findings) if findings else plan
@@ -371,7 +372,7 @@ def _quality_contexts(intake: Intake, season: Season) -> dict[int, QualityContex
     }
 
 
-SPEED_AFTER_PLYOMETRICS_WEEKS = 2  # coaching.md §6: two weeks of hops before speed
+SPEED_AFTER_PLYOMETRICS_WEEKS = 2  # docs/plan-shape.md §6: two weeks of hops before speed
 
 
 def _speed_from(
@@ -382,7 +383,7 @@ def _speed_from(
     phase_plan: PhasePlan,
 ) -> date | None:
     """For an Achilles or hamstring tendinopathy, the Monday from which strides and intervals
-    may come: two weeks after the hops' stage begins on the stage clock (coaching.md §6, §7:
+    may come: two weeks after the hops' stage begins on the stage clock (docs/plan-shape.md §6, §7:
     speed is the tendon's last stage); never when hops are ruled out or come after the plan's
     strength and form work. None: no such limit."""
     if not has_tendinopathy(intake.symptoms):
@@ -625,17 +626,17 @@ def _schedule(
     )
     used = dict.fromkeys(e.id for s in sessions for e in [*s["exercises"], *s["drills"]])
     catalog = ruleset.catalog
-    exercise_info = [
-        {
-            "id": i,
+    exercise_info = {
+        i: {
             "name": catalog[i].name,
             "kind": catalog[i].kind,
+            "cue": catalog[i].cues[0] if catalog[i].cues else "",
+            "cues": catalog[i].cues,
             "targets": catalog[i].targets,
             "equipment": catalog[i].equipment,
-            "cues": catalog[i].cues,
         }
         for i in used
-    ]
+    }
     clamped = [f"{g.goal.name}: {note}" for g in goals for note in g.clamped]
     warnings = _warnings(dropped, feasible, phase_plan, len(strength_weekdays), clamped)
     if planner.held_by_runs:

@@ -51,7 +51,7 @@ def describe_fact(fact: Fact) -> str:
 
 
 # What a gate's test asks the runner to do (contraindication tags), and the test used instead
-# when that is ruled out for them (a gate never asks for a forbidden test, coaching.md §11).
+# when that is ruled out for them (a gate never asks for a forbidden test, docs/plan-shape.md §11).
 GATE_NEEDS: dict[GateCriterion, tuple[frozenset[str], GateCriterion]] = {
     GateCriterion.single_leg_squat_no_valgus: (
         frozenset({"squat", "deep_knee_flexion"}),

@@ -1,4 +1,4 @@
-"""The Plan contract (DESIGN.md, "Plan"): what every plan endpoint returns.
+"""The Plan contract (docs/architecture.md §5.2): what every plan endpoint returns.
 
 Field names here are the public contract; add fields freely, never rename these.
 Distances are in the athlete's units (`units`).
@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.contract.entries import ExerciseOut as ExerciseOut
 from app.contract.entries import SideOut as SideOut
-from app.contract.entries import Why as Why
 
 Status = Literal["ok", "goal_at_risk", "referral_required"]
 PhaseName = Literal["activation", "strength", "running_form", "taper"]
@@ -36,14 +35,15 @@ class _Out(BaseModel):
 
 
 class ExerciseInfo(_Out):
-    """How to do an exercise that appears in the plan (listed once, referred to by id)."""
+    """How to do an exercise that appears in the plan, stated once in the plan's `exercises`
+    map and referred to by id from the sessions: `cue` is the main coaching cue, `cues` all."""
 
-    id: str
     name: str
     kind: Literal["activation", "strength", "drill", "mobility"]
+    cue: str
+    cues: list[str]
     targets: list[str]
     equipment: list[str] = []
-    cues: list[str]
 
 
 class Interval(_Out):
@@ -75,7 +75,7 @@ class SessionOut(_Out):
     drills: list[ExerciseOut] = []
     intervals: list[Interval] = []
     notes: list[str] = []
-    why: list[Why] = []
+    why: list[str] = Field(default=[], description="Rule ids; their reasons are in `reasons`.")
     run_type: RunType | None = None
     workout: WorkoutOut | None = None
 
@@ -84,7 +84,7 @@ class GateCriterionOut(_Out):
     id: str
     description: str
     met: bool | None = None
-    why: Why | None = None
+    why: str | None = Field(default=None, description="The rule id; its reason is in `reasons`.")
 
 
 class GateOut(_Out):
@@ -111,7 +111,7 @@ class WeekOut(_Out):
     race_distance: float = 0
     phase: PhaseName
     walk_run: bool = False
-    why: list[Why] = []
+    why: list[str] = Field(default=[], description="Rule ids; their reasons are in `reasons`.")
     kind: WeekKind = "build"
     long_run: float = 0
 
@@ -143,7 +143,7 @@ class Warning(_Out):
 class Referral(_Out):
     reasons: list[str]
     message: str
-    why: list[Why] = []
+    why: list[str] = Field(default=[], description="Rule ids; their reasons are in `reasons`.")
 
 
 class Alternative(_Out):
@@ -174,11 +174,10 @@ class RulesetRef(_Out):
 
 
 class Decision(_Out):
-    """A rule that fired, with the facts that made it fire."""
+    """A rule that fired, with the facts that made it fire (its reason is in `reasons`)."""
 
     rule: str
     title: str
-    because: str
     matched: list[str] = []
 
 
@@ -212,7 +211,14 @@ class Plan(_Out):
     referral: Referral | None = None
     feasibility: list[Feasibility] = []
     notes: list[str] = []
-    exercises: list[ExerciseInfo] = []
+    exercises: dict[str, ExerciseInfo] = Field(
+        default={}, description="Every exercise the sessions refer to, by id."
+    )
+    reasons: dict[str, str] = Field(
+        default={},
+        description="Each rule's plain-language reason, by rule id, stated once: sessions, "
+        "weeks, gates, referrals and decisions refer to these ids.",
+    )
     decisions: list[Decision] = []
     near_misses: list[NearMissOut] | None = None
     disclaimer: str = Field(default=DISCLAIMER)

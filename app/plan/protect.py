@@ -1,4 +1,4 @@
-"""The protected safety core (coaching.md §9, domain.md §5): referrals that hold whatever a
+"""The protected safety core (docs/plan-shape.md §9, docs/evidence.md §5): referrals kept whatever a
 rule set says. The shipped red-flag rules say the same with their own words; these apply when
 a rule set stays silent, so a plan is never made for a runner who needs a clinician."""
 
@@ -57,7 +57,7 @@ PAIN_FLOOR = {
 
 
 def pain_floor(pain_during: int, morning_worse: bool) -> tuple[str, Reason]:
-    """The least cautious verdict the pain model allows (domain.md §2.1)."""
+    """The least cautious verdict the pain model allows (docs/evidence.md §2.1)."""
     if pain_during > 5 or morning_worse:
         return "regress", PAIN_FLOOR["regress"]
     if pain_during >= 4:

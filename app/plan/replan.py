@@ -36,6 +36,19 @@ def merge(previous: Plan, fresh: Plan, cutoff: date) -> Plan:
             )
         )
     document["weeks"] = [*weeks, *(w for w in fresh.weeks if w.start >= next_week)]
+    # the kept past refers to its own reasons and exercises: the maps hold both plans' entries
+    # that the merged parts use (the fresh text where a rule's reason changed)
+    used_rules = {
+        *(r for part in (*sessions, *document["weeks"]) for r in part.why),
+        *(d.rule for d in fresh.decisions),
+        *(r for r in (fresh.referral.why if fresh.referral else [])),
+        *(c.why for p in fresh.phases if p.gate for c in p.gate.criteria if c.why),
+    }
+    reasons = {**previous.reasons, **fresh.reasons}
+    document["reasons"] = {rule: reasons[rule] for rule in sorted(used_rules) if rule in reasons}
+    used_exercises = dict.fromkeys(e.id for s in sessions for e in [*s.exercises, *s.drills])
+    exercises = {**previous.exercises, **fresh.exercises}
+    document["exercises"] = {i: exercises[i] for i in used_exercises if i in exercises}
     return Plan.model_validate(document)
 
 

@@ -1,7 +1,7 @@
-"""The plan review: the one place that says what a good plan is (coaching.md, "The plan review").
+"""The plan review: the one place that says what a good plan is (docs/plan-shape.md §13).
 
 Every generated plan, re-plan and rule-set test passes through `review_plan`. Hard checks
-(DESIGN.md's safety rules and coaching.md's [hard] limits) refuse the plan, naming the rule and
+(docs/architecture.md §4's safety rules and the [hard] limits) refuse the plan, naming the rule and
 the week; shape checks ([warn]) travel with the plan as warnings naming the rule. The review
 reads the intake and the plan itself, not the rules, so a rule set that forgets a red flag or a
 restriction still cannot produce an unsafe plan.
@@ -450,7 +450,7 @@ class Review:
         return len(free) <= 1
 
     def _taper_frequency(self, event: RaceEvent, taper: date) -> None:
-        """A taper keeps the runs (coaching.md §4): each whole taper week, counted back from
+        """A taper keeps the runs (docs/plan-shape.md §4): each whole taper week, counted back from
         race day (the race counted as a run of its week), has at least the build's usual
         number of run days less one."""
         cal, race = self.cal, event.first
@@ -641,7 +641,7 @@ class Review:
     def strength_rhythm(self) -> None:
         """Strength pauses after long races (no session in the 4 days after a marathon or
         longer), is lighter in deload and taper weeks than in the build around them, and
-        progresses (coaching.md §7)."""
+        progresses (docs/plan-shape.md §7)."""
         cal, plan = self.cal, self.plan
         strength = [s for s in plan.sessions if s.kind == "strength"]
         for event in cal.events:
@@ -661,14 +661,10 @@ class Review:
 
         def light(session: SessionOut) -> bool:
             week = weeks.get(monday_of(session.date))
-            tapering = any(w.rule == "plan.strength_taper" for w in session.why)
+            tapering = "plan.strength_taper" in session.why
             return tapering or (week is not None and week.deload)
 
-        full = [
-            s
-            for s in strength
-            if not light(s) and not any(w.rule == "plan.strength_regress" for w in s.why)
-        ]
+        full = [s for s in strength if not light(s) and "plan.strength_regress" not in s.why]
         for s in strength:
             before = [f for f in full if f.date < s.date]
             if not light(s) or not before:
@@ -733,7 +729,7 @@ class Review:
 
     def paused(self) -> None:
         """No run in the three days after a check-in with severe pain or a limp, and no
-        training at all in the days of an illness (coaching.md §9)."""
+        training at all in the days of an illness (docs/plan-shape.md §9)."""
         for day in sorted(paused_days(self.ctx.check_ins)):
             for s in self.cal.by_day.get(day, []):
                 if s.kind == "run":
@@ -829,7 +825,7 @@ class Review:
         repeats = [
             s for s in runs if s.date >= late and cal.km(s.distance or 0) >= 0.99 * longest - EPS
         ]
-        # A 5k or 10k has no peak long run to reach once or twice (coaching.md §3: at least
+        # A 5k or 10k has no peak long run to reach once or twice (docs/plan-shape.md §3: at least
         # the race distance), and a long run that holds what the week's volume leaves over
         # when the other runs are already near their 90 minutes is not a peak either.
         repeats = [s for s in repeats if not self._forced_by_the_week(s)]

@@ -24,7 +24,7 @@ TENDINOPATHIES = frozenset(
 )
 
 GATE_DELAY_DAYS = 7
-HOLD_PAIN_MAX = 5  # running pain of 4-5/10: "hold" (domain.md §2.1)
+HOLD_PAIN_MAX = 5  # running pain of 4-5/10: "hold" (docs/evidence.md §2.1)
 HOLD_WEEKS = 2  # stages wait this long when today's pain is in the hold zone
 
 
@@ -51,7 +51,7 @@ class CheckInRecord:
 
     @property
     def severe(self) -> bool:
-        """Pain of 7/10 or more, or a limp: running pauses (coaching.md §9)."""
+        """Pain of 7/10 or more, or a limp: running pauses (docs/plan-shape.md §9)."""
         return self.worst >= SEVERE_CHECK_IN_PAIN or self.limp
 
     @property
@@ -83,7 +83,7 @@ class Adjustment:
     reasons: tuple[Reason, ...]
 
 
-SEVERE_CHECK_IN_PAIN = 7  # coaching.md §9: running pauses; not settled in 72 h → clinician
+SEVERE_CHECK_IN_PAIN = 7  # docs/plan-shape.md §9: running pauses; not settled in 72 h → clinician
 SETTLED_PAIN = 3
 SETTLE_DAYS = 3  # 72 hours
 UNSETTLED = Reason(
@@ -230,11 +230,11 @@ def intensity_by_week(check_ins: list[CheckInRecord], tendinopathy: bool) -> dic
 
 
 REGRESS_WINDOW_DAYS = 28
-NO_PROGRESS_DAYS = 42  # coaching.md §9: no progress in six weeks → see your clinician
+NO_PROGRESS_DAYS = 42  # docs/plan-shape.md §9: no progress in six weeks → see your clinician
 
 
 def check_in_warnings(check_ins: Iterable[CheckInRecord]) -> list[dict[str, str]]:
-    """'See your clinician' warnings from the numbers (coaching.md §9): severe pain or a limp
+    """'See your clinician' warnings from the numbers (docs/plan-shape.md §9): severe pain or a limp
     at a check-in, an illness, two regress verdicts in a row, three within four weeks, or no
     progress verdict in six weeks of check-ins."""
     records = sorted(check_ins, key=lambda r: r.day)
@@ -316,7 +316,7 @@ def stage_clock(
     start: date, check_ins: Iterable[CheckInRecord], symptoms: Iterable[SymptomIn] = ()
 ) -> StageClock:
     """The rehab stage clock for a plan: it waits two weeks when running pain today is in the
-    "hold" zone (4-5/10, domain.md §2.1), and each regress verdict holds it back a week from
+    "hold" zone (4-5/10, docs/evidence.md §2.1), and each regress verdict holds it back a week from
     the week it applies to. A progress verdict ends the first wait early: the clock moves on
     from the week that verdict applies to."""
     records = list(check_ins)
@@ -329,13 +329,13 @@ def stage_clock(
     return StageClock(start, tuple(weeks), held)
 
 
-PAUSE_DAYS = 3  # coaching.md §9: running pauses; back to 3/10 or less within 72 hours
+PAUSE_DAYS = 3  # docs/plan-shape.md §9: running pauses; back to 3/10 or less within 72 hours
 ILLNESS_DAYS = 2  # the two days after the check-in: 48 hours without fever first
 
 
 def sick_days(check_ins: Iterable[CheckInRecord]) -> frozenset[date]:
     """Days without any training: the two after a check-in with a fever or chest symptoms
-    (coaching.md §9; the check-in's own day has been lived already)."""
+    (docs/plan-shape.md §9; the check-in's own day has been lived already)."""
     return frozenset(
         record.day + timedelta(days=k)
         for record in check_ins

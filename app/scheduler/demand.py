@@ -1,4 +1,4 @@
-"""What each week *wants*, worked out backwards from the A races (coaching.md §1, "Demand").
+"""What each week *wants*, worked out backwards from the A races (docs/plan-shape.md §12, "Demand").
 
 For every A race: a base (a sustainable volume, never below today's), then the race-specific
 build (its length by distance) climbing to the peak block, whose last week holds the peak long

@@ -64,7 +64,6 @@ class Chosen:
                     load = NO_WEIGHTS_CUE
         base: dict[str, Any] = {
             "id": e.id,
-            "name": e.name,
             "sets": sets,
             "reps": reps,
             "seconds": seconds,
@@ -83,7 +82,6 @@ class Chosen:
                         {
                             **base,
                             "id": single.id,
-                            "name": single.name,
                             "side": weak,
                             "sets": p.extra_sets,
                             "reps": single.dose.reps,

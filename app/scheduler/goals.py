@@ -1,6 +1,6 @@
 """Race goals: their distance class, what each needs (in km) and the coach's settings for it.
 
-A goal's class decides the shape of its season (coaching.md §1-§5): a 5k/10k is `short`, a half
+A goal's class shapes its season (docs/plan-shape.md §1-§5): a 5k/10k is `short`, a half
 marathon or a regular relay team's legs `half`, a marathon or an ultra relay team's legs
 `marathon`, an ultramarathon `ultra`. The rules set the numbers (`target`); each is clamped
 into the bounds its class allows, and a clamped value is reported, never silently used.
@@ -50,7 +50,7 @@ class ClassProfile:
     """What a class of race needs around it. Ranges are (lowest, highest, default)."""
 
     taper_days: tuple[int, int, int]  # from the day after the last long run to race day
-    last_long_run: tuple[int, int]  # days before the race the peak long run falls (coaching §3)
+    last_long_run: tuple[int, int]  # peak long run's days before the race (docs/plan-shape.md §3)
     build_weeks: tuple[int, int, int]  # the race-specific build, peak block included
     recovery_days: tuple[int, int, int]  # days before quality or racing returns
     rest_days_after: int  # days of rest or walking right after the race
@@ -119,7 +119,7 @@ PROFILES: dict[RaceClass, ClassProfile] = {
 
 
 def race_class(goal: GoalIn) -> RaceClass:
-    """The class whose rules a goal follows (coaching.md §1, event types)."""
+    """The class whose rules a goal follows (docs/plan-shape.md §1, event types)."""
     if goal.type in (GoalType.five_k, GoalType.ten_k):
         return RaceClass.short
     if goal.type == GoalType.half:
@@ -246,7 +246,7 @@ def goal_plans(goals: list[GoalIn], decisions: Decisions, units: Units) -> list[
         )
         clamped.append(note)
         if value("recovery_days") is None and klass in (RaceClass.marathon, RaceClass.ultra):
-            # About one easy day per mile raced before quality returns (coaching.md §5).
+            # About one easy day per mile raced before quality returns (docs/plan-shape.md §5).
             low, high, _ = profile.recovery_days
             recovery_days = min(max(round(race_km / KM_PER_MILE), low), high)
         legs = race_legs(goal)

@@ -1,4 +1,4 @@
-"""Weekly running load, forwards from today (coaching.md §2-§6, "Capacity"): pure.
+"""Weekly running load, forwards from today (docs/plan-shape.md §2-§6, §12): pure.
 
 Each calendar week takes the smaller of what the races want (`demand`) and what the hard
 limits allow: the rules' caps, +10 % a week and +30 % over two on the last full week, a deload
@@ -34,7 +34,7 @@ from app.scheduler.season import DayRole, Event, Season
 from app.scheduler.settings import ScheduleSettings
 from app.scheduler.units import Measure
 
-# Walk-run progression (domain.md §2.3): repeats × (run minutes, walk minutes).
+# Walk-run progression (docs/evidence.md §2.3): repeats × (run minutes, walk minutes).
 WALK_RUN_STAGES: tuple[tuple[int, float, float], ...] = (
     (5, 2, 4),
     (5, 3, 3),
@@ -43,7 +43,7 @@ WALK_RUN_STAGES: tuple[tuple[int, float, float], ...] = (
     (1, 30, 0),
 )
 # Taper volume, as a share of the block's peak week, by number of taper weeks (earliest first);
-# the hard upper bounds (coaching.md §4) are 85/70/50, 75/50 and 60.
+# the hard upper bounds (docs/plan-shape.md §4) are 85/70/50, 75/50 and 60.
 TAPER_FACTORS: dict[int, tuple[float, ...]] = {
     1: (0.55,),
     2: (0.70, 0.45),
@@ -69,7 +69,7 @@ LONG_RUN_STEP_KM = 3.0
 TWO_WEEK_LIMIT = 1.30
 DELOAD_LONG_RUN = 0.78  # a deload's long run: at least 20 % shorter than the last full week's
 REGRESS_LONG_RUN = 0.9  # after a regress verdict: shorter than the run that hurt
-FIRST_LONG_AFTER_RACE = 0.6  # of the peak long run (coaching.md §5)
+FIRST_LONG_AFTER_RACE = 0.6  # of the peak long run (docs/plan-shape.md §5)
 EASY_MINUTES_MAX = 85  # easy and quality runs stay under 90 minutes (a 90-minute run is hard)
 HARD_MINUTES = 90
 MIN_RUN_KM = 2.0
@@ -78,7 +78,7 @@ SHAKE_OUT_MAX_KM = 4.8
 LONG_LABEL_FACTOR = 1.15  # a run is "long" when clearly longer than the week's easy runs
 HISTORY_DAYS = 30
 TYPICAL_WEEKS = 4  # a typical easy run of the build: from its last four full weeks
-STRIDES_PER_WEEK = 2  # strides once or twice a week (coaching.md §6)
+STRIDES_PER_WEEK = 2  # strides once or twice a week (docs/plan-shape.md §6)
 RETURN_RHYTHM_LATER = 3  # deloads every second week relax to every third from running form on
 LONG_OVER_EASY = 1.25  # while the long run is behind, easy runs stay this much shorter
 PEAK_LONG_RUN = 0.92  # the last long run before a taper: at least this share of the longest
@@ -866,7 +866,7 @@ class LoadPlanner:
     def _doubles(
         self, runs: dict[int, RunPlan], plan: WeekPlan, day: date, event: Event, long_km: float
     ) -> float:
-        """Back-to-back running (coaching.md §2): relay legs as two runs 8-12 hours apart on the
+        """Back-to-back runs (docs/plan-shape.md §2): relay legs as two runs 8-12 hours apart on the
         long run's day, each no longer than the longest leg; an ultra's long run followed by a
         shorter one the next day."""
         m = self.m
@@ -945,7 +945,7 @@ class LoadPlanner:
         )
 
     def _recently_raced(self, day: date) -> bool:
-        """Inside the days after a race before quality returns (coaching.md §5)."""
+        """Inside the days after a race before quality returns (docs/plan-shape.md §5)."""
         for event in self.i.season.raced:
             if event.priority == Priority.C:
                 continue
@@ -1302,7 +1302,7 @@ class LoadPlanner:
         return not self._runs_in(window)
 
     def _strides_allowed(self, event: Event, to_race: int) -> bool:
-        """Strides at most twice in seven days, never two days running (coaching.md §6)."""
+        """Strides at most twice in seven days, never two days running (docs/plan-shape.md §6)."""
         recent = [
             k
             for k in range(to_race + 1, to_race + 7)
@@ -1482,7 +1482,7 @@ class LoadPlanner:
                 self.runs_by_day.pop(day, None)
 
     def _separate_hard_days(self) -> None:
-        """Never two hard days in a row (coaching.md §2): a quality session next to another
+        """Never two hard days in a row (docs/plan-shape.md §2): a quality session next to another
         hard day becomes an easy run with strides. Back-to-back runs and races on consecutive
         days are one effort."""
         race_days = self._race_days

@@ -1,4 +1,4 @@
-"""Intensity (coaching.md §6): strides first, then one quality session a week suited to the goal.
+"""Intensity (docs/plan-shape.md §6): strides first, then one quality session a week for the goal.
 
 Each workout says what to do and why. Whether intensity is allowed at all (phase, pain,
 walk-run, recovery after a race) is decided by the load planner; this module only chooses and
@@ -124,7 +124,7 @@ class QualityContext:
     race_name: str
     hilly: bool
     downhill: bool
-    hills_allowed: bool  # not for Achilles or hamstring tendinopathy (coaching.md §6)
+    hills_allowed: bool  # not for Achilles or hamstring tendinopathy (docs/plan-shape.md §6)
     downhill_allowed: bool  # not with a patellofemoral or IT-band module
     speed_allowed: bool = True  # strides (a tendinopathy: after plyometrics)
     intervals_allowed: bool = True  # fast intervals (never for a tendinopathy: threshold)

@@ -1,6 +1,6 @@
 """The season: races grouped into events, and what each day is for (pure).
 
-Planned backwards from the races (coaching.md §1): before an A race its taper (from the day
+Planned backwards from the races (docs/plan-shape.md §1): before an A race its taper (from the day
 after the last long run), after every A or B race its recovery, before a B race a few lighter
 days. Races on consecutive days are one event. A race that cannot be raced safely (too soon
 after another, inside an A race's taper) is *demoted*: the plan says so and runs it as a
@@ -18,8 +18,8 @@ from app.scheduler.calendar import DAY, days
 from app.scheduler.goals import PROFILES, ClassProfile, GoalPlan, RaceClass
 
 NO_GOAL_HORIZON_WEEKS = 16
-CLUSTER_GAP_DAYS = 1  # races on consecutive days count as one event (coaching.md §1)
-# No race (nor quality) before this day after a race of each class (coaching.md §5): the
+CLUSTER_GAP_DAYS = 1  # races on consecutive days count as one event (docs/plan-shape.md §1)
+# No race (nor quality) before this day after a race of each class (docs/plan-shape.md §5): the
 # shortest recovery a class allows.
 NO_RACE_DAYS = {klass: profile.recovery_days[0] for klass, profile in PROFILES.items()}
 LONG_RACE_KM = 35.0  # races this long in all (back-to-back halves too) get marathon rest
@@ -159,7 +159,7 @@ def cluster(goals: list[GoalPlan]) -> list[Event]:
 
 
 def _too_soon(events: list[Event]) -> dict[int, str]:
-    """Races too soon after another (coaching.md §5): the less important one is not raced."""
+    """Races too soon after another (docs/plan-shape.md §5): the less important one is not raced."""
     demoted: dict[int, str] = {}
     raced: list[Event] = []
     for event in events:
@@ -191,7 +191,7 @@ def _peak_long_day(
     event: Event, run_weekdays: set[int], long_weekday: int, start: date
 ) -> date | None:
     """The day of the last peak long run before an A race: on a run day in the class's window
-    (coaching.md §3), the long-run weekday preferred, nearest the goal's taper length."""
+    (docs/plan-shape.md §3), the long-run weekday preferred, nearest the goal's taper length."""
     profile, target = event.profile, event.taper_days
     low, high = profile.last_long_run
     low, high = min(low, target), max(high, target)

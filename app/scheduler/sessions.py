@@ -44,7 +44,7 @@ LONG_RECOVERY_MINUTES = 70  # a recovery run this long is the week's longer run,
 LONG_RACE_RANK = RaceClass.marathon.rank  # marathons and ultras: no rehab the day after
 TOP_RUNG_BLOCK_WEEKS = 4
 RESTART_DAYS = 14  # strength back after this long without: a step down to start again
-MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (coaching.md §4)
+MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (docs/plan-shape.md §4)
 REHAB_EXERCISES = 3
 REHAB_NOTE = (
     "Your rehab exercises, the light ones at half the sets, so that none is paused for more "
@@ -239,7 +239,7 @@ def _overfull(session: dict[str, Any], added: list[ExerciseOut]) -> bool:
     return _minutes(with_it, rest_seconds=60) > MAX_STRENGTH_MINUTES
 
 
-def _within_time(session: dict[str, Any], keep: set[str]) -> None:
+def _within_time(session: dict[str, Any], keep: set[str], catalog: Catalog) -> None:
     """A strength session that an added exercise took past 45 minutes rests its last general
     exercise (never one in `keep`: the runner's own rehab and tendon loading)."""
     session["duration_minutes"] = _minutes(session["exercises"], rest_seconds=60)
@@ -252,7 +252,7 @@ def _within_time(session: dict[str, Any], keep: set[str]) -> None:
         dropped = session["exercises"].pop(general[-1])
         session["notes"] = [
             *session["notes"],
-            f"{dropped.name} rests today so the session stays within 45 minutes.",
+            f"{catalog[dropped.id].name} rests today so the session stays within 45 minutes.",
         ]
         session["duration_minutes"] = _minutes(session["exercises"], rest_seconds=60)
 
@@ -409,7 +409,7 @@ class SessionBuilder:
         return day not in self.race_window
 
     def _rehab_continuity(self, sessions: list[dict[str, Any]]) -> None:
-        """Rehab exercises may be halved but never paused for more than 3 days (coaching.md
+        """Rehab exercises may be halved but never paused for more than 3 days (docs/plan-shape.md
         §4): when strength pauses (tapers, races, recoveries), the runner's own exercises come
         back at half the sets on a run or a rest day."""
         if self.strength_start is None:
@@ -590,7 +590,7 @@ class SessionBuilder:
                         *best["notes"],
                     ]
                     if best["kind"] == "strength":
-                        _within_time(best, keep=core_ids | {ident})
+                        _within_time(best, keep=core_ids | {ident}, catalog=self.ctx.catalog)
                     kept = [Reason(w.rule, w.because) for w in best["why"]]
                     best["why"] = _why([*kept, item.reasons[-1]], limit=len(kept) + 1)
                 if carried:

@@ -10,7 +10,7 @@ from app.engine.verbs import Parameter
 MIN_ACTIVATION_DAYS = 28
 MIN_STRENGTH_DAYS = 14
 MIN_FORM_DAYS = 7
-MAX_RUNS_PER_WEEK = 6  # at least one rest day a week (coaching.md §2)
+MAX_RUNS_PER_WEEK = 6  # at least one rest day a week (docs/plan-shape.md §2)
 
 
 @dataclass(frozen=True, slots=True)

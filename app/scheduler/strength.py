@@ -1,4 +1,4 @@
-"""How the strength block progresses (coaching.md §7, domain.md §6): a ladder of doses, learn
+"""How strength progresses (docs/plan-shape.md §7, docs/evidence.md §6): a ladder of doses, learn
 → build → strength → heavy, lighter in deload and taper weeks, a step back after a regress
 verdict, and held with a set fewer once running form begins (pure)."""
 

@@ -1,7 +1,7 @@
 """Distances and durations: the scheduler computes in km and converts only at the edges.
 
 Every planned distance lies on the athlete's display grid (0.1 km or 0.1 mi, rounded down), so
-the figures a runner sees are exactly the figures every limit was checked on (coaching.md §10).
+the figures a runner sees are exactly those every limit was checked on (docs/plan-shape.md §10).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from app.intake.vocabulary import KM_PER_MILE, Units
 
 WALK_PACE_MIN_PER_KM = 11.0  # brisk walking
-# An easy pace estimated from the weekly volume when the runner gives none (coaching.md §10:
+# An easy pace estimated from the weekly volume when the runner gives none (docs/plan-shape.md §10:
 # about 6-8 min/km; runners who run more tend to run faster).
 _PACE_BY_VOLUME = ((20.0, 7.0), (40.0, 6.5), (70.0, 6.0))
 _FAST_VOLUME_PACE = 5.5

@@ -1,4 +1,4 @@
-"""Each item of ../shared/ical.md that the other calendar tests do not already pin."""
+"""Each item of docs/architecture.md §6 that the other calendar tests do not already pin."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def test_text_fields_say_what_how_much_and_why(untimed: Plan) -> None:
     description = str(event["DESCRIPTION"])
     assert f"Distance: {run.distance:g} mi" in description
     assert "Why:" in description
-    assert run.why[0].because in description
+    assert untimed.reasons[run.why[0]] in description
     assert b"\r\nCATEGORIES:Run\r\n" in event.to_ical()
     assert str(event["URL"]).startswith(f"https://x.test/v1/plans/{untimed.id}#session-")
     strength = next(s for s in untimed.sessions if s.kind == "strength")

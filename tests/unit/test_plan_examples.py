@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 
 import pytest
@@ -46,7 +47,24 @@ def test_left_side_gets_extra_work(sarah: Plan) -> None:
 
 def test_every_session_says_why(sarah: Plan) -> None:
     assert all(session.why for session in sarah.sessions)
-    assert all(w.rule and w.because for s in sarah.sessions for w in s.why)
+    assert all(sarah.reasons[rule] for s in sarah.sessions for rule in s.why)
+
+
+def test_each_reason_and_exercise_is_stated_once(sarah: Plan) -> None:
+    """Sessions refer to rule ids and exercise ids; the texts live once in the plan's maps,
+    and the maps hold nothing the plan does not use."""
+    used_rules = {r for s in sarah.sessions for r in s.why} | {
+        r for w in sarah.weeks for r in w.why
+    }
+    used_rules |= {d.rule for d in sarah.decisions}
+    used_rules |= {c.why for p in sarah.phases if p.gate for c in p.gate.criteria if c.why}
+    assert used_rules == set(sarah.reasons)
+    used = {e.id for s in sarah.sessions for e in [*s.exercises, *s.drills]}
+    assert used == set(sarah.exercises)
+    assert all(info.name and info.cue in info.cues for info in sarah.exercises.values())
+    document = sarah.model_dump_json()
+    for text in sarah.reasons.values():
+        assert document.count(json.dumps(text)) == 1
 
 
 def test_activation_is_daily_then_strength_away_from_long_runs(sarah: Plan) -> None:

@@ -1,4 +1,4 @@
-"""Strength that progresses and tendons loaded in stages (coaching.md §7, domain.md §3, §6):
+"""Progressing strength, tendons loaded in stages (docs/plan-shape.md §7, docs/evidence.md §3, §6):
 the strength ladder over a season, each tendinopathy's stage order and dates, the loading
 frequency the evidence asks for, and check-ins that step exercises back."""
 
@@ -132,14 +132,14 @@ def test_strength_is_lighter_in_deload_and_taper_weeks(ruleset: RuleSet) -> None
     checked = 0
     for index, s in enumerate(sessions):
         week = weeks[s.date - timedelta(days=s.date.weekday())]
-        tapering = any(w.rule == "plan.strength_taper" for w in s.why)
+        tapering = "plan.strength_taper" in s.why
         if not (week.deload or tapering):
             continue
         full = [
             f
             for f in sessions[:index]
             if not weeks[f.date - timedelta(days=f.date.weekday())].deload
-            and not any(w.rule == "plan.strength_taper" for w in f.why)
+            and "plan.strength_taper" not in f.why
         ]
         if not full:
             continue
@@ -206,7 +206,7 @@ def test_a_regress_verdict_steps_the_tendon_exercises_back(ruleset: RuleSet) -> 
             e.sets for e in before_session.exercises if e.block == "main"
         )
         assert after_session.notes[0].startswith("Stepped back after your check-in")
-        assert any(w.rule == "plan.strength_regress" for w in after_session.why)
+        assert "plan.strength_regress" in after_session.why
     # the later stages wait a week: pain 4/10 holds them two weeks, the regress one more
     for exercise, stage in (("limited_range_rdl", 9), ("single_leg_deadlift", 13)):
         plain_first, stepped_first = first_day(plain, exercise), first_day(stepped, exercise)
@@ -317,7 +317,7 @@ def test_stages_wait_while_pain_is_in_the_hold_zone(ruleset: RuleSet) -> None:
 
 def test_rehab_is_never_paused_for_more_than_three_days(ruleset: RuleSet) -> None:
     """Around races strength pauses; the runner's own rehab exercises go on at half the sets
-    (coaching.md §4), on a run or a rest day, never on race day or the day before."""
+    (docs/plan-shape.md §4), on a run or a rest day, never on race day or the day before."""
     from app.engine.verbs import Prescribe
 
     plan = build_plan(example_intake("weak_left_glute_hamstring"), ruleset)
@@ -344,7 +344,7 @@ def test_rehab_is_never_paused_for_more_than_three_days(ruleset: RuleSet) -> Non
         if (b - a).days > 4 and not any(a < r < b for r in races)
     ]
     assert not gaps
-    rehab = [s for s in plan.sessions if any(w.rule == "plan.rehab_continuity" for w in s.why)]
+    rehab = [s for s in plan.sessions if "plan.rehab_continuity" in s.why]
     assert rehab
     for s in rehab:
         assert s.date not in races
@@ -577,7 +577,7 @@ def test_strength_after_a_race_climbs_a_rung_a_week(ruleset: RuleSet, name: str)
 def test_a_tendon_gets_speed_only_two_weeks_after_its_hops(
     ruleset: RuleSet, condition: str, restrictions: list[str]
 ) -> None:
-    """coaching.md §6-§7: strides, intervals and hills for an Achilles or hamstring tendon come
+    """docs/plan-shape.md §6-§7: strides, intervals, hills for an Achilles or hamstring tendon come
     after two weeks of plyometrics; with no hops in the plan, none at all, and the plan says so."""
     data = runner(condition, pain_running=2)
     data["restrictions"] = restrictions

@@ -105,7 +105,7 @@ def test_contradictory_settings_need_precedence() -> None:
 
 
 def test_two_caps_for_one_case_compile_and_the_lowest_wins() -> None:
-    """Caps never contradict (coaching.md §8): the lowest applies; `rules check` reports the
+    """Caps never contradict (docs/plan-shape.md §8): the lowest applies; `rules check` reports the
     other as shadowed."""
     from app.engine.decisions import decide
     from app.engine.evaluate import evaluate

@@ -1,4 +1,4 @@
-"""Words match the plan (coaching.md §11): what a shipped rule promises in its `why` or its
+"""Words match the plan (docs/plan-shape.md §11): what a shipped rule promises in its `why` or its
 notes is true of every plan it fires in. Each promising rule has a check here; a new rule that
 promises something ("until", "at least", "from week"…) fails the completeness test until it
 gets one."""

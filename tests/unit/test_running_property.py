@@ -1,4 +1,4 @@
-"""Properties of the running layer over hundreds of generated runners (coaching.md, "The plan
+"""Properties of the running layer over hundreds of generated runners (docs/plan-shape.md, "The plan
 review"): every plan passes the review's hard limits; every run's pace is plausible in km and in
 mi; and a healthy runner with enough time for a goal gets a plan with no shape warning at all.
 """

@@ -1,6 +1,6 @@
 """The running shape of the example runners' plans, pinned as a coach would read it: the last
 long run's day, the taper against the peak week, race week, the recovery after each race,
-step-back weeks and intensity (coaching.md §1-§6)."""
+step-back weeks and intensity (docs/plan-shape.md §1-§6)."""
 
 from __future__ import annotations
 
@@ -217,7 +217,7 @@ def test_intensity_comes_in_order_and_suits_the_goal(plans: dict[str, Plan]) -> 
         assert session.workout is not None
         assert session.workout.detail
         assert any(
-            w.rule.startswith("plan.quality") or w.rule in ("plan.strides", "plan.shake_out")
+            w.startswith("plan.quality") or w in ("plan.strides", "plan.shake_out")
             for w in session.why
         )
 

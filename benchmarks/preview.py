@@ -7,6 +7,7 @@ plan previews in p50 ≤ 5 ms, p99 ≤ 20 ms (docs/architecture.md §7).
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import platform
 import statistics
@@ -58,7 +59,11 @@ def measure(name: str, intake: Intake) -> None:
         build_only.append((middle - start) * 1000)
         with_json.append((end - start) * 1000)
     weeks = len(plan.weeks)
-    print(f"{name}: {weeks} weeks, {len(plan.sessions)} sessions")
+    served = plan.model_dump_json(exclude_none=True).encode()  # as the API sends it
+    print(
+        f"{name}: {weeks} weeks, {len(plan.sessions)} sessions, JSON {len(served) / 1024:.0f} KB "
+        f"({len(gzip.compress(served)) / 1024:.0f} KB gzipped)"
+    )
     for label, values in (("build_plan", build_only), ("build_plan + JSON", with_json)):
         print(
             f"  {label:<18} p50 {statistics.median(values):6.2f} ms   "

@@ -27,6 +27,7 @@ from app.scheduler.strength import (
     STRENGTH_LADDER,
     STRENGTH_REGRESS,
     Dose,
+    ExerciseLadder,
     StageClock,
     dose_for,
     rung_of,
@@ -309,6 +310,7 @@ class SessionBuilder:
         self.restart: tuple[date, int] | None = None  # back after a pause: from when, what rung
         self.last_main: list[str] = []  # and its main exercises
         self.last_chosen: list[Chosen] = []
+        self.ladder = ExerciseLadder()  # each exercise's own climb
         self.strength_start = next(
             (span.start for span in ctx.phase_plan.spans if span.name == "strength"), None
         )
@@ -874,16 +876,13 @@ class SessionBuilder:
                 self._rotate("strength", MAX_STRENGTH_EXERCISES, self._block(day), day), day, dose
             )
         warm = self._rotate("activation", WARM_UP_EXERCISES, index, day)
-        entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
-            main, "main", self.ctx.catalog, dose=dose
-        )
+        doses = {c.exercise.id: self.ladder.dose(c.exercise.id, day, dose) for c in main}
+        entries = _entries(warm, "warm_up", self.ctx.catalog) + self._main_entries(main, doses)
         while _minutes(entries, rest_seconds=60) > MAX_STRENGTH_MINUTES and len(main) > 3:
             # too long: the last of the general exercises rests this time
             general = [c for c in main if not c.core]
             main = [c for c in main if c is not (general or main)[-1]]
-            entries = _entries(warm, "warm_up", self.ctx.catalog) + _entries(
-                main, "main", self.ctx.catalog, dose=dose
-            )
+            entries = _entries(warm, "warm_up", self.ctx.catalog) + self._main_entries(main, doses)
         names = ", ".join(c.exercise.name.lower() for c in main[:2]) or "hip strength"
         session = self._base(
             self._key("strength", day),
@@ -894,7 +893,17 @@ class SessionBuilder:
         )
         notes, note_reasons = self._notes("strength")
         note = self._dose_note(dose, main, day)
+        catalog = self.ctx.catalog
+        if any(
+            c.exercise.id not in self.last_main
+            and _entries([c], "main", catalog, dose=doses[c.exercise.id])
+            != _entries([c], "main", catalog, dose=dose)
+            for c in main
+        ):
+            note += " Exercises new to you start lighter and climb a step a week."
         notes = [note, *notes]
+        for c in main:
+            self.ladder.record(c.exercise.id, day, doses[c.exercise.id])
         extra: list[Reason] = [STRENGTH_LADDER]
         if dose.why == "taper":
             extra.append(PHASE_REASONS["strength_taper"])
@@ -922,6 +931,11 @@ class SessionBuilder:
         )
         return session
 
+    def _main_entries(self, main: list[Chosen], doses: dict[str, Dose]) -> list[ExerciseOut]:
+        """The main exercises, each at its own dose (see ExerciseLadder)."""
+        catalog = self.ctx.catalog
+        return [e for c in main for e in _entries([c], "main", catalog, dose=doses[c.exercise.id])]
+
     def _run(self, day: date, phase: str, run: RunPlan, order: int, index: int) -> dict[str, Any]:
         ctx, m = self.ctx, self.ctx.measure
         units = m.units.value
@@ -943,9 +957,10 @@ class SessionBuilder:
                     *notes,
                 ]
             else:
+                longest = _fmt(ctx.measure.out(run.event.leg_km), ctx.measure.units.value)
                 notes = [
                     "Run again 8-12 hours after the last run, each no longer than your longest "
-                    "relay leg, to rehearse racing on tired legs.",
+                    f"relay leg (about {longest}), to rehearse racing on tired legs.",
                     *notes,
                 ]
         if run.role == "race_run" and run.event is not None:
@@ -1007,8 +1022,8 @@ class SessionBuilder:
         if goal.legs > 1:
             average = m.out(goal.race_km / goal.legs)
             notes = [
-                f"{goal.legs} legs of about {_fmt(average, units)} each; eat and rehydrate "
-                "between legs.",
+                f"{goal.legs} legs averaging about {_fmt(average, units)}, the longest up to "
+                f"about {_fmt(m.out(goal.leg_km), units)}; eat and rehydrate between legs.",
                 *notes,
             ]
         session.update(

@@ -4,7 +4,7 @@ verdict, and held with a set fewer once running form begins (pure)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from app.engine.decisions import Reason
@@ -158,6 +158,37 @@ def dose_for(
     elif why == "taper":  # the loads you know, half the sets
         sets = max(1, (sets + 1) // 2)
     return Dose(rung, sets, "maintenance" if maintenance and why == "ladder" else why, weights)
+
+
+REINTRODUCE_DAYS = 21  # an exercise away this long comes back a rung below where it was
+
+
+@dataclass
+class ExerciseLadder:
+    """Each exercise climbs the ladder with its own practice, never above the session's dose:
+    one that joins later (a later stage's exercise, a harder version) starts light and climbs
+    at most a rung a week from the dose it was last done at; one away for three weeks or more
+    comes back a rung below where it was (docs/plan-shape.md §7)."""
+
+    seen: dict[str, tuple[date, int]] = field(default_factory=dict)  # last day and its rung
+
+    def dose(self, exercise: str, day: date, session: Dose) -> Dose:
+        last = self.seen.get(exercise)
+        if last is None:
+            own = 0
+        elif (day - last[0]).days >= REINTRODUCE_DAYS:
+            own = max(0, last[1] - 1)  # back after a rest: a rung down
+        elif session.why not in ("ladder", "maintenance") or monday_of(day) == monday_of(last[0]):
+            own = last[1]  # the same week, or a lighter session: no new rung
+        else:
+            own = last[1] + 1
+        if own >= session.rung:
+            return session
+        return replace(session, rung=own, sets=min(session.sets, RUNGS[own].sets))
+
+    def record(self, exercise: str, day: date, dose: Dose) -> None:
+        """`exercise` was done on `day` at `dose` (once the session is settled)."""
+        self.seen[exercise] = (day, dose.rung)
 
 
 @dataclass(frozen=True, slots=True)

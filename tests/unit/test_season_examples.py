@@ -5,6 +5,7 @@ step-back weeks and intensity (docs/plan-shape.md §1-§6)."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -254,6 +255,12 @@ def test_a_relay_six_weeks_before_a_marathon_is_a_stepping_stone(plans: dict[str
     assert doubles
     assert all((s.distance or 0) <= 17 / 3 * 1.3 + 0.05 for s in doubles)
     assert all((relay.date - s.date).days > 14 for s in doubles)
+    # ... and the words say the same numbers: the race names the longest leg the doubles use
+    longest = re.search(r"the longest up to about ([\d.]+) mi", " ".join(relay.notes))
+    assert longest, relay.notes
+    for s in doubles:
+        assert (s.distance or 0) <= float(longest.group(1))
+        assert f"longest relay leg (about {longest.group(1)} mi)" in " ".join(s.notes)
     # A week of easy running after the relay, then a rebuild that starts below the peak.
     after = runs(plan, relay.date + timedelta(days=1), relay.date + timedelta(days=7))
     assert all(s.workout is None for s in after)

@@ -1193,12 +1193,12 @@ class LoadPlanner:
             room = min(room, self._window_used.get(earlier, 0.0) - used - reserve)
         if self._in_first_taper_week(event, day) and self.last_full_km:
             # the taper's first week: never above the last full week, nor (straight after a
-            # recovery) more than the usual growth on the recovery week
+            # recovery, with no room to rebuild) above the recovery week: a taper only goes down
             first = self._window_used.get((event.index, 0), 0.0)
             later = reserve if event.first - start <= timedelta(days=7) else 0.0
             above = self.last_full_km
             if self.after_recovery:
-                above = min(above, self.ref1 * (1 + self.i.settings.progression_limit))
+                above = min(above, self.ref1)
             room = min(room, above - first - later)
         return max(0.0, room)
 

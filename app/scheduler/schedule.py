@@ -45,7 +45,7 @@ from app.scheduler.intensity import (
 from app.scheduler.load import EASY_MINUTES_MAX, LoadInputs, LoadPlanner, WeekPlan
 from app.scheduler.phases import PhasePlan, TaperSpan
 from app.scheduler.season import build_season
-from app.scheduler.sessions import SessionBuilder, SessionContext, Stage
+from app.scheduler.sessions import RACE_NOTES, SessionBuilder, SessionContext, Stage
 from app.scheduler.settings import MAX_RUNS_PER_WEEK, ScheduleSettings
 from app.scheduler.units import Measure
 
@@ -263,6 +263,7 @@ def schedule(
         phase_plan.compressed,
         settings.progression_limit,
     )
+    _at_risk_race_notes(sessions, feasible)
     used = dict.fromkeys(e.id for s in sessions for e in [*s["exercises"], *s["drills"]])
     catalog = ruleset.catalog
     exercise_info = {
@@ -337,6 +338,25 @@ def schedule(
         ],
         "blocks": season_blocks(season, demand, planner.shortened),
     }
+
+
+AT_RISK_RACE_NOTE = (
+    "The plan cannot build you to what this race needs by race day (see the plan's "
+    "feasibility): if you start, run-walk it from the start and stop if pain goes above 5/10, "
+    "or take one of the alternatives."
+)
+
+
+def _at_risk_race_notes(sessions: list[dict[str, Any]], feasible: list[dict[str, Any]]) -> None:
+    """A race the plan cannot prepare the runner for says so on race day, where it is read."""
+    at_risk = {(f["date"], f["goal"]) for f in feasible if f["at_risk"]}
+    for session in sessions:
+        if session["kind"] != "race" or session["date"] not in {d for d, _ in at_risk}:
+            continue
+        if any(name in session["title"] for day, name in at_risk if day == session["date"]):
+            # in place of the advice on racing it
+            kept = [n for n in session["notes"] if n not in RACE_NOTES.values()]
+            session["notes"] = [AT_RISK_RACE_NOTE, *kept]
 
 
 def _warnings(

@@ -254,6 +254,26 @@ def _end(start: date, events: list[Event], demoted: dict[int, str]) -> date:
     return end
 
 
+def _to_week_end(
+    event: Event, events: list[Event], demoted: dict[int, str], tapers: dict[int, date]
+) -> int:
+    """Days that carry a recovery on to the end of its calendar week when another race
+    follows: the rebuild starts with a new week, not with a long run two days after the
+    recovery's last easy run (never into the next race's taper or lighter days)."""
+    later = [e for e in events if e.first > event.last and e.index not in demoted]
+    if not later:
+        return 0
+    last = event.last + timedelta(days=event.profile.recovery_span)
+    sunday = last + timedelta(days=6 - last.weekday())
+    limit = min(
+        tapers[e.index]
+        if e.index in tapers
+        else e.first - timedelta(days=B_NO_LONG_RUN_DAYS if e.priority == Priority.B else 1)
+        for e in later
+    ) - timedelta(days=1)
+    return max(0, (min(sunday, limit) - last).days)
+
+
 def _roles(
     start: date,
     end: date,
@@ -283,6 +303,7 @@ def _roles(
             for k in range(1, B_NO_LONG_RUN_DAYS + 1):
                 mark(event.first - timedelta(days=k), b_taper=event, to_race=k)
         if event.priority != Priority.C:
-            for k in range(1, event.profile.recovery_span + 1):
+            span = event.profile.recovery_span + _to_week_end(event, events, demoted, tapers)
+            for k in range(1, span + 1):
                 mark(event.last + timedelta(days=k), recovery=event, since=k)
     return {day: DayRole(**values) for day, values in fields.items()}  # type: ignore[arg-type]

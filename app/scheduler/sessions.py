@@ -204,7 +204,8 @@ def _fmt(distance: float, units: str) -> str:
     return f"{distance:g} {units}"
 
 
-def _run_title(run: RunPlan, distance: str, season: Season) -> str:
+def _run_title(run: RunPlan, distance: str, season: Season, longer: bool = False) -> str:
+    """The run's title; `longer`: the week's longer run while recovering from a race."""
     workout = run.workout
     if run.role == "walk_run":
         repeats, run_min, walk_min = run.intervals[0]
@@ -227,7 +228,7 @@ def _run_title(run: RunPlan, distance: str, season: Season) -> str:
     if workout is not None and workout.kind not in ("strides",):
         return f"{workout.title} · {distance}"
     label = {"long": "Long run", "recovery": "Recovery run"}.get(run.role, "Easy run")
-    if run.role == "recovery" and run.minutes >= LONG_RECOVERY_MINUTES:
+    if longer:
         label = "Easy long run (recovering)"
     if workout is not None:
         label += " + strides"
@@ -936,12 +937,26 @@ class SessionBuilder:
         catalog = self.ctx.catalog
         return [e for c in main for e in _entries([c], "main", catalog, dose=doses[c.exercise.id])]
 
+    def _longer_recovery(self, run: RunPlan) -> bool:
+        """`run` is the week's longer run while recovering from a race (one a week)."""
+        if run.role != "recovery" or run.minutes < LONG_RECOVERY_MINUTES:
+            return False
+        monday = monday_of(run.day)
+        week = [
+            r
+            for k in range(7)
+            for r in self.runs_by_day.get(monday + timedelta(days=k), [])
+            if r.role == "recovery"
+        ]
+        return max(week, key=lambda r: (r.km, r.day)) is run
+
     def _run(self, day: date, phase: str, run: RunPlan, order: int, index: int) -> dict[str, Any]:
         ctx, m = self.ctx, self.ctx.measure
         units = m.units.value
         week = self.week_of[monday_of(day)]
         distance = m.out(run.km)
-        title = _run_title(run, _fmt(distance, units), ctx.season)
+        longer = self._longer_recovery(run)
+        title = _run_title(run, _fmt(distance, units), ctx.season, longer)
         kind_key = "long_run" if run.role == "long" else "run"
         session = self._base(self._key(kind_key, day), day, "run", phase, title)
         notes, note_reasons = self._notes("run")
@@ -969,11 +984,13 @@ class SessionBuilder:
                 "(each run stays within 110% of it)"
             )
             notes = [f"Not raced: {why}. Run it easily or skip it.", *notes]
-        if run.role == "recovery" and run.minutes >= LONG_RECOVERY_MINUTES:
+        if longer:
             notes = [
                 "All easy: the first longer run back while you recover from your race.",
                 *notes,
             ]
+        elif run.role == "recovery" and run.minutes >= LONG_RECOVERY_MINUTES:
+            notes = ["Easy all the way: you are still recovering from your race.", *notes]
         elif run.role == "recovery":
             notes = ["Easy and short: you are recovering from your race.", *notes]
         if run.walk_breaks:

@@ -264,6 +264,16 @@ def test_a_relay_six_weeks_before_a_marathon_is_a_stepping_stone(plans: dict[str
     # A week of easy running after the relay, then a rebuild that starts below the peak.
     after = runs(plan, relay.date + timedelta(days=1), relay.date + timedelta(days=7))
     assert all(s.workout is None for s in after)
+    # The recovery lasts to the end of its calendar week: no long run two days after its last
+    # easy run, the week within 75 % of the peak, and the rebuild grows from it by 10 %.
+    weeks = {w.start: w for w in plan.weeks}
+    peak = max(w.planned_distance for w in plan.weeks if w.start < relay.date)
+    monday = relay.date + timedelta(days=7 - relay.date.weekday())
+    recovery_week, rebuild = weeks[monday], weeks[monday + timedelta(days=7)]
+    assert recovery_week.kind == "recovery"
+    assert recovery_week.planned_distance <= 0.75 * peak
+    assert not [s for s in runs(plan, monday, monday + timedelta(days=6)) if s.run_type == "long"]
+    assert rebuild.planned_distance <= recovery_week.planned_distance * 1.1 + 0.1
     # The marathon's own taper follows; the feasibility says whether the gap was enough.
     assert (marathon.date - taper_start(plan, "Hartford Marathon")).days >= 14
     assert any(f.goal == "Hartford Marathon" for f in plan.feasibility)
@@ -559,3 +569,27 @@ def test_a_long_run_is_never_shorter_than_its_weeks_easy_runs(plans: dict[str, P
             for s in week_runs:
                 if s.run_type == "long" and easy:
                     assert (s.distance or 0) > min(easy), (name, s.date, s.title)
+
+
+def test_a_taper_straight_after_a_recovery_only_goes_down(plans: dict[str, Plan]) -> None:
+    """With no room to rebuild between two races, the taper never climbs above the recovery
+    week before it (docs/plan-shape.md §4: a taper only goes down)."""
+    checked = 0
+    for name, plan in plans.items():
+        for before, week in itertools.pairwise(plan.weeks):
+            if week.kind == "taper" and before.kind == "recovery":
+                checked += 1
+                assert week.planned_distance <= before.planned_distance, (name, week.start)
+    assert checked
+
+
+def test_a_race_the_plan_cannot_prepare_for_says_so_on_race_day(plans: dict[str, Plan]) -> None:
+    for name, plan in plans.items():
+        risky = {(f.date, f.goal) for f in plan.feasibility if f.at_risk}
+        for session in (s for s in plan.sessions if s.kind == "race"):
+            at_risk = any(d == session.date and g in session.title for d, g in risky)
+            warned = any("cannot build you to what this race needs" in n for n in session.notes)
+            assert warned == at_risk, (name, session.title)
+            if at_risk:  # no advice to race it hard beside it
+                assert not any(n.startswith("Your goal race") for n in session.notes)
+    assert any(f.at_risk for plan in plans.values() for f in plan.feasibility)

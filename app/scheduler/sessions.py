@@ -261,7 +261,8 @@ def _within_time(session: dict[str, Any], keep: set[str], catalog: Catalog) -> N
 
 def _once_a_day(sessions: list[dict[str, Any]]) -> None:
     """An exercise in a day's main work is not also a warm-up that day (a tendon is loaded
-    once a day, and the dose stays the one the session names)."""
+    once a day, and the dose stays the one the session names); within a session, an exercise
+    is listed once per side and block."""
     main_by_day: dict[date, set[str]] = defaultdict(set)
     for session in sessions:
         main_by_day[session["date"]].update(
@@ -275,6 +276,16 @@ def _once_a_day(sessions: list[dict[str, Any]]) -> None:
             ]
             if session["kind"] == "strength":
                 session["duration_minutes"] = _minutes(session["exercises"], rest_seconds=60)
+    for session in sessions:  # the same exercise, side and block twice: once, the larger dose
+        chosen: dict[tuple[str, str | None, str | None], int] = {}
+        listed = session["exercises"]
+        for k, e in enumerate(listed):
+            key = (e.id, e.side, e.block)
+            if key not in chosen or e.sets > listed[chosen[key]].sets:
+                chosen[key] = k
+        if len(chosen) < len(listed):
+            kept = set(chosen.values())
+            session["exercises"] = [e for k, e in enumerate(listed) if k in kept]
 
 
 class SessionBuilder:
@@ -817,7 +828,13 @@ class SessionBuilder:
         ids = [c.exercise.id for c in main]
         catalog = self.ctx.catalog
         new = [catalog[i].name.lower() for i in ids if i not in self.last_main]
-        out = [catalog[i].name.lower() for i in self.last_main if i not in ids]
+        # tendon loading kept on N days a week goes on by its own schedule (and its note)
+        loading = {
+            c.exercise.id
+            for c in self._stage(day)[1].exercises.strength
+            if c.prescription.per_week is not None
+        }
+        out = [catalog[i].name.lower() for i in self.last_main if i not in ids and i not in loading]
         swaps = ""
         if self.last_main and (new or out):
             swaps = (f" New: {', '.join(new)}." if new else "") + (
@@ -825,8 +842,8 @@ class SessionBuilder:
             )
         if dose.why == "taper":
             return (
-                f"A lighter session before your race: {text}, about half the sets at the loads "
-                f"you know; nothing new.{swaps}"
+                f"A lighter session before your race: {text}, fewer sets at the loads you know; "
+                f"nothing new.{swaps}"
             )
         if dose.why == "regress":
             swapped = [
@@ -848,11 +865,14 @@ class SessionBuilder:
             return f"Back after {gap} days without strength: {text}, a step down to start.{swaps}"
         if dose.rung > previous.rung or (dose.rung == previous.rung and dose.sets > previous.sets):
             if previous.why in ("ladder", "maintenance"):
-                return f"Up a step: {text} (was {previous.describe()}).{swaps}"
+                fewer = " in load, with a set fewer" if dose.sets < previous.sets else ""
+                return f"Up a step{fewer}: {text} (was {previous.describe()}).{swaps}"
             full = self.last_full
             if full is not None and dose.rung > full.rung:
+                fewer = " in load, with a set fewer" if dose.sets < full.sets else ""
                 return (
-                    f"Up a step after the lighter sessions: {text} (was {full.describe()}).{swaps}"
+                    f"Up a step{fewer} after the lighter sessions: {text} (was "
+                    f"{full.describe()}).{swaps}"
                 )
             return f"Back to the full dose after the lighter sessions: {text}.{swaps}"
         if dose.why == "maintenance" and previous.why != "maintenance":
@@ -884,7 +904,9 @@ class SessionBuilder:
             general = [c for c in main if not c.core]
             main = [c for c in main if c is not (general or main)[-1]]
             entries = _entries(warm, "warm_up", self.ctx.catalog) + self._main_entries(main, doses)
-        names = ", ".join(c.exercise.name.lower() for c in main[:2]) or "hip strength"
+        # the title names the strength work (not a mobility drill done alongside)
+        named = [c for c in main if c.exercise.kind == "strength"] or main
+        names = ", ".join(c.exercise.name.lower() for c in named[:2]) or "hip strength"
         session = self._base(
             self._key("strength", day),
             day,

@@ -19,6 +19,7 @@ from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.build import build_plan
 from app.plan.models import Plan
+from tests.conftest import EXAMPLES, example_intake
 
 START = date(2026, 3, 2)  # a Monday
 PROMISE = re.compile(
@@ -432,3 +433,43 @@ def test_knee_pain_at_two_keeps_the_hops(ruleset: RuleSet) -> None:
     plan = build_plan(finalize(Intake.model_validate(data), START), ruleset)
     assert "condition.pfp.sore" not in {d.rule for d in plan.decisions}
     assert first_use(plan, {"pogo_hops"}) is not None
+
+
+def test_strength_notes_match_their_sessions(ruleset: RuleSet) -> None:
+    """A strength session's first note never rests an exercise the session holds, never says
+    "up a step" over fewer sets without saying so, and its title names strength work first."""
+    checked = 0
+    for path in sorted(EXAMPLES.glob("*.json")):
+        plan = build_plan(example_intake(path.stem), ruleset)
+        for s in (s for s in plan.sessions if s.kind == "strength"):
+            checked += 1
+            note = s.notes[0]
+            names = {plan.exercises[e.id].name.lower() for e in s.exercises}
+            resting = re.search(r"Resting: ([^.]*)\.", note)
+            if resting:
+                assert not set(resting.group(1).split(", ")) & names, (path.stem, s.date, note)
+            was = re.search(r"Up a step[^:]*: (\d+) sets?, .*\(was (\d+) sets?", note)
+            if was and int(was.group(1)) < int(was.group(2)):
+                assert "a set fewer" in note, (path.stem, s.date, note)
+            kinds = [ruleset.catalog[e.id].kind for e in s.exercises if e.block == "main"]
+            first = s.title.split(" · ")[1].split(", ")[0]
+            if "strength" in kinds:
+                assert ruleset.catalog[_id_of(plan, first)].kind == "strength", (s.date, s.title)
+    assert checked > 100
+
+
+def _id_of(plan: Plan, name: str) -> str:
+    return next(i for i, info in plan.exercises.items() if info.name.lower() == name)
+
+
+def test_no_session_lists_an_exercise_twice_for_the_same_side_and_block(
+    ruleset: RuleSet,
+) -> None:
+    sessions = 0
+    for path in sorted(EXAMPLES.glob("*.json")):
+        plan = build_plan(example_intake(path.stem), ruleset)
+        for s in plan.sessions:
+            keys = [(e.id, e.side, e.block) for e in s.exercises]
+            assert len(keys) == len(set(keys)), (path.stem, s.date, s.title, keys)
+            sessions += bool(keys)
+    assert sessions > 500

@@ -263,7 +263,7 @@ def schedule(
         phase_plan.compressed,
         settings.progression_limit,
     )
-    _at_risk_race_notes(sessions, feasible)
+    _at_risk_race_notes(sessions, feasible, injured=bool(intake.symptoms))
     used = dict.fromkeys(e.id for s in sessions for e in [*s["exercises"], *s["drills"]])
     catalog = ruleset.catalog
     exercise_info = {
@@ -342,13 +342,18 @@ def schedule(
 
 AT_RISK_RACE_NOTE = (
     "The plan cannot build you to what this race needs by race day (see the plan's "
-    "feasibility): if you start, run-walk it from the start and stop if pain goes above 5/10, "
-    "or take one of the alternatives."
+    "feasibility): if you start, run it conservatively, walk breaks from the start"
 )
+AT_RISK_PAIN = " and stop if pain goes above 5/10"
+AT_RISK_END = ", or take one of the alternatives."
 
 
-def _at_risk_race_notes(sessions: list[dict[str, Any]], feasible: list[dict[str, Any]]) -> None:
-    """A race the plan cannot prepare the runner for says so on race day, where it is read."""
+def _at_risk_race_notes(
+    sessions: list[dict[str, Any]], feasible: list[dict[str, Any]], injured: bool
+) -> None:
+    """A race the plan cannot prepare the runner for says so on race day, where it is read
+    (with the pain limit for a runner who has symptoms)."""
+    note = AT_RISK_RACE_NOTE + (AT_RISK_PAIN if injured else "") + AT_RISK_END
     at_risk = {(f["date"], f["goal"]) for f in feasible if f["at_risk"]}
     for session in sessions:
         if session["kind"] != "race" or session["date"] not in {d for d, _ in at_risk}:
@@ -356,7 +361,7 @@ def _at_risk_race_notes(sessions: list[dict[str, Any]], feasible: list[dict[str,
         if any(name in session["title"] for day, name in at_risk if day == session["date"]):
             # in place of the advice on racing it
             kept = [n for n in session["notes"] if n not in RACE_NOTES.values()]
-            session["notes"] = [AT_RISK_RACE_NOTE, *kept]
+            session["notes"] = [note, *kept]
 
 
 def _warnings(

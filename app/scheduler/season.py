@@ -261,7 +261,7 @@ def _to_week_end(
     follows: the rebuild starts with a new week, not with a long run two days after the
     recovery's last easy run (never into the next race's taper or lighter days)."""
     later = [e for e in events if e.first > event.last and e.index not in demoted]
-    if not later:
+    if not later or event.klass == RaceClass.short:  # a 5k or 10k: two or three easy days
         return 0
     last = event.last + timedelta(days=event.profile.recovery_span)
     sunday = last + timedelta(days=6 - last.weekday())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -898,6 +898,13 @@ class SessionBuilder:
             )
         warm = self._rotate("activation", WARM_UP_EXERCISES, index, day)
         doses = {c.exercise.id: self.ladder.dose(c.exercise.id, day, dose) for c in main}
+        if back:  # the first week back after a pause: hops and drills a set fewer too
+            for c in main:
+                if c.exercise.kind == "drill" and doses[c.exercise.id].why in (
+                    "ladder",
+                    "maintenance",
+                ):
+                    doses[c.exercise.id] = replace(doses[c.exercise.id], why="deload")
         entries = _entries(warm, "warm_up", self.ctx.catalog) + self._main_entries(main, doses)
         while _minutes(entries, rest_seconds=60) > MAX_STRENGTH_MINUTES and len(main) > 3:
             # too long: the last of the general exercises rests this time
@@ -1014,7 +1021,10 @@ class SessionBuilder:
         elif run.role == "recovery" and run.minutes >= LONG_RECOVERY_MINUTES:
             notes = ["Easy all the way: you are still recovering from your race.", *notes]
         elif run.role == "recovery":
-            notes = ["Easy and short: you are recovering from your race.", *notes]
+            notes = [
+                "Easy, and shorter than your usual runs: you are recovering from your race.",
+                *notes,
+            ]
         if run.walk_breaks:
             notes = ["Run 4 minutes, walk 1 minute, throughout.", *notes]
         drills: list[ExerciseOut] = []

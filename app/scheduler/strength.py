@@ -5,7 +5,7 @@ verdict, and held with a set fewer once running form begins (pure)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from app.engine.decisions import Reason
 from app.scheduler.calendar import monday_of
@@ -163,31 +163,46 @@ def dose_for(
 REINTRODUCE_DAYS = 21  # an exercise away this long comes back a rung below where it was
 
 
+def weeks_before(rung: int) -> int:
+    """Weeks of the ladder before `rung` begins."""
+    return sum(r.weeks or 0 for r in RUNGS[:rung])
+
+
 @dataclass
 class ExerciseLadder:
-    """Each exercise climbs the ladder with its own practice, never above the session's dose:
-    one that joins later (a later stage's exercise, a harder version) starts light and climbs
-    at most a rung a week from the dose it was last done at; one away for three weeks or more
-    comes back a rung below where it was (docs/plan-shape.md §7)."""
+    """Each exercise climbs the ladder on its own, never above the session's dose: one that
+    joins later (a later stage's exercise, a harder version, a tendon's heavy loading) starts
+    light and climbs as the ladder does from its first week (two weeks light, three moderate,
+    three heavier, then heavy), at most a rung from one week to the next; one away for three
+    weeks or more comes back a rung below where it was (docs/plan-shape.md §7)."""
 
     seen: dict[str, tuple[date, int]] = field(default_factory=dict)  # last day and its rung
+    start: dict[str, date] = field(default_factory=dict)  # the Monday its climb counts from
 
-    def dose(self, exercise: str, day: date, session: Dose) -> Dose:
+    def _own(self, exercise: str, day: date, session: Dose) -> tuple[int, date]:
+        monday = monday_of(day)
         last = self.seen.get(exercise)
         if last is None:
-            own = 0
-        elif (day - last[0]).days >= REINTRODUCE_DAYS:
-            own = max(0, last[1] - 1)  # back after a rest: a rung down
-        elif session.why not in ("ladder", "maintenance") or monday_of(day) == monday_of(last[0]):
-            own = last[1]  # the same week, or a lighter session: no new rung
-        else:
-            own = last[1] + 1
+            return 0, monday
+        start = self.start[exercise]
+        if (day - last[0]).days >= REINTRODUCE_DAYS:  # back after a rest: a rung down
+            rung = max(0, last[1] - 1)
+            return rung, monday - timedelta(weeks=weeks_before(rung))
+        if session.why not in ("ladder", "maintenance") or monday == monday_of(last[0]):
+            return last[1], start  # the same week, or a lighter session: no new rung
+        by_ladder = rung_of((monday - start).days // 7)
+        return max(last[1], min(last[1] + 1, by_ladder)), start
+
+    def dose(self, exercise: str, day: date, session: Dose) -> Dose:
+        own, _ = self._own(exercise, day, session)
         if own >= session.rung:
             return session
         return replace(session, rung=own, sets=min(session.sets, RUNGS[own].sets))
 
     def record(self, exercise: str, day: date, dose: Dose) -> None:
         """`exercise` was done on `day` at `dose` (once the session is settled)."""
+        _, start = self._own(exercise, day, dose)
+        self.start[exercise] = start
         self.seen[exercise] = (day, dose.rung)
 
 

@@ -784,3 +784,22 @@ def test_each_loaded_exercise_climbs_at_most_a_rung_a_week(ruleset: RuleSet) -> 
                 else:
                     assert now <= was, (*where, before, after)
     assert checked > 100
+
+
+def test_hops_come_back_a_set_lighter_after_a_pause(ruleset: RuleSet) -> None:
+    """The first week back after a race's pause: hops and drills a set fewer than the
+    catalog's dose, as the rest of the session steps down."""
+    checked = 0
+    for name in sorted(p.stem for p in EXAMPLES.glob("*.json")):
+        plan = build_plan(example_intake(name), ruleset)
+        backs = [s for s in strength(plan) if s.notes[0].startswith("Back after")]
+        for first in backs:
+            week = [
+                s for s in strength(plan) if first.date <= s.date < first.date + timedelta(days=7)
+            ]
+            for s in week:
+                for e in s.exercises:
+                    if ruleset.catalog[e.id].kind == "drill" and e.block == "main":
+                        checked += 1
+                        assert e.sets < ruleset.catalog[e.id].dose.sets, (name, s.date, e.id)
+    assert checked

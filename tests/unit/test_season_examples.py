@@ -18,7 +18,7 @@ from app.plan.build import BuildOptions, build_plan
 from app.plan.models import Plan, SessionOut, WeekOut
 from app.scheduler.calendar import monday_of
 from app.scheduler.checkins import CheckInRecord
-from tests.conftest import example_intake
+from tests.conftest import example_intake, load_example
 
 KM_PER_MILE = 1.609344
 DAY = timedelta(days=1)
@@ -590,6 +590,8 @@ def test_a_race_the_plan_cannot_prepare_for_says_so_on_race_day(plans: dict[str,
             at_risk = any(d == session.date and g in session.title for d, g in risky)
             warned = any("cannot build you to what this race needs" in n for n in session.notes)
             assert warned == at_risk, (name, session.title)
-            if at_risk:  # no advice to race it hard beside it
+            if at_risk:  # no advice to race it hard beside it; a pain limit only with symptoms
                 assert not any(n.startswith("Your goal race") for n in session.notes)
+                injured = bool(load_example(name).get("symptoms"))
+                assert ("pain goes above 5/10" in session.notes[0]) == injured, name
     assert any(f.at_risk for plan in plans.values() for f in plan.feasibility)

@@ -827,7 +827,10 @@ class SessionBuilder:
         previous, text = self.last_dose, dose.describe()
         ids = [c.exercise.id for c in main]
         catalog = self.ctx.catalog
-        new = [catalog[i].name.lower() for i in ids if i not in self.last_main]
+        added = [i for i in ids if i not in self.last_main]
+        # "new" only the first time; an exercise done before and back from a rest is "back"
+        new = [catalog[i].name.lower() for i in added if i not in self.ladder.seen]
+        back = [catalog[i].name.lower() for i in added if i in self.ladder.seen]
         # tendon loading kept on N days a week goes on by its own schedule (and its note)
         loading = {
             c.exercise.id
@@ -836,9 +839,11 @@ class SessionBuilder:
         }
         out = [catalog[i].name.lower() for i in self.last_main if i not in ids and i not in loading]
         swaps = ""
-        if self.last_main and (new or out):
-            swaps = (f" New: {', '.join(new)}." if new else "") + (
-                f" Resting: {', '.join(out)}." if out else ""
+        if self.last_main and (new or back or out):
+            swaps = (
+                (f" New: {', '.join(new)}." if new else "")
+                + (f" Back: {', '.join(back)}." if back else "")
+                + (f" Resting: {', '.join(out)}." if out else "")
             )
         if dose.why == "taper":
             return (
@@ -930,7 +935,7 @@ class SessionBuilder:
             != _entries([c], "main", catalog, dose=dose)
             for c in main
         ):
-            note += " Exercises new to you start lighter and climb a step a week."
+            note += " New and returning exercises start lighter and climb the steps on their own."
         notes = [note, *notes]
         for c in main:
             self.ladder.record(c.exercise.id, day, doses[c.exercise.id])

@@ -441,9 +441,15 @@ def test_strength_notes_match_their_sessions(ruleset: RuleSet) -> None:
     checked = 0
     for path in sorted(EXAMPLES.glob("*.json")):
         plan = build_plan(example_intake(path.stem), ruleset)
+        done_before: set[str] = set()
         for s in (s for s in plan.sessions if s.kind == "strength"):
             checked += 1
             note = s.notes[0]
+            new = re.search(r"New: ([^.]*)\.", note)
+            if new:  # "new" is the first time; one done before is "back"
+                ids = {_id_of(plan, name) for name in new.group(1).split(", ")}
+                assert not ids & done_before, (path.stem, s.date, note)
+            done_before |= {e.id for e in s.exercises if e.block == "main"}
             names = {plan.exercises[e.id].name.lower() for e in s.exercises}
             resting = re.search(r"Resting: ([^.]*)\.", note)
             if resting:

@@ -10,7 +10,7 @@ from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from app.catalog.models import Catalog
+from app.catalog.models import Catalog, Exercise
 from app.contract.entries import ExerciseOut, Why
 from app.engine.decisions import Reason
 from app.engine.verbs import MAX_STAGE_WEEK
@@ -39,6 +39,7 @@ _NAMESPACE_BYTES = SESSION_NAMESPACE.bytes
 STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (hard limit: 4)
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
+MAX_CALF_EXERCISES = 2  # loaded calf exercises in one session (the Achilles' load adds up)
 MAX_STRENGTH_MINUTES = 45
 RESTART_WEEK_DAYS = 7  # back after a pause: a week with the exercises you know
 LONG_RECOVERY_MINUTES = 70  # a recovery run this long is the week's longer run, not a short one
@@ -572,6 +573,7 @@ class SessionBuilder:
                     and s["date"] not in carried
                     and self._rehab_day(s["date"])  # not on a race day or the day before
                     and s.get("run_type") != "shake_out"
+                    and not (s["kind"] == "strength" and self._calf_full(s, item))
                 ]
                 entry = _entries([item], "main", self.ctx.catalog)
                 while len(carried) < p.per_week and runs:
@@ -901,6 +903,7 @@ class SessionBuilder:
             main = self._ladder(
                 self._rotate("strength", MAX_STRENGTH_EXERCISES, self._block(day), day), day, dose
             )
+        main, rested = self._one_tissue_at_a_time(main)
         warm = self._rotate("activation", WARM_UP_EXERCISES, index, day)
         doses = {c.exercise.id: self.ladder.dose(c.exercise.id, day, dose) for c in main}
         if back:  # the first week back after a pause: hops and drills a set fewer too
@@ -937,6 +940,11 @@ class SessionBuilder:
         ):
             note += " New and returning exercises start lighter and climb the steps on their own."
         notes = [note, *notes]
+        if rested:
+            notes.append(
+                f"{', '.join(rested).capitalize()} rests today: two loaded calf exercises are "
+                "enough in one session."
+            )
         for c in main:
             self.ladder.record(c.exercise.id, day, doses[c.exercise.id])
         extra: list[Reason] = [STRENGTH_LADDER]
@@ -965,6 +973,32 @@ class SessionBuilder:
             ),
         )
         return session
+
+    def _one_tissue_at_a_time(self, main: list[Chosen]) -> tuple[list[Chosen], list[str]]:
+        """At most two loaded calf exercises in a session (hops aside): a condition's own
+        tendon loading first, then the exercises kept on N days a week, then the rest; the
+        others rest that day (their names returned)."""
+        calf = [c for c in main if c.exercise.kind == "strength" and "calf" in c.exercise.targets]
+        if len(calf) <= MAX_CALF_EXERCISES:
+            return main, []
+
+        def priority(c: Chosen) -> tuple[bool, bool]:
+            own = any(r.rule in self.ctx.condition_rules for r in c.reasons)
+            return (not own, c.prescription.per_week is None)
+
+        kept = {id(c) for c in sorted(calf, key=priority)[:MAX_CALF_EXERCISES]}
+        rested = [c.exercise.name.lower() for c in calf if id(c) not in kept]
+        return [c for c in main if c not in calf or id(c) in kept], rested
+
+    def _calf_full(self, session: dict[str, Any], item: Chosen) -> bool:
+        """`item` is loaded calf work and the strength session holds as much as one may."""
+        catalog = self.ctx.catalog
+
+        def calf(exercise: Exercise) -> bool:
+            return exercise.kind == "strength" and "calf" in exercise.targets
+
+        held = {e.id for e in session["exercises"] if e.block == "main" and calf(catalog[e.id])}
+        return calf(item.exercise) and len(held) >= MAX_CALF_EXERCISES
 
     def _main_entries(self, main: list[Chosen], doses: dict[str, Dose]) -> list[ExerciseOut]:
         """The main exercises, each at its own dose (see ExerciseLadder)."""

@@ -808,3 +808,22 @@ def test_hops_come_back_a_set_lighter_after_a_pause(ruleset: RuleSet) -> None:
                         checked += 1
                         assert e.sets < ruleset.catalog[e.id].dose.sets, (name, s.date, e.id)
     assert checked
+
+
+def test_no_session_stacks_more_than_two_loaded_calf_exercises(ruleset: RuleSet) -> None:
+    """The Achilles' load adds up: an Achilles module's heavy loading plus the general calf
+    work plus hops made four calf exercises in one session; two loaded ones at most."""
+    sessions = 0
+    for name in sorted(p.stem for p in EXAMPLES.glob("*.json")):
+        plan = build_plan(example_intake(name), ruleset)
+        for s in strength(plan):
+            calf = {
+                e.id
+                for e in s.exercises
+                if e.block == "main"
+                and ruleset.catalog[e.id].kind == "strength"
+                and "calf" in ruleset.catalog[e.id].targets
+            }
+            sessions += bool(calf)
+            assert len(calf) <= 2, (name, s.date, calf)
+    assert sessions > 50

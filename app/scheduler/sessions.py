@@ -39,7 +39,7 @@ _NAMESPACE_BYTES = SESSION_NAMESPACE.bytes
 STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (hard limit: 4)
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
-MAX_CALF_EXERCISES = 2  # loaded calf exercises in one session (the Achilles' load adds up)
+MAX_EXERCISES_PER_TISSUE = 2  # loaded exercises for a capped tissue in one session
 MAX_STRENGTH_MINUTES = 45
 RESTART_WEEK_DAYS = 7  # back after a pause: a week with the exercises you know
 LONG_RECOVERY_MINUTES = 70  # a recovery run this long is the week's longer run, not a short one
@@ -138,6 +138,8 @@ class SessionContext:
     sick_days: frozenset[date] = frozenset()  # an illness: no training at all
     sore_days: frozenset[date] = frozenset()  # running paused after severe pain: strength eases
     condition_rules: frozenset[str] = frozenset()  # rules about a symptom (the injury's own)
+    # tissues whose loaded exercises are capped per session
+    capped_tissues: tuple[str, ...] = ("calf",)
 
 
 def session_id(lineage: str, key: str) -> str:
@@ -258,6 +260,11 @@ def _within_time(session: dict[str, Any], keep: set[str], catalog: Catalog) -> N
             f"{catalog[dropped.id].name} rests today so the session stays within 45 minutes.",
         ]
         session["duration_minutes"] = _minutes(session["exercises"], rest_seconds=60)
+
+
+def _loads(exercise: Exercise, tissue: str) -> bool:
+    """`exercise` is strength work for `tissue` (a muscle group and its tendon)."""
+    return exercise.kind == "strength" and tissue in exercise.targets
 
 
 def _once_a_day(sessions: list[dict[str, Any]]) -> None:
@@ -573,7 +580,7 @@ class SessionBuilder:
                     and s["date"] not in carried
                     and self._rehab_day(s["date"])  # not on a race day or the day before
                     and s.get("run_type") != "shake_out"
-                    and not (s["kind"] == "strength" and self._calf_full(s, item))
+                    and not (s["kind"] == "strength" and self._tissue_full(s, item))
                 ]
                 entry = _entries([item], "main", self.ctx.catalog)
                 while len(carried) < p.per_week and runs:
@@ -942,8 +949,8 @@ class SessionBuilder:
         notes = [note, *notes]
         if rested:
             notes.append(
-                f"{', '.join(rested).capitalize()} rests today: two loaded calf exercises are "
-                "enough in one session."
+                f"{', '.join(rested).capitalize()} rests today: two loaded exercises for the "
+                "same tendon are enough in one session."
             )
         for c in main:
             self.ladder.record(c.exercise.id, day, doses[c.exercise.id])
@@ -975,30 +982,39 @@ class SessionBuilder:
         return session
 
     def _one_tissue_at_a_time(self, main: list[Chosen]) -> tuple[list[Chosen], list[str]]:
-        """At most two loaded calf exercises in a session (hops aside): a condition's own
-        tendon loading first, then the exercises kept on N days a week, then the rest; the
-        others rest that day (their names returned)."""
-        calf = [c for c in main if c.exercise.kind == "strength" and "calf" in c.exercise.targets]
-        if len(calf) <= MAX_CALF_EXERCISES:
-            return main, []
+        """At most two loaded exercises for a tissue whose load adds up (the calf: the Achilles
+        takes several times body weight at every stride), hops aside: a condition's own
+        loading first, then the exercises kept on N days a week; the others rest that day
+        (their names returned)."""
+        rested: list[str] = []
+        for tissue in self.ctx.capped_tissues:
+            loaded = [c for c in main if _loads(c.exercise, tissue)]
+            if len(loaded) <= MAX_EXERCISES_PER_TISSUE:
+                continue
 
-        def priority(c: Chosen) -> tuple[bool, bool]:
-            own = any(r.rule in self.ctx.condition_rules for r in c.reasons)
-            return (not own, c.prescription.per_week is None)
+            def priority(c: Chosen) -> tuple[bool, bool]:
+                own = any(r.rule in self.ctx.condition_rules for r in c.reasons)
+                return (not own, c.prescription.per_week is None)
 
-        kept = {id(c) for c in sorted(calf, key=priority)[:MAX_CALF_EXERCISES]}
-        rested = [c.exercise.name.lower() for c in calf if id(c) not in kept]
-        return [c for c in main if c not in calf or id(c) in kept], rested
+            kept = {id(c) for c in sorted(loaded, key=priority)[:MAX_EXERCISES_PER_TISSUE]}
+            rested += [c.exercise.name.lower() for c in loaded if id(c) not in kept]
+            main = [c for c in main if c not in loaded or id(c) in kept]
+        return main, rested
 
-    def _calf_full(self, session: dict[str, Any], item: Chosen) -> bool:
-        """`item` is loaded calf work and the strength session holds as much as one may."""
+    def _tissue_full(self, session: dict[str, Any], item: Chosen) -> bool:
+        """`item` loads a capped tissue that the strength session already loads enough."""
         catalog = self.ctx.catalog
-
-        def calf(exercise: Exercise) -> bool:
-            return exercise.kind == "strength" and "calf" in exercise.targets
-
-        held = {e.id for e in session["exercises"] if e.block == "main" and calf(catalog[e.id])}
-        return calf(item.exercise) and len(held) >= MAX_CALF_EXERCISES
+        for tissue in self.ctx.capped_tissues:
+            if not _loads(item.exercise, tissue):
+                continue
+            held = {
+                e.id
+                for e in session["exercises"]
+                if e.block == "main" and _loads(catalog[e.id], tissue)
+            }
+            if len(held) >= MAX_EXERCISES_PER_TISSUE:
+                return True
+        return False
 
     def _main_entries(self, main: list[Chosen], doses: dict[str, Dose]) -> list[ExerciseOut]:
         """The main exercises, each at its own dose (see ExerciseLadder)."""

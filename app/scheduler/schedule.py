@@ -4,7 +4,7 @@ sessions, feasibility, warnings), before the plan review."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from app.engine.decisions import Decisions, Reason
@@ -354,11 +354,14 @@ def _at_risk_race_notes(
     """A race the plan cannot prepare the runner for says so on race day, where it is read
     (with the pain limit for a runner who has symptoms)."""
     note = AT_RISK_RACE_NOTE + (AT_RISK_PAIN if injured else "") + AT_RISK_END
-    at_risk = {(f["date"], f["goal"]) for f in feasible if f["at_risk"]}
+    at_risk: dict[date, list[str]] = {}
+    for f in feasible:
+        if f["at_risk"]:
+            at_risk.setdefault(f["date"], []).append(f["goal"])
     for session in sessions:
-        if session["kind"] != "race" or session["date"] not in {d for d, _ in at_risk}:
+        if session["kind"] != "race":
             continue
-        if any(name in session["title"] for day, name in at_risk if day == session["date"]):
+        if any(name in session["title"] for name in at_risk.get(session["date"], [])):
             # in place of the advice on racing it
             kept = [n for n in session["notes"] if n not in RACE_NOTES.values()]
             session["notes"] = [note, *kept]

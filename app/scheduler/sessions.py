@@ -914,12 +914,10 @@ class SessionBuilder:
         warm = self._rotate("activation", WARM_UP_EXERCISES, index, day)
         doses = {c.exercise.id: self.ladder.dose(c.exercise.id, day, dose) for c in main}
         if back:  # the first week back after a pause: hops and drills a set fewer too
-            for c in main:
-                if c.exercise.kind == "drill" and doses[c.exercise.id].why in (
-                    "ladder",
-                    "maintenance",
-                ):
-                    doses[c.exercise.id] = replace(doses[c.exercise.id], why="deload")
+            for c in (c for c in main if c.exercise.kind == "drill"):
+                own = doses[c.exercise.id]
+                if own.why in ("ladder", "maintenance"):
+                    doses[c.exercise.id] = replace(own, why="deload")
         entries = _entries(warm, "warm_up", self.ctx.catalog) + self._main_entries(main, doses)
         while _minutes(entries, rest_seconds=60) > MAX_STRENGTH_MINUTES and len(main) > 3:
             # too long: the last of the general exercises rests this time
@@ -986,19 +984,17 @@ class SessionBuilder:
         takes several times body weight at every stride), hops aside: a condition's own
         loading first, then the exercises kept on N days a week; the others rest that day
         (their names returned)."""
+
+        def priority(c: Chosen) -> tuple[bool, bool]:
+            own = any(r.rule in self.ctx.condition_rules for r in c.reasons)
+            return (not own, c.prescription.per_week is None)
+
         rested: list[str] = []
         for tissue in self.ctx.capped_tissues:
             loaded = [c for c in main if _loads(c.exercise, tissue)]
-            if len(loaded) <= MAX_EXERCISES_PER_TISSUE:
-                continue
-
-            def priority(c: Chosen) -> tuple[bool, bool]:
-                own = any(r.rule in self.ctx.condition_rules for r in c.reasons)
-                return (not own, c.prescription.per_week is None)
-
-            kept = {id(c) for c in sorted(loaded, key=priority)[:MAX_EXERCISES_PER_TISSUE]}
-            rested += [c.exercise.name.lower() for c in loaded if id(c) not in kept]
-            main = [c for c in main if c not in loaded or id(c) in kept]
+            dropped = {id(c) for c in sorted(loaded, key=priority)[MAX_EXERCISES_PER_TISSUE:]}
+            rested += [c.exercise.name.lower() for c in loaded if id(c) in dropped]
+            main = [c for c in main if id(c) not in dropped]
         return main, rested
 
     def _tissue_full(self, session: dict[str, Any], item: Chosen) -> bool:

@@ -179,30 +179,39 @@ class ExerciseLadder:
     seen: dict[str, tuple[date, int]] = field(default_factory=dict)  # last day and its rung
     start: dict[str, date] = field(default_factory=dict)  # the Monday its climb counts from
 
-    def _own(self, exercise: str, day: date, session: Dose) -> tuple[int, date]:
-        monday = monday_of(day)
+    def _returning(self, exercise: str, day: date) -> bool:
+        last = self.seen.get(exercise)
+        return last is not None and (day - last[0]).days >= REINTRODUCE_DAYS
+
+    def _start(self, exercise: str, day: date) -> date:
+        """The Monday the exercise's climb counts from on `day`: its first week, or for one
+        back after a rest, as far back as the rung below where it was needs."""
         last = self.seen.get(exercise)
         if last is None:
-            return 0, monday
-        start = self.start[exercise]
-        if (day - last[0]).days >= REINTRODUCE_DAYS:  # back after a rest: a rung down
-            rung = max(0, last[1] - 1)
-            return rung, monday - timedelta(weeks=weeks_before(rung))
-        if session.why not in ("ladder", "maintenance") or monday == monday_of(last[0]):
-            return last[1], start  # the same week, or a lighter session: no new rung
-        by_ladder = rung_of((monday - start).days // 7)
-        return max(last[1], min(last[1] + 1, by_ladder)), start
+            return monday_of(day)
+        if self._returning(exercise, day):
+            return monday_of(day) - timedelta(weeks=weeks_before(max(0, last[1] - 1)))
+        return self.start[exercise]
 
     def dose(self, exercise: str, day: date, session: Dose) -> Dose:
-        own, _ = self._own(exercise, day, session)
+        last = self.seen.get(exercise)
+        monday = monday_of(day)
+        if last is None:
+            own = 0
+        elif self._returning(exercise, day):  # back after a rest: a rung down
+            own = max(0, last[1] - 1)
+        elif session.why not in ("ladder", "maintenance") or monday == monday_of(last[0]):
+            own = last[1]  # the same week, or a lighter session: no new rung
+        else:
+            by_ladder = rung_of((monday - self._start(exercise, day)).days // 7)
+            own = max(last[1], min(last[1] + 1, by_ladder))
         if own >= session.rung:
             return session
         return replace(session, rung=own, sets=min(session.sets, RUNGS[own].sets))
 
     def record(self, exercise: str, day: date, dose: Dose) -> None:
         """`exercise` was done on `day` at `dose` (once the session is settled)."""
-        _, start = self._own(exercise, day, dose)
-        self.start[exercise] = start
+        self.start[exercise] = self._start(exercise, day)
         self.seen[exercise] = (day, dose.rung)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Header, Request, Response
 
-from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep
+from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep, refer_to_plan
 from app.api.errors import responses
 from app.api.pagination import Cursor, Limit, check_if_match, etag_of, paginate
 from app.api.plans import plan_response
@@ -153,6 +153,7 @@ def create_intake(
 )
 def create_plan(
     athlete_id: str,
+    http: Request,
     tenant: TenantDep,
     ruleset: RuleSetDep,
     services: ServicesDep,
@@ -164,6 +165,7 @@ def create_plan(
     stored, plan = generate_plan(
         tenant, athlete, record, ruleset, services.today(athlete.timezone), request.start_date
     )
+    refer_to_plan(http, stored.id, plan.revision)
     return plan_response(
         plan,
         status_code=201,
@@ -179,7 +181,12 @@ def create_plan(
     summary="Record a check-in and re-plan from the next day",
 )
 def create_check_in(
-    athlete_id: str, body: CheckInIn, tenant: TenantDep, ruleset: RuleSetDep, services: ServicesDep
+    athlete_id: str,
+    body: CheckInIn,
+    http: Request,
+    tenant: TenantDep,
+    ruleset: RuleSetDep,
+    services: ServicesDep,
 ) -> CheckInResponse:
     """Pain during running and the next morning feed the pain-monitoring rules; the plan is
     re-planned from the day after the check-in (the past stays as it was), its revision goes up,
@@ -187,6 +194,7 @@ def create_check_in(
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     result = record_check_in(tenant, athlete, body, ruleset, services.today(athlete.timezone))
     row = result.check_in
+    refer_to_plan(http, row.plan_id, result.plan.revision, "plan")
     return CheckInResponse(
         check_in=CheckInOut(
             id=row.id,

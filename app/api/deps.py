@@ -145,6 +145,16 @@ def after_commit(db: Session, action: Callable[[], object]) -> None:
 # effect and the stored response commit in one transaction (app/api/idempotency.py).
 IDEMPOTENT = "idempotency_scope"
 HELD_SESSION = "idempotency_session"
+PLAN_REFERENCE = "idempotency_plan"
+
+
+def refer_to_plan(request: Request, plan_id: str, revision: int, field: str | None = None) -> None:
+    """The response carries this revision of a plan (as its whole body, or as `field` of it):
+    with an Idempotency-Key, the stored response refers to the revision instead of copying it,
+    and a replay reads it back (revisions never change)."""
+    state = request.scope.setdefault("state", {})
+    if state.get(IDEMPOTENT) is not None:
+        state[PLAN_REFERENCE] = {"plan_id": plan_id, "revision": revision, "field": field}
 
 
 def commit_and_close(session: Session) -> None:

@@ -9,28 +9,35 @@ the same key at once may both run, but only the first commits: the second's effe
 back when its record collides, and it answers with the first one's response.
 
 Stored responses never keep secrets (a replay shows them `[redacted]`), and a caller whose key
-has been revoked gets a 401, never a replay.
+has been revoked gets a 401, never a replay. A response that carries a plan (a created plan, a
+check-in's re-plan) is stored as a reference to the plan's revision, not as a copy: revisions
+never change, so the replay reads back the same plan.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.asgi import Answer, json_error, send_answer
-from app.api.deps import HELD_SESSION, IDEMPOTENT, commit_and_close
+from app.api.deps import HELD_SESSION, IDEMPOTENT, PLAN_REFERENCE, commit_and_close
 from app.errors import Unauthorized
 from app.logs import redact
+from app.plan.models import Plan
+from app.services import plan_rows
 from app.services.organizations import authenticate
-from app.storage.tables import IdempotencyRecord, utcnow
+from app.storage.scope import Tenant
+from app.storage.tables import IdempotencyRecord, PlanRevision, utcnow
 
 HEADER = b"idempotency-key"
 KEEP = timedelta(hours=24)
@@ -46,6 +53,7 @@ class Captured:
     status: int | None = None
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     body: bytes = b""
+    plan: dict[str, Any] | None = None  # the plan revision the body carries (deps.refer_to_plan)
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ class IdempotencyMiddleware:
         finally:
             state.pop(IDEMPOTENT, None)
         held: Session | None = state.pop(HELD_SESSION, None)
+        captured.plan = state.pop(PLAN_REFERENCE, None)
         answer = await run_in_threadpool(_settle, sessions, held, request, captured)
         if answer is not None:
             await send_answer(send, answer)
@@ -150,28 +159,70 @@ def _lookup(sessions: sessionmaker[Session], request: Request) -> Answer | None:
             db.rollback()
             return json_error(401, exc.code, exc.message)
         stored = [(k.encode(), v.encode()) for k, v in record.response_headers["h"]]
+        body = record.response_body or b""
+        reference = record.response_headers.get("plan")
+        if reference is not None:
+            plan = _plan_revision(db, reference)
+            if plan is None:
+                return json_error(404, "not_found", "the plan this request made no longer exists")
+            body = _with_plan(body, reference.get("field"), plan)
         return (
             record.response_status or 200,
             [*stored, (b"idempotent-replayed", b"true")],
-            record.response_body or b"",
+            body,
         )
+
+
+def _plan_revision(db: Session, reference: dict[str, Any]) -> Plan | None:
+    row = db.scalars(
+        select(PlanRevision).where(
+            PlanRevision.plan_id == reference["plan_id"],
+            PlanRevision.revision == reference["revision"],
+        )
+    ).first()
+    if row is None:
+        return None
+    return Plan.model_validate(plan_rows.read_revision(Tenant(db, row.organization_id), row))
+
+
+def _with_plan(body: bytes, field: str | None, plan: Plan) -> bytes:
+    """The stored body with the plan put back where the response carried it."""
+    if field is None:
+        return plan.model_dump_json(exclude_none=True).encode()
+    document = json.loads(body)
+    document[field] = plan.model_dump(mode="json", exclude_none=True)
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _without_plan(body: bytes, field: str | None) -> bytes:
+    if field is None:
+        return b""
+    document = json.loads(body)
+    document[field] = None
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _record(request: Request, captured: Captured) -> IdempotencyRecord:
     # Secrets (API keys, calendar URLs) are shown once: a replay says so instead.
+    headers: dict[str, Any] = {
+        "h": [
+            [k.decode(), v.decode()]
+            for k, v in captured.headers
+            if k.decode().lower() in REPLAYED_HEADERS
+        ]
+    }
+    body = captured.body
+    ok = captured.status is not None and 200 <= captured.status < 300
+    if captured.plan is not None and ok:
+        headers["plan"] = captured.plan
+        body = _without_plan(body, captured.plan.get("field"))
     return IdempotencyRecord(
         scope=request.scope_key,
         body_hash=request.body_hash,
         status="done",
         response_status=captured.status,
-        response_headers={
-            "h": [
-                [k.decode(), v.decode()]
-                for k, v in captured.headers
-                if k.decode().lower() in REPLAYED_HEADERS
-            ]
-        },
-        response_body=redact(captured.body.decode("utf-8", "replace")).encode(),
+        response_headers=headers,
+        response_body=redact(body.decode("utf-8", "replace")).encode(),
         created_at=utcnow(),
     )
 

@@ -13,7 +13,7 @@ from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan, preview_lineage
 from app.plan.models import Plan
-from app.services.plans import calendar_bytes
+from app.services.plans import calendar_bytes, stored_plan
 from app.storage.tables import PlanRecord
 
 router = APIRouter(prefix="/v1", tags=["plans"])
@@ -82,7 +82,7 @@ def get_plan_calendar(plan_id: str, tenant: TenantDep, services: ServicesDep) ->
 )
 def get_plan_chart(plan_id: str, tenant: TenantDep) -> Response:
     record = tenant.get(PlanRecord, plan_id, what="plan")
-    svg = to_svg(Plan.model_validate(record.document))
+    svg = to_svg(stored_plan(tenant, record))
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private"})
 
 
@@ -94,4 +94,4 @@ def get_plan_chart(plan_id: str, tenant: TenantDep) -> Response:
 )
 def get_plan(plan_id: str, tenant: TenantDep) -> Response:
     record = tenant.get(PlanRecord, plan_id, what="plan")
-    return plan_response(Plan.model_validate(record.document))
+    return plan_response(stored_plan(tenant, record))

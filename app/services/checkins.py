@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.engine.decisions import Reason, decide
 from app.engine.evaluate import evaluate
@@ -20,7 +20,7 @@ from app.plan.models import Plan
 from app.plan.protect import NO_VERDICT, pain_floor
 from app.plan.replan import changes, merge
 from app.scheduler.checkins import UNSETTLED, CheckInRecord, unsettled
-from app.services.plans import save_revision
+from app.services.plans import save_revision, stored_plan
 from app.storage.scope import Tenant
 from app.storage.tables import Athlete, CheckIn, IntakeRecord, PlanRecord, utcnow
 
@@ -106,6 +106,11 @@ def stored_intake(tenant: Tenant, record: PlanRecord) -> Intake:
     )
 
 
+class Replanned(NamedTuple):
+    plan: Plan
+    keep_before: date | None  # sessions before this day are the stored ones, unchanged
+
+
 def replan(
     tenant: Tenant,
     record: PlanRecord,
@@ -114,11 +119,11 @@ def replan(
     *,
     intake: Intake | None = None,
     previous: Plan | None = None,
-) -> Plan:
+) -> Replanned:
     """The stored plan made again with `ruleset` and its check-ins from `today` on, the past
     kept as it was (not stored). `intake` and `previous` save reading them again."""
     intake = intake or stored_intake(tenant, record)
-    previous = previous or Plan.model_validate(record.document)
+    previous = previous or stored_plan(tenant, record)
     check_ins = records_for(tenant, record.id, previous)
     fresh = build_plan(
         intake,
@@ -134,9 +139,11 @@ def replan(
     if fresh.status == "referral_required":  # stopped: from the reported day, not `today`
         cutoff = fresh.end
         if fresh.end <= previous.start:
-            return review_or_raise(fresh, intake, ruleset, check_ins)
-    merged = merge(previous, fresh, cutoff) if today >= previous.start else fresh
-    return review_or_raise(merged, intake, ruleset, check_ins)
+            return Replanned(review_or_raise(fresh, intake, ruleset, check_ins), None)
+    if today < previous.start:
+        return Replanned(review_or_raise(fresh, intake, ruleset, check_ins), None)
+    merged = merge(previous, fresh, cutoff)
+    return Replanned(review_or_raise(merged, intake, ruleset, check_ins), cutoff)
 
 
 ILLNESS_HOLD = Reason(
@@ -166,7 +173,7 @@ def record_check_in(
     """Judge the check-in with the pain-monitoring rules, store it, and re-plan from the next
     day. Any failure stores nothing (the request's transaction is rolled back)."""
     record = current_plan(tenant, athlete)
-    previous = Plan.model_validate(record.document)
+    previous = stored_plan(tenant, record)
     _validate(body, previous, today)
     later = tenant.db.scalars(
         tenant.select(CheckIn)
@@ -224,7 +231,16 @@ def record_check_in(
         )
     )
     # The check-in date lies within the plan (validated above): the plan changes from it on.
-    merged = replan(tenant, record, ruleset, body.date, intake=intake, previous=previous)
-    save_revision(tenant, record, merged, f"check-in {body.date.isoformat()}: {verdict}", utcnow())
+    merged, keep_before = replan(
+        tenant, record, ruleset, body.date, intake=intake, previous=previous
+    )
+    document = save_revision(
+        tenant,
+        record,
+        merged,
+        f"check-in {body.date.isoformat()}: {verdict}",
+        utcnow(),
+        keep_before=keep_before,
+    )
     changed = changes(previous, merged)
-    return CheckInResult(row, merged, record.document, verdict, list(reasons), changed)
+    return CheckInResult(row, merged, document, verdict, list(reasons), changed)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 
 from app.engine.model import RuleSet
 from app.errors import InvalidInput, NotFound
@@ -16,13 +15,13 @@ from app.export.ical import CalendarOptions, SessionStamp, to_ical
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan
-from app.plan.models import Plan, SessionOut
+from app.plan.models import Plan
+from app.services import plan_rows
 from app.storage.scope import Tenant
 from app.storage.tables import (
     Athlete,
     IntakeRecord,
     PlanRecord,
-    PlanRevision,
     SessionState,
     utcnow,
 )
@@ -102,7 +101,6 @@ def generate_plan(
     plan_id = str(uuid.uuid4())
     plan = build_plan(intake, ruleset, BuildOptions(lineage=athlete.id, plan_id=plan_id))
     now = utcnow()
-    document = plan_json(plan)
     stored = tenant.add(
         PlanRecord(
             id=plan_id,
@@ -115,116 +113,49 @@ def generate_plan(
             ruleset_digest=ruleset.digest,
             start_date=plan.start,
             end_date=plan.end,
-            document=document,
+            header_digest="",
             created_at=now,
             updated_at=now,
         )
     )
-    tenant.add(
-        PlanRevision(
-            id=str(uuid.uuid4()),
-            plan_id=plan_id,
-            revision=plan.revision,
-            reason="created",
-            document=document,
-            created_at=now,
-        )
+    tenant.db.flush()  # the plan's rows refer to it
+    written = plan_rows.write(tenant, plan_id, plan_json(plan), now, carry_from=previous)
+    stored.header_digest = written.header_digest
+    plan_rows.add_revision(
+        tenant, str(uuid.uuid4()), plan_id, plan.revision, "created", written, now
     )
-    sync_sessions(tenant, plan_id, plan, now, carry_from=previous)
     return stored, plan
 
 
 def save_revision(
-    tenant: Tenant, record: PlanRecord, plan: Plan, reason: str, now: datetime
-) -> None:
-    """Make `plan` the record's current document, keep it as the next revision (with why it
-    was made) and bring its sessions' calendar history up to date (see `sync_sessions`)."""
+    tenant: Tenant,
+    record: PlanRecord,
+    plan: Plan,
+    reason: str,
+    now: datetime,
+    *,
+    keep_before: date | None = None,
+) -> dict[str, Any]:
+    """Make `plan` the record's current content, keep it as the next revision (with why it
+    was made) and bring its sessions' calendar history up to date; only sessions whose content
+    changed are written, and none dated before `keep_before`. Returns the stored document."""
     document = plan_json(plan)
-    record.document, record.revision, record.status = document, plan.revision, plan.status
-    record.updated_at = now
-    tenant.add(
-        PlanRevision(
-            id=str(uuid.uuid4()),
-            plan_id=record.id,
-            revision=plan.revision,
-            reason=reason,
-            document=document,
-            created_at=now,
-        )
+    written = plan_rows.write(tenant, record.id, document, now, keep_before=keep_before)
+    record.revision, record.status = plan.revision, plan.status
+    record.header_digest, record.updated_at = written.header_digest, now
+    plan_rows.add_revision(
+        tenant, str(uuid.uuid4()), record.id, plan.revision, reason, written, now
     )
-    sync_sessions(tenant, record.id, plan, now)
+    return document
 
 
-def session_hash(session: SessionOut) -> str:
-    """A digest of what a calendar shows of a session (its id excluded)."""
-    payload = session.model_dump_json(exclude={"id"}, exclude_none=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+def stored_document(tenant: Tenant, record: PlanRecord) -> dict[str, Any]:
+    """The plan's current document, from its rows."""
+    return plan_rows.read(tenant, record.id, record.header_digest, record.revision)
 
 
-_STATE_FIELDS = (
-    "session_id",
-    "day",
-    "kind",
-    "content_hash",
-    "sequence",
-    "modified_at",
-    "removed_at",
-)
-
-
-def _states(tenant: Tenant, plan_id: str) -> dict[str, dict[str, Any]]:
-    """A plan's session states as plain rows, by session id."""
-    query = (
-        tenant.select(SessionState)
-        .with_only_columns(*(getattr(SessionState, name) for name in _STATE_FIELDS))
-        .where(SessionState.plan_id == plan_id)
-    )
-    return {row.session_id: dict(row._mapping) for row in tenant.db.execute(query)}
-
-
-def sync_sessions(
-    tenant: Tenant, plan_id: str, plan: Plan, now: datetime, carry_from: str | None = None
-) -> None:
-    """Record each session's content; bump SEQUENCE for changed ones, mark missing ones removed.
-
-    A new plan for an athlete carries the calendar history of the plan it replaces
-    (`carry_from`): its sessions have the same UIDs, so their SEQUENCE must go on, never reset.
-    The plan's rows are written in one statement (a plan has a few hundred sessions).
-    """
-    history = _states(tenant, carry_from if carry_from is not None else plan_id)
-    rewrite = carry_from is None and bool(history)
-    rows: list[dict[str, Any]] = []
-    for session in plan.sessions:
-        digest = session_hash(session)
-        row: dict[str, Any] = {
-            "session_id": session.id,
-            "day": session.date,
-            "kind": session.kind,
-            "content_hash": digest,
-            "sequence": 0,
-            "modified_at": now,
-            "removed_at": None,
-        }
-        old = history.pop(session.id, None)
-        if old is not None and old["content_hash"] == digest and old["removed_at"] is None:
-            row.update(sequence=old["sequence"], modified_at=old["modified_at"])  # unchanged
-        elif old is not None:
-            row["sequence"] = old["sequence"] + 1  # changed, or back after a removal
-        rows.append(row)
-    for old in history.values():  # no longer in the plan: cancelled in calendars
-        if old["removed_at"] is None:
-            old.update(removed_at=now, sequence=old["sequence"] + 1)
-        rows.append(old)
-    if rewrite:
-        tenant.db.execute(
-            delete(SessionState).where(
-                SessionState.organization_id == tenant.organization_id,
-                SessionState.plan_id == plan_id,
-            )
-        )
-    if rows:
-        owner = {"plan_id": plan_id, "organization_id": tenant.organization_id}
-        tenant.db.execute(insert(SessionState), [{**row, **owner} for row in rows])
+def stored_plan(tenant: Tenant, record: PlanRecord) -> Plan:
+    return Plan.model_validate(stored_document(tenant, record))
 
 
 def calendar_bytes(
@@ -237,7 +168,7 @@ def calendar_bytes(
     calendar_uid: str | None = None,
 ) -> bytes:
     """The stored plan as iCalendar, with each session's SEQUENCE and LAST-MODIFIED."""
-    plan = Plan.model_validate(record.document)
+    plan = stored_plan(tenant, record)
     states = tenant.db.scalars(tenant.select(SessionState).where(SessionState.plan_id == record.id))
     history = {s.session_id: SessionStamp(s.sequence, s.modified_at) for s in states}
     options = CalendarOptions(

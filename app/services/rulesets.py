@@ -35,7 +35,7 @@ from app.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, Stride
 from app.plan.models import Plan
 from app.plan.replan import changes
 from app.services.checkins import replan
-from app.services.plans import save_revision
+from app.services.plans import save_revision, stored_plan
 from app.storage.scope import Tenant
 from app.storage.tables import (
     Athlete,
@@ -344,7 +344,7 @@ def preview(
     }
     for record in records:
         stop()
-        before = Plan.model_validate(record.document)
+        before = stored_plan(tenant, record)
         timezone = before.athlete.timezone
         entry: dict[str, Any] = {
             "athlete_id": record.athlete_id,
@@ -352,7 +352,7 @@ def preview(
             "status_before": before.status,
         }
         try:
-            after = replan(tenant, record, draft_rules, today(timezone), previous=before)
+            after = replan(tenant, record, draft_rules, today(timezone), previous=before).plan
         except Exception as exc:  # a draft that cannot plan for someone is what preview is for
             entry["error"] = f"{type(exc).__name__}: {exc}"
             totals["failed"] += 1
@@ -481,10 +481,14 @@ def _regenerate(
         record = db.get(PlanRecord, plan_id)
         try:
             assert record is not None
-            plan = replan(tenant, record, ruleset, today(record.document["athlete"]["timezone"]))
+            previous = stored_plan(tenant, record)
+            plan, keep_before = replan(
+                tenant, record, ruleset, today(previous.athlete.timezone), previous=previous
+            )
             record.ruleset_name, record.ruleset_version = ruleset.name, ruleset.version
             record.ruleset_digest = ruleset.digest
-            save_revision(tenant, record, plan, f"rules {ruleset.version}", utcnow())
+            reason = f"rules {ruleset.version}"
+            save_revision(tenant, record, plan, reason, utcnow(), keep_before=keep_before)
             db.commit()
         except Exception as exc:  # one athlete's failure must not stop the others
             db.rollback()

@@ -144,7 +144,9 @@ class IntakeRecord(Base):
 
 
 class PlanRecord(Base):
-    """The current revision of a plan; earlier revisions are in `plan_revisions`."""
+    """A plan and its current revision. Its content lives in rows: the sessions in
+    `session_versions` (current ones named by `plan_sessions`), the rest in `plan_parts`;
+    each revision in `plan_revisions` lists the versions it contains."""
 
     __tablename__ = "plans"
     __table_args__ = (Index("ix_plans_athlete_created", "athlete_id", "created_at"),)
@@ -162,7 +164,7 @@ class PlanRecord(Base):
     ruleset_digest: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
-    document: Mapped[dict[str, Any]]
+    header_digest: Mapped[str] = mapped_column(String(64))  # its `plan_parts` row
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -178,12 +180,52 @@ class PlanRevision(Base):
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     revision: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    document: Mapped[dict[str, Any]]
+    header_digest: Mapped[str] = mapped_column(String(64))
+    versions: Mapped[dict[str, Any]]  # {"v": [session version numbers, in plan order]}
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanPart(Base):
+    """A plan's content besides its sessions (weeks, reasons, exercises, warnings…), stored
+    once per distinct content and shared by every revision that has it."""
+
+    __tablename__ = "plan_parts"
+
+    plan_id: Mapped[str] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[dict[str, Any]]
+
+
+class SessionVersion(Base):
+    """One version of a plan's session, written when the session's content is new to the plan
+    (a session that goes back to an earlier content reuses that version). Never updated."""
+
+    __tablename__ = "session_versions"
+    __table_args__ = (
+        Index("ix_session_versions_content", "plan_id", "session_id", "content_hash"),
+    )
+
+    plan_id: Mapped[str] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    session_id: Mapped[str] = mapped_column(String(36))
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SessionState(Base):
-    """A session's calendar history: its content hash and how often it changed."""
+    """A session of a plan: its current version, its calendar history (content hash, how often
+    it changed) and, once it has left the plan, when."""
 
     __tablename__ = "plan_sessions"
 
@@ -200,6 +242,8 @@ class SessionState(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(default=None)
+    version: Mapped[int | None] = mapped_column(Integer, default=None)  # its current content
+    position: Mapped[int] = mapped_column(Integer, default=0)  # its place in the plan
 
 
 class CheckIn(Base):

@@ -155,6 +155,31 @@ def test_each_taper_week_runs_no_longer_than_the_week_before(plans: dict[str, Pl
     assert checked >= 4
 
 
+def test_the_second_last_taper_week_keeps_some_intensity(plans: dict[str, Plan]) -> None:
+    """A taper keeps intensity with strides or short race-pace segments (docs/plan-shape.md
+    §4): when intensity came before the taper, days 13 to 7 before the race hold one or the
+    other, even when their runs are too short for the race-pace segments (unless the runner
+    is still inside the recovery of an earlier race)."""
+    checked = 0
+    for plan in plans.values():
+        for block in (b for b in plan.blocks if b.kind == "taper"):
+            race_day = next(
+                b.start for b in plan.blocks if b.kind == "race" and b.goal == block.goal
+            )
+            if (race_day - block.start).days < 14:
+                continue
+            if not any(s.workout for s in runs(plan, last=block.start - DAY)):
+                continue
+            raced = [s.date for s in plan.sessions if s.kind == "race" and s.date < block.start]
+            if raced and (race_day - max(raced)).days < 13 + 28:
+                continue  # still recovering from the race before: no intensity yet
+            window = runs(plan, race_day - 13 * DAY, race_day - 7 * DAY)
+            kinds = {s.workout.kind for s in window if s.workout is not None}
+            assert kinds & {"strides", "taper_pace"}, (plan.athlete.name, block.goal)
+            checked += 1
+    assert checked >= 3
+
+
 def test_strides_at_most_twice_a_week_never_two_days_running(plans: dict[str, Plan]) -> None:
     for name, plan in plans.items():
         days = sorted(

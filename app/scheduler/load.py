@@ -1277,7 +1277,7 @@ class LoadPlanner:
             event, k = role.taper, role.to_race
             workout = taper_workout(self.i.quality.get(event.index, context), run.minutes)
             if (
-                8 <= k <= 13
+                7 <= k <= 13
                 and workout is not None
                 and not self._taper_has(event, "taper_pace")
                 and not self._hard_next_to(day)

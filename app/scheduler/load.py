@@ -1277,7 +1277,7 @@ class LoadPlanner:
             event, k = role.taper, role.to_race
             workout = taper_workout(self.i.quality.get(event.index, context), run.minutes)
             if (
-                8 <= k <= 13
+                7 <= k <= 13
                 and workout is not None
                 and not self._taper_has(event, "taper_pace")
                 and not self._hard_next_to(day)
@@ -1291,6 +1291,14 @@ class LoadPlanner:
                 run.workout = stride_workout()
             elif k >= 14 and self._strides_allowed(event, k):
                 run.workout = stride_workout()  # the first taper week keeps its strides
+            elif (
+                7 <= k <= 13
+                and not self._taper_has(event, "taper_pace")
+                and not self._taper_has(event, "strides", within=13, since=6)
+                and self._strides_allowed(event, k)
+            ):
+                # race-pace segments found no run long enough: strides keep the intensity
+                run.workout = stride_workout()
 
     def _race_week_needs_a_run(self, role: DayRole) -> bool:
         """A race week whose build run days fall in its last two days (the shake-out's) keeps

@@ -11,12 +11,16 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.engine.decisions import decide
+from app.engine.evaluate import evaluate
 from app.engine.model import RuleSet
 from app.errors import SafetyViolation
+from app.facts.build import intake_facts
 from app.plan.build import build_plan, review_or_raise
 from app.plan.models import Plan, SessionOut, WorkoutOut
 from app.plan.review import Finding, ReviewContext, hard_findings, review_plan
 from app.scheduler.checkins import CheckInRecord
+from app.scheduler.settings import ScheduleSettings
 from tests.conftest import example_intake
 
 NAME = "novice_marathon"
@@ -30,8 +34,13 @@ def plan(ruleset: RuleSet) -> Plan:
 def review(
     plan: Plan, ruleset: RuleSet, check_ins: tuple[CheckInRecord, ...] = ()
 ) -> list[Finding]:
+    """The review as the build runs it: with the settings the rules chose for this runner."""
+    intake = example_intake(NAME)
+    settings = ScheduleSettings.from_decisions(
+        decide(evaluate(ruleset, intake_facts(intake, plan.start)))
+    )
     return review_plan(
-        plan, ReviewContext(example_intake(NAME), ruleset.catalog, check_ins=check_ins)
+        plan, ReviewContext(intake, ruleset.catalog, settings=settings, check_ins=check_ins)
     )
 
 
@@ -155,12 +164,13 @@ def test_a_week_without_a_rest_day_is_refused(plan: Plan, ruleset: RuleSet) -> N
 
 
 def test_quality_next_to_the_long_run_is_refused(plan: Plan, ruleset: RuleSet) -> None:
-    long_run = next(
-        s
+    day_before = next(
+        b
         for s in runs(plan)
         if s.run_type == "long" and (s.duration_minutes or 0) >= 90 and s.phase == "running_form"
+        for b in runs(plan)
+        if b.date == s.date - timedelta(days=1)
     )
-    day_before = next(s for s in runs(plan) if s.date == long_run.date - timedelta(days=1))
     hard = replace(
         plan,
         lambda s: (

@@ -239,9 +239,10 @@ def _load_rules(path: Path | None) -> RuleSet:
     from app.engine.compile import load_ruleset
     from app.engine.problems import RuleSetRejected
 
-    target = path or get_settings().rules_dir
+    base = get_settings().rules_dir
+    target = path or base
     try:
-        return load_ruleset(target, protected=True)
+        return load_ruleset(target, protected=True, base=base)
     except RuleSetRejected as exc:
         for problem in exc.problems:
             out.print(str(problem), markup=False)

@@ -7,20 +7,23 @@ in `app.engine.validate`; otherwise `RuleSetRejected` lists every problem with f
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from app.catalog.models import MAX_EXERCISES, Catalog, CatalogFile
 from app.engine.canonical import Conjunction, pattern_conjunctions
-from app.engine.conditions import Condition, Pattern
+from app.engine.conditions import Condition, Pattern, parse_condition
 from app.engine.loader import MAX_FILE_BYTES, LoadedYaml, YamlRejected, load_yaml
+from app.engine.located import LocatedRule
+from app.engine.messages import plain_message, where
 from app.engine.model import CGroup, CNode, CompiledRule, CPattern, LocatedCase, RuleSet
 from app.engine.problems import RuleProblem, RuleSetRejected
-from app.engine.schema import MAX_CASES_PER_FILE, MAX_RULES_PER_FILE, RuleFile
-from app.engine.validate import LocatedRule, validate
+from app.engine.schema import MAX_CASES_PER_FILE, MAX_RULES_PER_FILE, Rule, RuleFile
+from app.engine.validate import partial_problems, validate
 
 CATALOG_FILE = "catalog.yaml"
 MANIFEST_FILE = "ruleset.yaml"
@@ -63,17 +66,13 @@ class Manifest(BaseModel):
 
 
 def _pydantic_problems(
-    error: ValidationError, file: str, loaded: LoadedYaml, data: Any
+    error: ValidationError, file: str, loaded: LoadedYaml, data: Any, root: type[BaseModel]
 ) -> list[RuleProblem]:
     problems = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
-        message = item["msg"]
         inside = tuple((item.get("ctx") or {}).get("at", ()))
-        if item["type"] == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}'"
-        elif item["type"] == "missing":
-            message = f"missing required key '{loc[-1]}'"
+        message = plain_message(item, root, loc)
         rule_id = None
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             try:
@@ -82,7 +81,7 @@ def _pydantic_problems(
                 rule_id = None
         # With the rule named, its position in the list is noise: say "when: …", not "rules.3.when"
         shown = loc[2:] if rule_id is not None else loc
-        path = ".".join(str(part) for part in (*shown, *inside))
+        path = where((*shown, *inside))
         text = f"{path}: {message}" if path else message
         problems.append(RuleProblem(file, loaded.line_of((*loc, *inside)), text, rule_id))
     return problems
@@ -105,7 +104,7 @@ def _parse(
     try:
         return model.model_validate(loaded.data), loaded, []
     except ValidationError as exc:
-        return None, loaded, _pydantic_problems(exc, file, loaded, loaded.data)
+        return None, loaded, _pydantic_problems(exc, file, loaded, loaded.data, model)
 
 
 def _compile_node(condition: Condition, table: dict[Conjunction, int]) -> CNode:
@@ -134,6 +133,7 @@ def compile_sources(
     manifest = Manifest()
     catalog = base_catalog
     located: list[LocatedRule] = []
+    partial: list[LocatedRule] = []  # from files that fail the schema
     cases: list[LocatedCase] = []
     for name in names:
         base = name.rsplit("/", 1)[-1]
@@ -150,7 +150,11 @@ def compile_sources(
         else:
             rule_file, loaded, found = _parse(RuleFile, sources[name], name)
             problems.extend(found)
-            if rule_file is None or loaded is None:
+            if rule_file is None:  # still check each rule that parses on its own (one pass)
+                if loaded is not None:
+                    partial.extend(_rules_that_parse(loaded, name))
+                continue
+            if loaded is None:
                 continue
             line_of = loaded.line_of
             for index, rule in enumerate(rule_file.rules):
@@ -159,14 +163,54 @@ def compile_sources(
                 cases.append(LocatedCase(case, name, line_of(("cases", index))))
     if catalog is None and not any(n.rsplit("/", 1)[-1] == CATALOG_FILE for n in names):
         problems.append(RuleProblem(CATALOG_FILE, None, "no exercise catalog in the rule set"))
-    if problems or catalog is None:
+    if problems:
+        # One pass: what did parse is checked too, so a schema error does not hide a misspelt
+        # name elsewhere. Checks that need the whole set (the protected core, the cases, the
+        # engine's limits) wait until every file parses.
+        problems.extend(partial_problems([*located, *partial], catalog))
         raise RuleSetRejected(problems)
+    assert catalog is not None
     strata, found = validate(located, catalog, protected=protected)
     problems.extend(found)
     problems.extend(_case_reference_problems(cases, located, catalog))
     if problems:
         raise RuleSetRejected(problems)
     return _assemble(sources, manifest, catalog, located, strata, cases)
+
+
+def _rules_that_parse(loaded: LoadedYaml, file: str) -> Iterator[LocatedRule]:
+    """The rules of a file that fails the schema which are valid on their own; for a rule that
+    is not, its condition alone when that parses (so that its names are checked)."""
+    rules = loaded.data.get("rules") if isinstance(loaded.data, dict) else None
+    if not isinstance(rules, list):
+        return
+    for index, item in enumerate(rules[:MAX_RULES_PER_FILE]):
+        if not isinstance(item, dict):
+            continue
+        path = ("rules", index)
+        try:
+            yield LocatedRule(Rule.model_validate(item), file, path, loaded.line_of)
+            continue
+        except ValidationError:
+            pass
+        try:
+            when = parse_condition(item.get("when"))
+        except (ValueError, PydanticCustomError):
+            continue
+        stand_in = Rule.model_construct(
+            id=str(item.get("id", "?")), title="", why="", when=when, then=[]
+        )
+        yield LocatedRule(stand_in, file, path, loaded.line_of, derives=_derived_in(item))
+
+
+def _derived_in(item: dict[str, Any]) -> tuple[str, ...]:
+    """The names a rule that failed the schema derives, read from its raw consequences."""
+    names = []
+    for then in item.get("then") or []:
+        derive = then.get("derive") if isinstance(then, dict) else None
+        if isinstance(derive, dict) and isinstance(derive.get("name"), str):
+            names.append(derive["name"])
+    return tuple(names)
 
 
 def _assemble(
@@ -270,25 +314,23 @@ def _case_reference_problems(
     return problems
 
 
-def read_sources(path: Path) -> dict[str, bytes]:
+def read_sources(path: Path, base: Path | None = None) -> dict[str, bytes]:
     """Read a rule directory (every `*.yaml` below it) or one rule file as sources.
 
-    For a single file, the catalog and manifest beside it are included when present.
+    One file is read with the rest of its rule set, so that it is checked as it will be used:
+    the other files of its directory when that holds a catalog, else those of `base` (the
+    shipped rule base, for a file written on its own); the file replaces a base file of the
+    same name. Without either, the file is read alone.
     """
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
-        root = path
-    else:
-        files = [path]
-        root = path.parent
-        files.extend(
-            extra
-            for extra in (root / CATALOG_FILE, root / MANIFEST_FILE)
-            if extra.is_file() and extra != path
-        )
-    if len(files) > MAX_FILES:
-        raise RuleSetRejected([RuleProblem(str(path), None, f"more than {MAX_FILES} files")])
-    return {str(p.relative_to(root)): _read_bounded(p) for p in files}
+        if len(files) > MAX_FILES:
+            raise RuleSetRejected([RuleProblem(str(path), None, f"more than {MAX_FILES} files")])
+        return {str(p.relative_to(path)): _read_bounded(p) for p in files}
+    around = path.parent if (path.parent / CATALOG_FILE).is_file() else base
+    sources = read_sources(around) if around is not None and around.is_dir() else {}
+    sources[path.name] = _read_bounded(path)
+    return sources
 
 
 def _read_bounded(path: Path) -> bytes:
@@ -297,7 +339,13 @@ def _read_bounded(path: Path) -> bytes:
 
 
 def load_ruleset(
-    path: Path, *, base_catalog: Catalog | None = None, protected: bool = False
+    path: Path,
+    *,
+    base_catalog: Catalog | None = None,
+    protected: bool = False,
+    base: Path | None = None,
 ) -> RuleSet:
-    """Read, validate and compile the rule set at `path` (a directory or one file)."""
-    return compile_sources(read_sources(path), base_catalog=base_catalog, protected=protected)
+    """Read, validate and compile the rule set at `path` (a directory, or one file with the
+    rest of its rule set: see `read_sources`)."""
+    sources = read_sources(path, base)
+    return compile_sources(sources, base_catalog=base_catalog, protected=protected)

@@ -165,11 +165,24 @@ def _parse(data: Any, path: Path) -> Condition:
             )
         return _group(groups[0], data[groups[0]], path, (*path, groups[0]))
     fact = data.get("fact")
+    if fact is None:
+        named = next((key for key in data if key in FACT_TYPES), None)
+        raise _at(
+            PydanticCustomError(
+                "condition_fact",
+                "a condition names its fact type with 'fact:'{written}; fact types are: {types}",
+                {
+                    "written": f", e.g. {{fact: {named}, name: …}}" if named else "",
+                    "types": ", ".join(FACT_TYPES),
+                },
+            ),
+            path,
+        )
     if fact not in FACT_TYPES:
         raise _at(
             PydanticCustomError(
                 "condition_fact",
-                "unknown fact type {fact!r}{hint}; fact types are: {types}",
+                "unknown fact type '{fact}'{hint}; fact types are: {types}",
                 {
                     "fact": str(fact),
                     "types": ", ".join(FACT_TYPES),

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import cache
 
 from app.catalog.models import Catalog
@@ -22,37 +21,22 @@ from app.engine.canonical import (
     pattern_conjunctions,
 )
 from app.engine.conditions import Condition, Pattern, condition_depth, patterns_of, suggest
+from app.engine.consequence_checks import consequence_problems
 from app.engine.limits import MAX_RULES_TOTAL, MAX_WHEN_DEPTH, engine_limit_breaches
+from app.engine.located import LocatedRule
 from app.engine.problems import RuleProblem
-from app.engine.schema import Domain, Rule
-from app.engine.verbs import Avoid, Cap, Derive, Prescribe, Refer, SetParameter, Substitute
+from app.engine.schema import Domain
+from app.engine.verbs import Cap, Derive, Refer, SetParameter
 from app.facts.schema import FACT_TYPES, Scalar
-from app.intake.vocabulary import RESTRICTION_TAGS, RedFlag, RedSSign
-
-LineOf = Callable[[tuple[str | int, ...]], int | None]
-
-
-@dataclass(frozen=True, slots=True)
-class LocatedRule:
-    """A parsed rule and how to find the line of any part of it."""
-
-    rule: Rule
-    file: str
-    path: tuple[str | int, ...]
-    line_of: LineOf
-
-    @property
-    def line(self) -> int | None:
-        return self.line_of(self.path)
-
-    def problem(self, message: str, *sub: str | int) -> RuleProblem:
-        return RuleProblem(self.file, self.line_of((*self.path, *sub)), message, self.rule.id)
+from app.intake.vocabulary import RedFlag, RedSSign
 
 
 def derived_names(rules: list[LocatedRule]) -> dict[str, list[LocatedRule]]:
     """Which rules derive each derived-fact name."""
     names: dict[str, list[LocatedRule]] = defaultdict(list)
     for located in rules:
+        for name in located.derives or ():
+            names[name].append(located)
         for item in located.rule.then:
             if isinstance(item.consequence, Derive):
                 names[item.consequence.name].append(located)
@@ -153,38 +137,6 @@ def _pattern_problems(
         yield located.problem(
             f"unreachable: no '{pattern.fact}' fact can meet all of these tests at once", *where
         )
-
-
-def _consequence_problems(located: LocatedRule, catalog: Catalog) -> Iterator[RuleProblem]:
-    known_tags = catalog.tags | {t for tags in RESTRICTION_TAGS.values() for t in tags}
-    for position, item in enumerate(located.rule.then):
-        verb = item.consequence
-        where = ("then", position)
-        exercises: list[str] = []
-        if isinstance(verb, Prescribe | Substitute):
-            exercises.append(verb.exercise)
-        if isinstance(verb, Substitute):
-            exercises.append(verb.replacement)
-        if isinstance(verb, Avoid) and verb.exercise:
-            exercises.append(verb.exercise)
-        for exercise_id in exercises:
-            if exercise_id not in catalog:
-                hint = suggest(exercise_id, catalog.exercises)
-                yield located.problem(
-                    f"unknown exercise '{exercise_id}'{hint} (not in the catalog)", *where
-                )
-        if isinstance(verb, Prescribe) and verb.exercise in catalog:
-            phases = catalog[verb.exercise].phases
-            if verb.phase not in phases:
-                yield located.problem(
-                    f"'{verb.exercise}' belongs to {', '.join(phases)}, not to {verb.phase}", *where
-                )
-        if isinstance(verb, Avoid) and verb.tag and verb.tag not in known_tags:
-            yield located.problem(
-                f"unknown contraindication tag '{verb.tag}'; tags are: "
-                + ", ".join(sorted(known_tags)),
-                *where,
-            )
 
 
 def _strata(
@@ -384,7 +336,7 @@ def validate(
             continue
         for pattern in patterns_of(located.rule.when):
             problems.extend(_pattern_problems(located, pattern, derived))
-        problems.extend(_consequence_problems(located, catalog))
+        problems.extend(consequence_problems(located, catalog))
     strata, cycle_problems = _strata([r for r in rules if first_seen[r.rule.id] is r], derived)
     problems.extend(cycle_problems)
     problems.extend(_contradictions(rules))
@@ -395,6 +347,21 @@ def validate(
     if not problems:
         problems.extend(_limit_problems(rules))
     return strata, problems
+
+
+def partial_problems(rules: list[LocatedRule], catalog: Catalog | None) -> list[RuleProblem]:
+    """The checks that hold rule by rule, for a rule set some of whose files failed the schema:
+    names in conditions, and (when the catalog parsed) exercises and tags in consequences."""
+    problems: list[RuleProblem] = []
+    derived = derived_names(rules)
+    for located in rules:
+        if condition_depth(located.rule.when) > MAX_WHEN_DEPTH:
+            continue
+        for pattern in patterns_of(located.rule.when):
+            problems.extend(_pattern_problems(located, pattern, derived))
+        if catalog is not None and located.derives is None:
+            problems.extend(consequence_problems(located, catalog))
+    return problems
 
 
 def _limit_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:

@@ -1,0 +1,68 @@
+"""Checks on what rules do (their consequences): exercises and tags the catalog knows, phases
+an exercise belongs to, and likely slips (a fraction written where a percentage is meant)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from app.catalog.models import Catalog
+from app.engine.conditions import suggest
+from app.engine.located import LocatedRule
+from app.engine.problems import RuleProblem
+from app.engine.verbs import Avoid, Cap, Prescribe, Substitute, Target
+from app.intake.vocabulary import RESTRICTION_TAGS
+
+# A percentage below this is almost surely a fraction (0.7 meant as 70 %); 0 stays allowed.
+SMALLEST_PERCENTAGE = 5.0
+
+
+def consequence_problems(located: LocatedRule, catalog: Catalog) -> Iterator[RuleProblem]:
+    known_tags = catalog.tags | {t for tags in RESTRICTION_TAGS.values() for t in tags}
+    for position, item in enumerate(located.rule.then):
+        verb = item.consequence
+        where = ("then", position)
+        exercises: list[str] = []
+        if isinstance(verb, Prescribe | Substitute):
+            exercises.append(verb.exercise)
+        if isinstance(verb, Substitute):
+            exercises.append(verb.replacement)
+        if isinstance(verb, Avoid) and verb.exercise:
+            exercises.append(verb.exercise)
+        for exercise_id in exercises:
+            if exercise_id not in catalog:
+                hint = suggest(exercise_id, catalog.exercises)
+                yield located.problem(
+                    f"unknown exercise '{exercise_id}'{hint} (not in the catalog)", *where
+                )
+        if isinstance(verb, Prescribe) and verb.exercise in catalog:
+            phases = catalog[verb.exercise].phases
+            if verb.phase not in phases:
+                yield located.problem(
+                    f"'{verb.exercise}' belongs to {', '.join(phases)}, not to {verb.phase}", *where
+                )
+        if isinstance(verb, Avoid) and verb.tag and verb.tag not in known_tags:
+            yield located.problem(
+                f"unknown contraindication tag '{verb.tag}'; tags are: "
+                + ", ".join(sorted(known_tags)),
+                *where,
+            )
+        yield from _fraction_problems(located, verb, where)
+
+
+def _fraction_problems(
+    located: LocatedRule, verb: object, where: tuple[str | int, ...]
+) -> Iterator[RuleProblem]:
+    fields: list[tuple[str, float | None]] = []
+    if isinstance(verb, Cap):
+        fields.append(("percent_of_current", verb.percent_of_current))
+    if isinstance(verb, Target):
+        fields.append(("peak_percent_of_race", verb.peak_percent_of_race))
+        fields.append(("long_run_percent_of_race", verb.long_run_percent_of_race))
+    for name, value in fields:
+        if value is not None and 0 < value < SMALLEST_PERCENTAGE:
+            yield located.problem(
+                f"{name} is a percentage: {value:g} means {value:g} %, not {value * 100:g} %; "
+                f"write {value * 100:g} for {value * 100:g} % (values under "
+                f"{SMALLEST_PERCENTAGE:g} are refused as a likely slip)",
+                *where,
+            )

@@ -272,3 +272,40 @@ class RuleSetsOut(BaseModel):
     active: dict[str, Any]
     versions: list[VersionOut]
     drafts: list[DraftOut]
+
+
+class FileDiff(BaseModel):
+    name: str
+    change: Literal["added", "removed", "changed"]
+    diff: str = Field(description="Unified diff of the file's text")
+
+
+class ItemChange(BaseModel):
+    id: str
+    file: str
+    change: Literal["added", "removed", "changed"]
+    fields: list[str] = Field(description="The keys whose values differ (for a change)")
+
+
+class DiffSummary(BaseModel):
+    files_changed: int
+    rules_added: int
+    rules_removed: int
+    rules_changed: int
+    exercises_added: int
+    exercises_removed: int
+    exercises_changed: int
+
+
+class RuleSetDiffOut(BaseModel):
+    """What differs from one rule set to another."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from", description="The rule set compared from")
+    to: str
+    files: list[FileDiff]
+    rules: list[ItemChange]
+    exercises: list[ItemChange] = Field(description="Exercises of the catalog")
+    unparsed: list[str] = Field(description="Files whose YAML does not parse (not summarised)")
+    summary: DiffSummary

@@ -31,7 +31,15 @@ from app.engine.compile import (
 )
 from app.engine.model import RuleSet
 from app.engine.problems import RuleProblem, RuleSetRejected
-from app.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, StridePlanError
+from app.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    StridePlanError,
+)
 from app.plan.models import Plan
 from app.plan.replan import changes
 from app.services.checkins import replan
@@ -163,8 +171,10 @@ def create_draft(
     )
 
 
-def draft(tenant: Tenant, draft_id: str) -> RuleSetVersion:
-    found = tenant.get(RuleSetVersion, draft_id, what="rule set draft")
+def draft(tenant: Tenant, draft_id: str, *, for_update: bool = False) -> RuleSetVersion:
+    """A draft of the organisation; `for_update`: locked until the request's transaction ends
+    (on PostgreSQL; SQLite lets one writer at a time), so two edits never lose one another."""
+    found = tenant.get(RuleSetVersion, draft_id, what="rule set draft", for_update=for_update)
     if found.status != "draft":
         raise NotFound(f"rule set draft {draft_id} not found (it is published)")
     return found
@@ -179,6 +189,47 @@ def published(tenant: Tenant, number: int) -> RuleSetVersion:
     if found is None:
         raise NotFound(f"rule set version {number} not found")
     return found
+
+
+def file_etag(text: str) -> str:
+    """The ETag of one file of a draft: its content's, so that edits to other files of the
+    same draft never make it stale."""
+    return '"f' + hashlib.sha256(text.encode()).hexdigest()[:24] + '"'
+
+
+def file_text(version: RuleSetVersion, name: str) -> str:
+    check_filename(name)
+    text = _files(version).get(name)
+    if text is None:
+        raise NotFound(f"no file {name} in the draft")
+    return text
+
+
+def check_file_precondition(
+    version: RuleSetVersion, name: str, if_match: str | None, if_none_match: str | None
+) -> None:
+    """An edit of one file needs If-Match with that file's ETag (or the draft's, or `*`), or
+    `If-None-Match: *` to create a file that is not there yet: 428 without, 412 when stale."""
+    current = _files(version).get(name)
+    if if_none_match is not None and if_match is None:
+        if if_none_match.strip() != "*":
+            raise PreconditionFailed("If-None-Match takes only '*' (create the file)")
+        if current is not None:
+            raise PreconditionFailed(f"{name} already exists; its ETag is {file_etag(current)}")
+        return
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match with the file's ETag (or If-None-Match: * to create it)"
+        )
+    tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    accepted = {"*", f'"v{version.etag}"'} | ({file_etag(current)} if current else set())
+    if not tags & accepted:
+        now = file_etag(current) if current is not None else "(no such file yet)"
+        raise PreconditionFailed(f"{name} changed; its ETag is now {now}")
+
+
+def delete_draft(tenant: Tenant, version: RuleSetVersion) -> None:
+    tenant.db.delete(version)
 
 
 def put_file(version: RuleSetVersion, name: str, text: str | None) -> None:

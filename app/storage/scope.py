@@ -37,9 +37,15 @@ class Tenant:
                 query = query.where(model.athlete_id.in_(own))  # type: ignore[attr-defined]
         return query
 
-    def get(self, model: type[T], object_id: str, *, what: str | None = None) -> T:
-        """The object with this id in this scope, else `NotFound`."""
-        found = self.db.scalars(self.select(model).where(model.id == object_id)).first()  # type: ignore[attr-defined]
+    def get(
+        self, model: type[T], object_id: str, *, what: str | None = None, for_update: bool = False
+    ) -> T:
+        """The object with this id in this scope, else `NotFound`; `for_update`: its row locked
+        until the transaction ends (PostgreSQL; SQLite has one writer at a time)."""
+        query = self.select(model).where(model.id == object_id)  # type: ignore[attr-defined]
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        found = self.db.scalars(query).first()
         if found is None:
             raise NotFound(f"{what or model.__name__.lower()} {object_id} not found")
         return found

@@ -122,6 +122,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("delete", "/v1/rulesets/drafts/{draft_id}/files/{filename}"): draft_scoped(
         content=lambda w: {"headers": {"If-Match": w.ids["draft_etag"]}}
     ),
+    ("get", "/v1/rulesets/drafts/{draft_id}/files/{filename}"): draft_scoped(),
+    ("delete", "/v1/rulesets/drafts/{draft_id}"): draft_scoped(
+        content=lambda w: {"headers": {"If-Match": w.ids["draft_etag"]}}
+    ),
+    # another tenant's draft must not be found through a diff either
+    ("get", "/v1/rulesets/diff"): draft_scoped(
+        content=lambda w: {"params": {"from": "base", "to": w.ids["draft_id"]}}
+    ),
     ("post", "/v1/rulesets/drafts/{draft_id}/validate"): draft_scoped(),
     ("post", "/v1/rulesets/drafts/{draft_id}/test"): draft_scoped(),
     ("post", "/v1/rulesets/drafts/{draft_id}/preview"): draft_scoped(

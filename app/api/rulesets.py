@@ -3,6 +3,7 @@ and rollback. Editing needs an admin or coach key; any key may read."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
@@ -21,6 +22,7 @@ from app.api.schemas import (
     RuleSetsOut,
     VersionOut,
 )
+from app.errors import InvalidInput
 from app.services.ruleset_diff import diff, side
 from app.services.rulesets import (
     activate,
@@ -45,6 +47,7 @@ from app.storage.tables import Organization, RegenerationJob, RuleSetVersion
 router = APIRouter(prefix="/v1/rulesets", tags=["rules"])
 EDITORS = ("admin", "coach")
 YAML = "text/yaml"
+MAX_PREVIEW_DAYS = 3 * 366
 
 
 def _draft_out(version: RuleSetVersion, with_text: bool) -> DraftOut:
@@ -327,9 +330,25 @@ def preview_ruleset_draft(
     caller.require(*EDITORS)
     ids = body.athlete_ids if body else None
     version = draft(tenant, draft_id)
-    return preview(
-        tenant, services.library, version, ids, services.today, stop=stop_when_gone(request)
-    )
+    today = services.today
+    if body is not None and body.from_date is not None:
+        day = body.from_date
+        if abs((day - today("UTC")).days) > MAX_PREVIEW_DAYS:
+            raise InvalidInput(
+                "from_date is too far from today",
+                detail=[
+                    {
+                        "loc": ["body", "from_date"],
+                        "msg": "within three years of today",
+                        "type": "date_range",
+                    }
+                ],
+            )
+
+        def today(_timezone: str) -> date:
+            return day
+
+    return preview(tenant, services.library, version, ids, today, stop=stop_when_gone(request))
 
 
 @router.post(

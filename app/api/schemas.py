@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from app.intake.models import IsoDate, Name, TimezoneName, UnitsField
@@ -81,9 +81,44 @@ class SessionChange(BaseModel):
     distance: float | None = None
 
 
+class ExerciseDose(BaseModel):
+    """An exercise's dose in a session (its name is in the plan's `exercises` map)."""
+
+    id: str
+    side: str | None = None
+    block: str | None = None
+    sets: int | None = None
+    reps: int | None = None
+    seconds: int | None = None
+    distance_m: int | None = None
+    load: str | None = None
+    tempo: str | None = None
+
+
+class DoseChange(BaseModel):
+    before: ExerciseDose
+    after: ExerciseDose
+
+
+class ExerciseChanges(BaseModel):
+    added: list[ExerciseDose] = []
+    removed: list[ExerciseDose] = []
+    changed: list[DoseChange] = []
+
+
 class Changed(BaseModel):
     before: SessionChange
     after: SessionChange
+    fields: list[str] = Field(
+        default=[], description="The session's fields that differ (distance, exercises, notes…)"
+    )
+    wording_only: bool = Field(
+        default=False, description="Only the title, notes or reasons changed, not the training"
+    )
+    exercises: ExerciseChanges = Field(
+        default_factory=ExerciseChanges,
+        description="Exercises and drills added, removed or changed in dose (by side and block)",
+    )
 
 
 class PlanChanges(BaseModel):
@@ -235,6 +270,11 @@ class PreviewRequest(BaseModel):
     athlete_ids: (
         Annotated[list[Annotated[str, Field(max_length=36)]], Field(max_length=50)] | None
     ) = None
+    from_date: Annotated[date, Strict(False)] | None = Field(
+        default=None,
+        description="Re-plan from this day (default: today in each athlete's time zone); "
+        "within three years of today",
+    )
 
 
 class RollbackRequest(BaseModel):

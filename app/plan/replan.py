@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from app.contract.entries import ExerciseOut
 from app.plan.models import Plan, SessionOut
 from app.scheduler.calendar import monday_of
 
@@ -62,12 +63,17 @@ def _summary(session: SessionOut) -> dict[str, Any]:
     }
 
 
+WORDING = frozenset({"title", "notes", "why"})  # fields whose change alters no training
+DOSE = ("sets", "reps", "seconds", "distance_m", "load", "tempo")
+
+
 def changes(previous: Plan, current: Plan) -> dict[str, Any]:
-    """What a re-plan changed: sessions added, removed, and changed (before and after)."""
+    """What a re-plan changed: sessions added, removed, and changed (before and after, the
+    fields that differ, and for exercises and drills which were added, removed or changed)."""
     before = {s.id: s for s in previous.sessions}
     after = {s.id: s for s in current.sessions}
     changed = [
-        {"before": _summary(before[i]), "after": _summary(after[i])}
+        _changed(before[i], after[i], previous, current)
         for i in after
         if i in before and before[i] != after[i]
     ]
@@ -76,4 +82,45 @@ def changes(previous: Plan, current: Plan) -> dict[str, Any]:
         "removed": [_summary(before[i]) for i in before if i not in after],
         "changed": changed,
         "unchanged": sum(1 for i in after if i in before and before[i] == after[i]),
+    }
+
+
+def _changed(old: SessionOut, new: SessionOut, previous: Plan, current: Plan) -> dict[str, Any]:
+    first, second = old.model_dump(exclude={"id"}), new.model_dump(exclude={"id"})
+    fields = [key for key in first if first[key] != second[key]]
+    if old.why != new.why and {previous.reasons.get(r) for r in old.why} != {
+        current.reasons.get(r) for r in new.why
+    }:
+        fields = sorted({*fields, "why"})
+    return {
+        "before": _summary(old),
+        "after": _summary(new),
+        "fields": fields,
+        "wording_only": bool(fields) and set(fields) <= WORDING,
+        "exercises": _entries_changed([*old.exercises, *old.drills], [*new.exercises, *new.drills]),
+    }
+
+
+def _key(entry: ExerciseOut) -> tuple[str, str, str]:
+    return entry.id, entry.side or "", entry.block or ""
+
+
+def _dose(entry: ExerciseOut) -> dict[str, Any]:
+    shown = {"id": entry.id, "side": entry.side, "block": entry.block}
+    shown.update({name: getattr(entry, name) for name in DOSE})
+    return {key: value for key, value in shown.items() if value is not None}
+
+
+def _entries_changed(old: list[ExerciseOut], new: list[ExerciseOut]) -> dict[str, Any]:
+    """Exercises (with drills) added, removed or changed in dose, by exercise, side and block."""
+    before = {_key(e): e for e in old}
+    after = {_key(e): e for e in new}
+    return {
+        "added": [_dose(after[k]) for k in after if k not in before],
+        "removed": [_dose(before[k]) for k in before if k not in after],
+        "changed": [
+            {"before": _dose(before[k]), "after": _dose(after[k])}
+            for k in after
+            if k in before and _dose(before[k]) != _dose(after[k])
+        ],
     }

@@ -392,18 +392,27 @@ def preview(
         "caps_changed": 0,
         "status_changed": 0,
         "failed": 0,
+        "ended": 0,
+        "wording_only": 0,
     }
     for record in records:
         stop()
         before = stored_plan(tenant, record)
-        timezone = before.athlete.timezone
+        day = today(before.athlete.timezone)
         entry: dict[str, Any] = {
             "athlete_id": record.athlete_id,
             "plan_id": record.id,
             "status_before": before.status,
+            "from": day.isoformat(),
         }
+        if before.end < day:  # all in the past: a re-plan keeps the past, so nothing changes
+            entry["note"] = (
+                f"the plan ended on {before.end.isoformat()}: nothing after "
+                f"{day.isoformat()} to change (preview from an earlier date with from_date)"
+            )
+            totals["ended"] += 1
         try:
-            after = replan(tenant, record, draft_rules, today(timezone), previous=before).plan
+            after = replan(tenant, record, draft_rules, day, previous=before).plan
         except Exception as exc:  # a draft that cannot plan for someone is what preview is for
             entry["error"] = f"{type(exc).__name__}: {exc}"
             totals["failed"] += 1
@@ -428,6 +437,7 @@ def preview(
         totals["added"] += len(diff["added"])
         totals["removed"] += len(diff["removed"])
         totals["changed"] += len(diff["changed"])
+        totals["wording_only"] += sum(1 for change in diff["changed"] if change["wording_only"])
         totals["caps_changed"] += len(caps)
         totals["status_changed"] += int(before.status != after.status)
         athletes.append(entry)

@@ -18,7 +18,7 @@ VERB_EXAMPLES = {
     "prescribe": "prescribe: {exercise: clamshell, phase: activation}",
     "avoid": "avoid: {tag: deep_hip_flexion, until_week: 8}",
     "substitute": "substitute: {exercise: back_squat, with: box_squat}",
-    "cap": "cap: {phase: activation, km: 20}  (or percent_of_current: 70)",
+    "cap": "cap: {phase: activation, km: 20}  (or mi: 12, or percent_of_current: 70)",
     "gate": "gate: {phase: strength, criterion: pain_free_single_leg_bridge}",
     "refer": 'refer: {reason: "…"}',
     "derive": "derive: {name: needs_glute_med, side: matched}",

@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
+from app.intake.vocabulary import KM_PER_MILE
 from app.intake.vocabulary import GateCriterion as GateCriterion
 from app.intake.vocabulary import Identifier as Identifier
 from app.intake.vocabulary import TrainingPhase as TrainingPhase
@@ -155,6 +156,9 @@ class Cap(_Verb):
 
     phase: CapPhase
     km: Annotated[float, Field(ge=0, le=250)] | None = None
+    mi: Annotated[float, Field(ge=0, le=155)] | None = Field(
+        default=None, description="the cap in miles, instead of km"
+    )
     percent_of_current: Annotated[float, Field(ge=0, le=150)] | None = None
     replaces: Annotated[list[RuleRef], Field(max_length=20)] = Field(
         default_factory=list,
@@ -163,8 +167,13 @@ class Cap(_Verb):
 
     @model_validator(mode="after")
     def _one(self) -> Self:
-        if (self.km is None) == (self.percent_of_current is None):
-            raise ValueError("cap takes exactly one of 'km' or 'percent_of_current'")
+        given = [
+            name for name in ("km", "mi", "percent_of_current") if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError("cap takes exactly one of 'km', 'mi' or 'percent_of_current'")
+        if self.mi is not None:  # the engine works in km
+            object.__setattr__(self, "km", round(self.mi * KM_PER_MILE, 3))
         return self
 
     def limit_km(self, current_km: float) -> float | None:
@@ -200,13 +209,15 @@ class Derive(_Verb):
 class Target(_Verb):
     """What the matched goal needs: peak weekly volume, long run, taper, relay practice.
 
-    Distances are in km or in percent of the race distance (the goal's own distance when the
-    runner gave one, else the standard distance of its type).
+    Distances are in km, in miles (`_mi`) or in percent of the race distance (the goal's own
+    distance when the runner gave one, else the standard distance of its type).
     """
 
     peak_km: Annotated[float, Field(gt=0, le=250)] | None = None
+    peak_mi: Annotated[float, Field(gt=0, le=155)] | None = None
     peak_percent_of_race: Annotated[float, Field(gt=0, le=400)] | None = None
     long_run_km: Annotated[float, Field(gt=0, le=80)] | None = None
+    long_run_mi: Annotated[float, Field(gt=0, le=50)] | None = None
     long_run_percent_of_race: Annotated[float, Field(gt=0, le=150)] | None = None
     taper_weeks: (
         Annotated[
@@ -222,10 +233,13 @@ class Target(_Verb):
 
     @model_validator(mode="after")
     def _one_each(self) -> Self:
-        if self.peak_km is not None and self.peak_percent_of_race is not None:
-            raise ValueError("give peak_km or peak_percent_of_race, not both")
-        if self.long_run_km is not None and self.long_run_percent_of_race is not None:
-            raise ValueError("give long_run_km or long_run_percent_of_race, not both")
+        for what in ("peak", "long_run"):
+            names = (f"{what}_km", f"{what}_mi", f"{what}_percent_of_race")
+            if sum(getattr(self, name) is not None for name in names) > 1:
+                raise ValueError(f"give one of {', '.join(names)}, not several")
+            miles = getattr(self, f"{what}_mi")
+            if miles is not None:  # the scheduler works in km
+                object.__setattr__(self, f"{what}_km", round(miles * KM_PER_MILE, 3))
         if self.taper_weeks is not None and self.taper_days is not None:
             raise ValueError("give taper_days or taper_weeks, not both")
         if all(getattr(self, name) is None for name in type(self).model_fields):

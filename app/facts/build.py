@@ -62,7 +62,9 @@ def intake_facts(
             "running_now": weekly_km > 0,
             "volume_band": volume_band(weekly_km),
             "weekly_km": weekly_km,
+            "weekly_mi": round(weekly_km / KM_PER_MILE, 2),
             "longest_run_km": round(to_km(intake.running.longest_run, units), 2),
+            "longest_run_mi": round(to_km(intake.running.longest_run, units) / KM_PER_MILE, 2),
             "runs_per_week": intake.running.runs_per_week,
             "has_symptoms": bool(intake.symptoms),
             "has_red_flags": bool(flags),
@@ -118,6 +120,7 @@ def intake_facts(
             fact["legs"] = goal.legs
         if goal.distance is not None:
             fact["distance_km"] = round(to_km(goal.distance, units), 2)
+            fact["distance_mi"] = round(to_km(goal.distance, units) / KM_PER_MILE, 2)
         facts.append(fact)
     baseline = max((s.pain_rest for s in intake.symptoms), default=0)
     for check_in in check_ins:

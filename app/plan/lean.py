@@ -4,6 +4,7 @@ The scheduler attaches reasons (rule id + plain-language text) to sessions, week
 referrals; the served plan carries every text once in `reasons: {rule_id: text}` and the
 parts refer to rule ids. A rule whose text reads differently in two places (which the shipped
 rules never do) keeps both texts, the second under `<rule id>#2`, so no reason is lost.
+Reasons and notes read in the athlete's units ("16-18 km" is "10-11 mi" for a runner in miles).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.contract.entries import Why
+from app.scheduler.units import text_in_units
 
 
 class _Reasons:
@@ -47,12 +49,17 @@ def lean(document: dict[str, Any]) -> dict[str, Any]:
         for criterion in (phase.get("gate") or {}).get("criteria", []):
             if isinstance(criterion.get("why"), dict):
                 criterion["why"] = reasons.ids([criterion["why"]])[0]
+    units = document.get("units", "km")
     for part in ("weeks", "sessions"):
         for item in document.get(part, []):
             item["why"] = reasons.ids(item.get("why", []))
+            if units == "mi" and item.get("notes"):
+                item["notes"] = [text_in_units(note, units) for note in item["notes"]]
     referral = document.get("referral")
     if referral is not None:
         referral["why"] = reasons.ids(referral.get("why", []))
     texts = {**document.get("reasons", {}), **reasons.texts}
-    document["reasons"] = {rule: texts[rule] for rule in sorted(texts)}
+    document["reasons"] = {rule: text_in_units(texts[rule], units) for rule in sorted(texts)}
+    if units == "mi":
+        document["notes"] = [text_in_units(note, units) for note in document.get("notes", [])]
     return document

@@ -7,6 +7,7 @@ the figures a runner sees are exactly those every limit was checked on (docs/pla
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from app.intake.vocabulary import KM_PER_MILE, Units
@@ -85,3 +86,34 @@ class Measure:
         return self.grid(
             repeats * (run_minutes / self.easy_pace + walk_minutes / WALK_PACE_MIN_PER_KM)
         )
+
+
+# "18 km", "16-18 km", "16–18 km" (not "5 km race", a race's name; not "_km", a field name)
+_KM_IN_TEXT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)(?:\s?([-–])\s?(\d+(?:\.\d+)?))?\s?km\b(?!\s+race)"
+)
+
+
+def _miles(*kms: str) -> list[str]:
+    """Distances in km as miles, to whole miles from 10 up and to a tenth below (a range
+    shares one precision)."""
+    miles = [float(km) / KM_PER_MILE for km in kms]
+    digits = 0 if max(miles) >= 10 else 1
+    return [f"{m:.{digits}f}".removesuffix(".0") for m in miles]
+
+
+def text_in_units(text: str, units: Units) -> str:
+    """Runner-facing text (a rule's reason, a note) with its distances in the athlete's units:
+    for a runner in miles, "16-18 km" reads "10-11 mi". Text that already speaks of miles
+    (a rule written with both units) is left as written."""
+    if units != "mi" or "km" not in text or "mile" in text or re.search(r"\bmi\b", text):
+        return text
+
+    def convert(match: re.Match[str]) -> str:
+        low, dash, high = match.groups()
+        if high is None:
+            return f"{_miles(low)[0]} mi"
+        first, second = _miles(low, high)
+        return f"{first}{dash}{second} mi"
+
+    return _KM_IN_TEXT.sub(convert, text)

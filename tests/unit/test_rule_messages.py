@@ -38,7 +38,7 @@ def test_messages_name_the_allowed_keys_values_and_an_example() -> None:
     assert "dictionary" not in text
     text = messages(problems(rule("{fact: athlete}", "[{cap: {phase: strength, kmh: 3}}]")))
     assert "unknown key 'kmh' (did you mean 'km'?)" in text
-    assert "the keys here are: phase, km, percent_of_current, replaces" in text
+    assert "the keys here are: phase, km, mi, percent_of_current, replaces" in text
     text = messages(problems(rule("{fact: athlete}", "[{note: {kind: runs, text: hello there}}]")))
     assert "'runs' is not allowed here (did you mean 'run'?)" in text
     assert "choose one of: plan, activation, strength, run, drills, race" in text

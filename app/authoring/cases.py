@@ -9,15 +9,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.engine.decisions import decide
+from app.engine.decisions import Decisions, decide
 from app.engine.evaluate import evaluate
 from app.engine.model import LocatedCase, RuleSet
 from app.engine.problems import RuleProblem
+from app.engine.schema import Expect, PlanExpect
 from app.errors import StridePlanError
 from app.facts.build import CheckInFacts, intake_facts
 from app.intake.checks import finalize
 from app.intake.models import Intake
+from app.intake.vocabulary import KM_PER_MILE
 from app.plan.build import build_plan
+from app.plan.models import Plan
 
 CASE_START = date(2026, 1, 5)
 CASE_BASE: dict[str, Any] = {
@@ -125,12 +128,110 @@ def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
     result.failures += [
         f"expected {e} not to be prescribed" for e in expect.not_prescribes if e in prescribed
     ]
-    if expect.status is not None:
+    result.failures += decision_failures(expect, decisions)
+    if expect.status is not None or expect.in_plan or expect.not_in_plan:
         try:
-            status = build_plan(intake, ruleset).status
+            plan = build_plan(intake, ruleset)
         except StridePlanError as exc:
             result.failures.append(f"plan generation failed: {exc.message}: {exc.detail}")
         else:
-            if status != expect.status:
-                result.failures.append(f"expected status {expect.status}, got {status}")
+            if expect.status is not None and plan.status != expect.status:
+                result.failures.append(f"expected status {expect.status}, got {plan.status}")
+            result.failures += plan_failures(expect, plan)
     return result
+
+
+def decision_failures(expect: Expect, decisions: Decisions) -> list[str]:
+    """What the case expects of the rules' decisions (doses, caps, settings, notes, gates)."""
+    failures: list[str] = []
+    for dose in expect.doses:
+        found = [
+            p
+            for phase, items in decisions.prescriptions.items()
+            for p in items.values()
+            if p.exercise == dose.exercise and dose.phase in (None, phase)
+        ]
+        wanted = dose.model_dump(exclude_none=True, exclude={"exercise", "phase"})
+        if not any(all(getattr(p, k) == v for k, v in wanted.items()) for p in found):
+            got = [
+                {k: getattr(p, k) for k in ("phase", "side", "sets", "extra_sets")} for p in found
+            ]
+            failures.append(
+                f"expected {dose.exercise} prescribed with {wanted or 'any dose'}"
+                f"{' in ' + dose.phase if dose.phase else ''}; got {got or 'no prescription'}"
+            )
+    for cap in expect.caps:
+        ranked = decisions.caps.get(cap.phase)
+        value = ranked.value if ranked is not None else None
+        km = cap.km if cap.mi is None else cap.mi * KM_PER_MILE
+        if value is None:
+            if km is not None or cap.at_most_km is not None or cap.at_least_km is not None:
+                failures.append(f"expected a {cap.phase} cap; the rules set none")
+            continue
+        shown = f"{value:g} km ({value / KM_PER_MILE:.1f} mi)"
+        if km is not None and abs(value - km) > 0.1:
+            failures.append(f"expected the {cap.phase} cap to be {km:g} km, got {shown}")
+        if cap.at_most_km is not None and value > cap.at_most_km + 1e-9:
+            failures.append(
+                f"expected the {cap.phase} cap at most {cap.at_most_km:g} km, got {shown}"
+            )
+        if cap.at_least_km is not None and value < cap.at_least_km - 1e-9:
+            failures.append(
+                f"expected the {cap.phase} cap at least {cap.at_least_km:g} km, got {shown}"
+            )
+    for name, wanted_value in expect.settings.items():
+        actual = decisions.parameter(name)
+        if abs(actual - wanted_value) > 1e-9:
+            failures.append(f"expected the setting {name} to be {wanted_value:g}, got {actual:g}")
+    texts = [text for _, text, _ in decisions.notes]
+    failures += [
+        f"expected a note saying '{t}'" for t in expect.notes if not any(t in x for x in texts)
+    ]
+    failures += [
+        f"expected no note saying '{t}'" for t in expect.not_notes if any(t in x for x in texts)
+    ]
+    for gate in expect.gates:
+        criteria = {str(c) for c in decisions.gates.get(gate.phase, {})}
+        if gate.criterion not in criteria:
+            failures.append(
+                f"expected the gate {gate.criterion} before {gate.phase}; "
+                f"its gates are: {', '.join(sorted(criteria)) or 'none'}"
+            )
+    return failures
+
+
+def _sessions_with(plan: Plan, wanted: PlanExpect) -> list[str]:
+    return [
+        s.date.isoformat()
+        for s in plan.sessions
+        if any(e.id == wanted.exercise for e in [*s.exercises, *s.drills])
+        and wanted.phase in (None, s.phase)
+        and (wanted.from_date is None or s.date >= wanted.from_date)
+        and (wanted.until is None or s.date <= wanted.until)
+    ]
+
+
+def _window(wanted: PlanExpect) -> str:
+    parts = [f"in {wanted.phase}" if wanted.phase else ""]
+    if wanted.from_date is not None:
+        parts.append(f"from {wanted.from_date.isoformat()}")
+    if wanted.until is not None:
+        parts.append(f"until {wanted.until.isoformat()}")
+    return " ".join(p for p in parts if p) or "anywhere in the plan"
+
+
+def plan_failures(expect: Expect, plan: Plan) -> list[str]:
+    """Exercises the plan's sessions must (or must not) hold, in a phase or a date window."""
+    failures = [
+        f"expected {w.exercise} in a session {_window(w)}; it is in none"
+        for w in expect.in_plan
+        if not _sessions_with(plan, w)
+    ]
+    for wanted in expect.not_in_plan:
+        days = _sessions_with(plan, wanted)
+        if days:
+            failures.append(
+                f"expected no {wanted.exercise} {_window(wanted)}; it is on {', '.join(days[:3])}"
+                + (f" and {len(days) - 3} more days" if len(days) > 3 else "")
+            )
+    return failures

@@ -21,7 +21,14 @@ from pydantic import (
 )
 
 from app.engine.conditions import Condition, condition_json_schema, parse_condition
-from app.engine.verbs import RULE_ID_PATTERN, ThenItem, Verdict
+from app.engine.verbs import (
+    RULE_ID_PATTERN,
+    CapPhase,
+    Parameter,
+    ThenItem,
+    TrainingPhase,
+    Verdict,
+)
 
 MAX_RULES_PER_FILE = 2500
 MAX_CASES_PER_FILE = 200
@@ -81,13 +88,58 @@ class Rule(_Model):
     then: Annotated[list[ThenItem], Field(min_length=1, max_length=30)]
 
 
+class CapExpect(_Model):
+    """The weekly cap a phase must have: exactly `km` or `mi` (to 0.1), or within bounds."""
+
+    phase: CapPhase
+    km: Annotated[float, Field(ge=0, le=250)] | None = None
+    mi: Annotated[float, Field(ge=0, le=155)] | None = None
+    at_most_km: Annotated[float, Field(ge=0, le=250)] | None = None
+    at_least_km: Annotated[float, Field(ge=0, le=250)] | None = None
+
+
+class DoseExpect(_Model):
+    """An exercise the rules prescribe, with the dose the case expects (what is given)."""
+
+    exercise: str
+    phase: TrainingPhase | None = None
+    side: Literal["left", "right", "both"] | None = None
+    sets: Annotated[int, Field(ge=1, le=10)] | None = None
+    extra_sets: Annotated[int, Field(ge=0, le=5)] | None = None
+
+
+class GateExpect(_Model):
+    phase: Literal["strength", "running_form"]
+    criterion: str
+
+
+class PlanExpect(_Model):
+    """An exercise in the generated plan's sessions: in a phase, or between two dates."""
+
+    exercise: str
+    phase: TrainingPhase | None = None
+    from_date: date | None = Field(default=None, alias="from")
+    until: date | None = None
+
+
 class Expect(_Model):
-    """What the decisions for a case must include and exclude."""
+    """What the decisions (and, for `status`, `in_plan` and `not_in_plan`, the plan) for a
+    case must include and exclude."""
 
     fires: list[RuleId] = []
     not_fires: list[RuleId] = []
     prescribes: list[str] = []
     not_prescribes: list[str] = []
+    doses: Annotated[list[DoseExpect], Field(max_length=50)] = []
+    caps: Annotated[list[CapExpect], Field(max_length=10)] = []
+    settings: dict[Annotated[Parameter, Strict(False)], float] = {}
+    notes: Annotated[list[Annotated[str, Field(min_length=3)]], Field(max_length=20)] = Field(
+        default=[], description="texts (or parts of them) that some note of the rules must hold"
+    )
+    not_notes: Annotated[list[Annotated[str, Field(min_length=3)]], Field(max_length=20)] = []
+    gates: Annotated[list[GateExpect], Field(max_length=10)] = []
+    in_plan: Annotated[list[PlanExpect], Field(max_length=20)] = []
+    not_in_plan: Annotated[list[PlanExpect], Field(max_length=20)] = []
     status: Literal["ok", "goal_at_risk", "referral_required"] | None = None
     response: Verdict | None = None
 

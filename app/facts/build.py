@@ -79,7 +79,7 @@ def intake_facts(
     for symptom in intake.symptoms:
         fact: Fact = {
             "t": "symptom",
-            "condition": symptom.condition.value,
+            "condition": symptom.condition,
             "pain_running_zone": pain_zone(symptom.pain_running),
             "pain_rest_zone": pain_zone(symptom.pain_rest),
             "pain_running": symptom.pain_running,
@@ -94,7 +94,7 @@ def intake_facts(
             fact["chronic"] = symptom.weeks >= 12
         facts.append(fact)
     for finding in intake.findings:
-        fact = {"t": "finding", "name": finding.name.value}
+        fact = {"t": "finding", "name": finding.name}
         if finding.side is not None:
             fact["side"] = finding.side.value
         if finding.grade is not None:
@@ -103,7 +103,7 @@ def intake_facts(
         if finding.value is not None:
             fact["value"] = finding.value
         facts.append(fact)
-    facts.extend({"t": "restriction", "name": r.value} for r in intake.restrictions)
+    facts.extend({"t": "restriction", "name": r} for r in intake.restrictions)
     facts.extend({"t": "red_flag", "name": flag} for flag in flags)
     facts.extend({"t": "red_s", "name": sign.value} for sign in intake.red_s_screen)
     for goal in intake.goals:

@@ -96,7 +96,7 @@ def cross_field_problems(intake: Intake, start: date) -> list[Problem]:
         )
     seen: set[tuple[str, str | None]] = set()
     for index, symptom in enumerate(intake.symptoms):
-        key = (symptom.condition.value, symptom.side.value if symptom.side else None)
+        key = (symptom.condition, symptom.side.value if symptom.side else None)
         if key in seen:
             problems.append(
                 Problem(

@@ -7,8 +7,10 @@ times accept their JSON string forms only. Checks that involve several fields li
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date, time
+from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
@@ -24,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.intake.vocabulary import (
+    ACTIVE_VOCABULARY,
     Condition,
     Finding,
     GoalType,
@@ -166,8 +169,77 @@ class AvailabilityIn(_Strict):
     session_time: ClockTime | None = None
 
 
+TERM_PATTERN = r"^[a-z][a-z0-9_]{1,47}$"
+
+
+def _described(kind: str, values: type[StrEnum]) -> str:
+    """A vocabulary name's description: the shipped values, or a name the organisation's rule
+    set declares (checked against the organisation's vocabulary when the intake arrives)."""
+    shipped = ", ".join(v.value for v in values)
+    return (
+        f"One of the {kind} of the vocabulary (`GET /v1/vocabulary`): the shipped ones "
+        f"({shipped}) or one the organisation's rule set declares."
+    )
+
+
+UNKNOWN_TERM = "unknown_term"
+
+
+def _known(kind: str) -> AfterValidator:
+    """A name must be in the vocabulary in use (the organisation's, else the shipped one)."""
+
+    def check(name: str) -> str:
+        known = ACTIVE_VOCABULARY.get().names(kind)
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+            raise PydanticCustomError(
+                UNKNOWN_TERM,
+                "'{name}' is not one of the {kind} of this organisation's vocabulary{hint}; "
+                "known: {known}",
+                {
+                    "name": name,
+                    "kind": kind,
+                    "hint": f" (did you mean '{close[0]}'?)" if close else "",
+                    "known": ", ".join(sorted(known)),
+                },
+            )
+        return name
+
+    return AfterValidator(check)
+
+
+ConditionName = Annotated[
+    str,
+    Field(
+        pattern=TERM_PATTERN,
+        description=_described("conditions", Condition),
+        examples=["it_band_syndrome"],
+    ),
+    _known("conditions"),
+]
+FindingName = Annotated[
+    str,
+    Field(
+        pattern=TERM_PATTERN,
+        description=_described("findings", Finding),
+        examples=["weak_glute_med"],
+    ),
+    _known("findings"),
+]
+RestrictionName = Annotated[
+    str,
+    Field(
+        pattern=TERM_PATTERN,
+        description=_described("restrictions", Restriction),
+        examples=["no_squat"],
+    ),
+    _known("restrictions"),
+]
+MAX_RESTRICTIONS = 20
+
+
 class SymptomIn(_Strict):
-    condition: Annotated[Condition, Strict(False)]
+    condition: ConditionName
     side: SideField | None = None
     pain_rest: Pain
     pain_running: Pain
@@ -176,7 +248,7 @@ class SymptomIn(_Strict):
 
 
 class FindingIn(_Strict):
-    name: Annotated[Finding, Strict(False)]
+    name: FindingName
     side: SideField | None = None
     grade: Annotated[int, Field(ge=0, le=5, description="Manual muscle test, 0-5")] | None = None
     value: Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)] | None = None
@@ -204,8 +276,8 @@ class Intake(_Strict):
     symptoms: Annotated[list[SymptomIn], Field(max_length=MAX_SYMPTOMS)] = []
     findings: Annotated[list[FindingIn], Field(max_length=MAX_FINDINGS)] = []
     restrictions: Annotated[
-        list[Annotated[Restriction, Strict(False)]],
-        Field(max_length=len(Restriction)),
+        list[RestrictionName],
+        Field(max_length=MAX_RESTRICTIONS),
         AfterValidator(_unique),
     ] = []
     red_flags: Annotated[

@@ -6,6 +6,10 @@ Unknown values are rejected with a 422, never silently ignored.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -160,7 +164,7 @@ class Priority(StrEnum):
 
 # Which exercise contraindication tags each restriction rules out. The safety check uses this
 # table directly, so a restriction holds even if a rule set forgets to mention it.
-RESTRICTION_TAGS: dict[Restriction, frozenset[str]] = {
+RESTRICTION_TAGS: dict[str, frozenset[str]] = {
     Restriction.no_squat: frozenset({"squat"}),
     Restriction.no_lunge: frozenset({"lunge"}),
     Restriction.no_deep_hip_flexion: frozenset({"deep_hip_flexion"}),
@@ -189,3 +193,69 @@ class GateCriterion(StrEnum):
     heel_raises_25 = "heel_raises_25"
     hop_test_pain_free = "hop_test_pain_free"
     level_pelvis_single_leg = "level_pelvis_single_leg"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A name an intake may use: shipped with the product or declared by an organisation."""
+
+    name: str
+    label: str
+    description: str = ""
+    shipped: bool = True
+
+
+VOCABULARY_KINDS = ("findings", "conditions", "restrictions")
+# Where each kind is used in an intake, and which fact field holds it in the rules.
+VOCABULARY_FIELDS = {
+    "findings": ("finding", "name"),
+    "conditions": ("symptom", "condition"),
+    "restrictions": ("restriction", "name"),
+}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The findings, conditions and restrictions intakes may name: the shipped ones and an
+    organisation's own (declared in its rule set's `vocabulary.yaml`)."""
+
+    findings: tuple[Term, ...]
+    conditions: tuple[Term, ...]
+    restrictions: tuple[Term, ...]
+
+    def terms(self, kind: str) -> tuple[Term, ...]:
+        terms: tuple[Term, ...] = getattr(self, kind)
+        return terms
+
+    def names(self, kind: str) -> frozenset[str]:
+        return frozenset(term.name for term in self.terms(kind))
+
+    def declared(self) -> dict[str, tuple[Term, ...]]:
+        """The organisation's own terms, by kind."""
+        return {
+            kind: tuple(t for t in self.terms(kind) if not t.shipped) for kind in VOCABULARY_KINDS
+        }
+
+    def extended(self, kind: str, terms: tuple[Term, ...]) -> Vocabulary:
+        return replace(self, **{kind: (*self.terms(kind), *terms)})
+
+
+def _shipped(values: type[StrEnum]) -> tuple[Term, ...]:
+    return tuple(Term(v.value, v.value.replace("_", " ").capitalize()) for v in values)
+
+
+BASE_VOCABULARY = Vocabulary(_shipped(Finding), _shipped(Condition), _shipped(Restriction))
+
+
+# The vocabulary intakes are checked against while one is validated: the organisation's (set
+# per request by the API and around re-reading a stored intake), else the shipped one.
+ACTIVE_VOCABULARY: ContextVar[Vocabulary] = ContextVar("vocabulary", default=BASE_VOCABULARY)
+
+
+@contextmanager
+def vocabulary_in_use(vocabulary: Vocabulary) -> Iterator[None]:
+    token = ACTIVE_VOCABULARY.set(vocabulary)
+    try:
+        yield
+    finally:
+        ACTIVE_VOCABULARY.reset(token)

@@ -30,7 +30,7 @@ def protected_referrals(intake: Intake, reported: Iterable[str] = ()) -> list[tu
         signs = ", ".join(s.value.replace("_", " ") for s in intake.red_s_screen)
         found.append(f"Signs of low energy availability ({signs}).")
     for s in intake.symptoms:
-        name = s.condition.value.replace("_", " ")
+        name = s.condition.replace("_", " ")
         if s.pain_rest >= 7:
             found.append(f"Pain at rest of {s.pain_rest}/10 ({name}).")
         elif s.pain_rest >= 5 and s.trend == Trend.worsening:

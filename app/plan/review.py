@@ -177,7 +177,7 @@ class Review:
         ctx = self.ctx
         tags = set(ctx.avoided_tags)
         for restriction in ctx.intake.restrictions:
-            tags |= RESTRICTION_TAGS[restriction]
+            tags |= RESTRICTION_TAGS.get(restriction, frozenset())
         ruled_out = {
             e.id: sorted(tags.intersection(e.contraindications)) or ["avoided"]
             for e in ctx.catalog.exercises.values()

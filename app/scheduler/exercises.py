@@ -7,7 +7,7 @@ from typing import Any
 
 from app.catalog.models import Catalog, Exercise
 from app.engine.decisions import Decisions, Prescription, Reason
-from app.intake.vocabulary import RESTRICTION_TAGS, Restriction
+from app.intake.vocabulary import RESTRICTION_TAGS
 from app.scheduler.strength import ASSIST_CUE, BAND_CUE, LIGHTER, NO_WEIGHTS_CUE, Dose
 
 LOAD_TEXT = "moderate: a weight you could lift 10-12 times; add 2-10% once 3 × 12 feels easy"
@@ -108,14 +108,14 @@ class PhaseExercises:
 
 
 def blocked(
-    decisions: Decisions, restrictions: list[Restriction], week: int | None = None
+    decisions: Decisions, restrictions: list[str], week: int | None = None
 ) -> tuple[frozenset[str], frozenset[str]]:
     """Exercises and contraindication tags ruled out (restrictions apply even without rules);
     with `week` (of the stage clock), the early-stage avoidances still in force that week."""
     tags = set(decisions.avoided_tags)
     ids = set(decisions.avoided_exercises)
     for restriction in restrictions:
-        tags |= RESTRICTION_TAGS[restriction]
+        tags |= RESTRICTION_TAGS.get(restriction, frozenset())
     if week is not None:
         for key, (until, _) in decisions.staged_avoids.items():
             if week < until:
@@ -143,7 +143,7 @@ def _staged_reasons(
 
 
 def loading_prescriptions(
-    decisions: Decisions, catalog: Catalog, restrictions: list[Restriction]
+    decisions: Decisions, catalog: Catalog, restrictions: list[str]
 ) -> dict[str, tuple[int, int]]:
     """Exercise (as the plan shows it, after substitution) → (sessions a week, until week)
     for strength prescriptions that ask for a loading frequency."""
@@ -179,7 +179,7 @@ def stage_starts(decisions: Decisions) -> list[int]:
 
 
 def choose_exercises(
-    decisions: Decisions, catalog: Catalog, restrictions: list[Restriction], week: int = 1
+    decisions: Decisions, catalog: Catalog, restrictions: list[str], week: int = 1
 ) -> PhaseExercises:
     """Resolve the prescriptions into exercises the runner can do in `week` of the stage
     clock, in a stable order."""

@@ -8,7 +8,7 @@ from datetime import date
 
 from app.engine.decisions import Decisions, Reason
 from app.engine.verbs import GateCriterion
-from app.intake.vocabulary import RESTRICTION_TAGS, Restriction
+from app.intake.vocabulary import RESTRICTION_TAGS
 from app.scheduler.checkins import (
     CheckInRecord,
     GateEvidence,
@@ -45,13 +45,11 @@ GATE_NEEDS: dict[GateCriterion, tuple[frozenset[str], GateCriterion]] = {
 }
 
 
-def allowed_gates(
-    decisions: Decisions, restrictions: list[Restriction]
-) -> tuple[Decisions, list[str]]:
+def allowed_gates(decisions: Decisions, restrictions: list[str]) -> tuple[Decisions, list[str]]:
     """Gates whose test the runner may do: a test that needs a movement the runner's
     restrictions rule out (a single-leg squat with `no_squat`) is replaced by its alternative,
     and the plan says so."""
-    ruled_out = frozenset(tag for r in restrictions for tag in RESTRICTION_TAGS[r])
+    ruled_out = frozenset(tag for r in restrictions for tag in RESTRICTION_TAGS.get(r, ()))
     gates: dict[str, dict[GateCriterion, Reason]] = {}
     notes: list[str] = []
     for phase, criteria in decisions.gates.items():

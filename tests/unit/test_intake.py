@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from app.errors import InvalidInput
 from app.intake.checks import finalize, next_monday
 from app.intake.models import Intake
+from app.intake.vocabulary import BASE_VOCABULARY, Term, vocabulary_in_use
 from tests.conftest import load_example
 
 
@@ -94,3 +95,37 @@ def test_stored_form_validates_again() -> None:
     stored = intake.model_dump(mode="json", exclude_none=True)
     assert stored["availability"]["session_time"] == "06:30"
     assert Intake.model_validate(stored) == intake
+
+
+def test_names_outside_the_vocabulary_are_named_with_a_suggestion() -> None:
+    data = base()
+    data["symptoms"][0]["condition"] = "broken_leg"
+    data["findings"][0]["name"] = "weak_glute_mde"
+    data["restrictions"] = ["no_squats"]
+    data["symptoms"][0]["pain_running"] = 11  # reported together with the names
+    with pytest.raises(ValidationError) as caught:
+        Intake.model_validate(data)
+    problems = {tuple(e["loc"]): e for e in caught.value.errors()}
+    assert set(problems) >= {
+        ("symptoms", 0, "condition"),
+        ("symptoms", 0, "pain_running"),
+        ("findings", 0, "name"),
+        ("restrictions", 0),
+    }
+    assert "did you mean 'weak_glute_med'" in problems[("findings", 0, "name")]["msg"]
+    assert problems[("restrictions", 0)]["type"] == "unknown_term"
+
+
+def test_an_organisations_own_finding_is_accepted_with_its_vocabulary() -> None:
+    data = base()
+    data["findings"][0]["name"] = "tight_hip_flexors"
+    with pytest.raises(ValidationError, match="tight_hip_flexors"):
+        Intake.model_validate(data)
+    own = BASE_VOCABULARY.extended(
+        "findings", (Term("tight_hip_flexors", "Tight hip flexors", shipped=False),)
+    )
+    with vocabulary_in_use(own):
+        intake = Intake.model_validate(data)
+    assert intake.findings[0].name == "tight_hip_flexors"
+    with pytest.raises(ValidationError):  # the organisation's vocabulary was in use only there
+        Intake.model_validate(data)

@@ -142,7 +142,7 @@ def assert_rehab_rules(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> No
     decisions = decide(evaluate(ruleset, intake_facts(intake, START)))
     ruled_out = set(decisions.avoided_tags)
     for restriction in intake.restrictions:
-        ruled_out |= RESTRICTION_TAGS[restriction]
+        ruled_out |= RESTRICTION_TAGS.get(restriction, frozenset())
     first_monday = START - timedelta(days=START.weekday())
     for session in plan.sessions:
         week = (session.date - first_monday).days // 7 + 1  # no check-ins: the plain week

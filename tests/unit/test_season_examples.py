@@ -682,3 +682,21 @@ def test_only_a_close_a_race_shortens_the_next_taper(ruleset: RuleSet) -> None:
         taper = taper_start(plan, "Autumn marathon")
         assert low <= (marathon.date - taper).days + 1 <= high, plan.blocks
         assert not [f for f in plan.review if f.rule == "last_long_run"]
+
+
+def test_a_half_from_zero_aims_at_a_week_its_runs_can_hold(plans: dict[str, Plan]) -> None:
+    """Emily runs nothing today (0 runs a week) and has four run days: the plan gives her peak
+    weeks four runs, so the week it aims at keeps the 17 km long run within a four-run week's
+    35 % share (about 49 km), not a three-run week's 45 % (40 km), which held her long run
+    at 14 km and left the half at risk by the planner's own doing."""
+    plan = plans["returning_after_months_off"]
+    half = next(f for f in plan.feasibility if f.goal == "Harbour half marathon")
+    peak_weeks = [w for w in plan.weeks if w.kind == "peak"]
+    assert peak_weeks
+    for week in peak_weeks:
+        held = {s.date for s in runs(plan, week.start, week.start + 6 * DAY)}
+        assert len(held) == 4, week.start
+    assert half.needed_long_run <= 0.35 * half.needed_peak + 0.05
+    assert half.reachable_long_run >= 0.9 * half.needed_long_run
+    assert not half.at_risk
+    assert plan.status == "ok"

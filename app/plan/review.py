@@ -37,7 +37,7 @@ from app.scheduler.checkins import (
 )
 from app.scheduler.exercises import staged_keys
 from app.scheduler.goals import PROFILES, RaceClass
-from app.scheduler.season import NO_RACE_DAYS
+from app.scheduler.season import NO_RACE_DAYS, RACE_WEEK_DAYS, SHORT_TAPER_SLACK
 from app.scheduler.settings import MIN_ACTIVATION_DAYS, ScheduleSettings
 from app.scheduler.units import MAX_PACE, MIN_PACE
 
@@ -514,7 +514,11 @@ class Review:
                 self.hard("race_week", monday_of(race), "no rest day before a half or longer")
 
     def _last_long_run(self, event: RaceEvent, taper: date, long_peak: float) -> None:
-        low, high = PROFILES[event.klass].last_long_run
+        profile = PROFILES[event.klass]
+        low, high = profile.last_long_run
+        if self.cal.previous(event) is not None:
+            # after another A race the taper may be the class's shortest (docs/plan-shape.md §1)
+            low = min(low, max(RACE_WEEK_DAYS + 1, profile.taper_days[0] - SHORT_TAPER_SLACK))
         start = self.cal.block_start(event)
         long_days = [
             s.date

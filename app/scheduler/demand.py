@@ -9,6 +9,7 @@ what the hard limits allow.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,6 +20,7 @@ from app.scheduler.season import Event, Season
 
 SHARE_THREE_RUNS_EXTRA = 0.10  # with 3 runs a week the long run may take 10 points more
 SHARE_HARD_LIMIT = 0.50
+MIN_RUN_KM = 2.0  # no run shorter than this
 SINGLE_RUN_LIMIT = 1.10  # no run beyond 110 % of the longest of the last 30 days
 NO_GOAL_GROWTH = 1.15  # without a goal: a modest build on today's volume
 NO_GOAL_FLOOR_KM = 20.0  # ... or to a base a beginner can hold
@@ -35,6 +37,14 @@ def share_limit(runs: int, share: float) -> float:
     if runs == 3:
         return min(share + SHARE_THREE_RUNS_EXTRA, SHARE_HARD_LIMIT)
     return SHARE_HARD_LIMIT if runs == 2 else 1.0
+
+
+def runs_held(volume: float, long_guess: float, easy_max_km: float, usual: int, most: int) -> int:
+    """The runs the planner gives a week of `volume`: the long run (`long_guess`), then as many
+    easy runs, each under `easy_max_km`, as the rest needs; never fewer than the runner's usual
+    number nor more than the run days."""
+    easy = math.ceil(max(0.0, volume - long_guess) / max(easy_max_km, MIN_RUN_KM))
+    return min(most, max(usual, 1 + easy))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +130,25 @@ class Demand:
         long_target = goal.long_run_km or profile.long_run_natural_km * 0.8
         long_peak = max(long_target, min(i.longest_km, profile.long_run_natural_km))
         long_peak = min(long_peak, minutes_cap, profile.long_run_cap_km or long_peak)
-        share = share_limit(i.runs_per_week, i.long_run_share)
         # What the weeks can hold: a long run and easy runs each under 90 minutes.
         most = (long_peak + (i.most_runs - 1) * i.easy_run_max_km) * 0.98
-        long_peak = min(long_peak, most * share)
-        volume_peak = min(
-            max(goal.peak_km, long_peak / share, i.current_km), max(most, i.current_km)
-        )
+        runs = i.runs_per_week
+        while True:
+            # The long run's share follows the runs the peak week will really hold: when its
+            # volume needs more runs than the runner's usual number (easy runs stay under 90
+            # minutes), the share is that of the larger number, and the week grows to keep the
+            # long run the race needs within it.
+            share = share_limit(runs, i.long_run_share)
+            long_km = min(long_peak, most * share)
+            volume_peak = min(
+                max(goal.peak_km, long_km / share, i.current_km), max(most, i.current_km)
+            )
+            guess = min(volume_peak * share_limit(i.most_runs, i.long_run_share), long_km)
+            held = runs_held(volume_peak, guess, i.easy_run_max_km, runs, i.most_runs)
+            if held <= runs:
+                break
+            runs = held
+        long_peak = long_km
         peak_day = i.season.peak_long_day.get(event.index)
         last_day = peak_day or i.season.taper_start[event.index] - timedelta(days=1)
         return Need(

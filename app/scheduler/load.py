@@ -19,7 +19,7 @@ from app.engine.decisions import Reason
 from app.intake.vocabulary import Priority
 from app.scheduler.calendar import DAY, monday_of, spread
 from app.scheduler.checkins import Adjustment
-from app.scheduler.demand import SINGLE_RUN_LIMIT, Demand, share_limit
+from app.scheduler.demand import MIN_RUN_KM, SINGLE_RUN_LIMIT, Demand, runs_held, share_limit
 from app.scheduler.phases import PhasePlan
 from app.scheduler.quality import (
     STRIDE_WEEKS,
@@ -72,7 +72,6 @@ REGRESS_LONG_RUN = 0.9  # after a regress verdict: shorter than the run that hur
 FIRST_LONG_AFTER_RACE = 0.6  # of the peak long run (docs/plan-shape.md §5)
 EASY_MINUTES_MAX = 85  # easy and quality runs stay under 90 minutes (a 90-minute run is hard)
 HARD_MINUTES = 90
-MIN_RUN_KM = 2.0
 SHAKE_OUT_MINUTES = {"short": 15, "half": 25, "marathon": 25, "ultra": 25}  # (15-30)
 SHAKE_OUT_MAX_KM = 4.8
 LONG_LABEL_FACTOR = 1.15  # a run is "long" when clearly longer than the week's easy runs
@@ -542,8 +541,7 @@ class LoadPlanner:
             self._single_limit(plan.start),
             i.demand.long_run(plan.start, volume),
         )
-        needed = 1 + math.ceil(max(0.0, volume - long_guess) / max(easy_max, MIN_RUN_KM))
-        wanted = max(i.runs_per_week, needed)
+        wanted = runs_held(volume, long_guess, easy_max, i.runs_per_week, len(week_run_days))
         if plan.deload and self.block.runs:  # a lighter week keeps its runs, each shorter
             wanted = max(wanted, len(self.block.runs[-1]))
         count = min(len(week_run_days), wanted, int(volume // MIN_RUN_KM))

@@ -23,6 +23,8 @@ CLUSTER_GAP_DAYS = 1  # races on consecutive days count as one event (docs/plan-
 # shortest recovery a class allows.
 NO_RACE_DAYS = {klass: profile.recovery_days[0] for klass, profile in PROFILES.items()}
 LONG_RACE_KM = 35.0  # races this long in all (back-to-back halves too) get marathon rest
+SHORT_TAPER_SLACK = 3  # a short taper's last long run: its length in days, give or take these
+RACE_WEEK_DAYS = 6  # no long run in the last 6 days before an A race (docs/plan-shape.md §4)
 B_NO_LONG_RUN_DAYS = 6  # before a B race: no long run (the race is the week's long run)
 PRIORITY_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
 
@@ -187,16 +189,42 @@ def _too_soon(events: list[Event]) -> dict[int, str]:
     return demoted
 
 
+def short_taper(event: Event, before: Event | None) -> bool:
+    """Whether an A race follows another A race too closely for its full build and taper: then
+    the gap is recovery → short rebuild → *short* taper (docs/plan-shape.md §1, "Several A
+    races"), the class's shortest, so the rebuild gets the days a full taper would take."""
+    if before is None:
+        return False
+    after_recovery = (event.first - before.last).days - before.profile.recovery_span
+    build_days = 7 * max(g.build_weeks for g in event.goals if g.klass == event.klass)
+    return after_recovery < build_days + event.taper_days
+
+
+def last_long_run_window(event: Event, before: Event | None) -> tuple[int, int, int]:
+    """(fewest, most, aimed-at) days before an A race for its last peak long run
+    (docs/plan-shape.md §3): the class's window widened to hold the goal's taper length; after
+    a close A race, the class's shortest taper, give or take a few days."""
+    low, high = event.profile.last_long_run
+    if short_taper(event, before):
+        target = min(event.taper_days, event.profile.taper_days[0])
+        low = max(RACE_WEEK_DAYS + 1, target - SHORT_TAPER_SLACK)
+        return low, target + SHORT_TAPER_SLACK, target
+    target = event.taper_days
+    return min(low, target), max(high, target), target
+
+
 def _peak_long_day(
-    event: Event, run_weekdays: set[int], long_weekday: int, start: date
+    event: Event,
+    run_weekdays: set[int],
+    long_weekday: int,
+    start: date,
+    window: tuple[int, int, int],
 ) -> date | None:
     """The day of the last peak long run before an A race: on a run day in the class's window
-    (docs/plan-shape.md §3), the long-run weekday preferred, nearest the goal's taper length."""
-    profile, target = event.profile, event.taper_days
-    low, high = profile.last_long_run
-    low, high = min(low, target), max(high, target)
-    window = [event.first - timedelta(days=k) for k in range(low, high + 1)]
-    candidates = [d for d in window if d.weekday() in run_weekdays and d > start]
+    (docs/plan-shape.md §3), the long-run weekday preferred, nearest the taper length aimed at."""
+    low, high, target = window
+    days_ = [event.first - timedelta(days=k) for k in range(low, high + 1)]
+    candidates = [d for d in days_ if d.weekday() in run_weekdays and d > start]
     if not candidates:
         later = [event.first - timedelta(days=k) for k in range(high + 1, high + 7)]
         candidates = [d for d in later if d.weekday() in run_weekdays and d > start][:1]
@@ -219,8 +247,9 @@ def build_season(
     weekdays = set(run_weekdays)
     a_events = [e for e in events if e.index not in demoted and e.priority == Priority.A]
     peak_days: dict[int, date] = {}
-    for event in a_events:
-        day = _peak_long_day(event, weekdays, long_weekday, start)
+    for n, event in enumerate(a_events):
+        window = last_long_run_window(event, a_events[n - 1] if n else None)
+        day = _peak_long_day(event, weekdays, long_weekday, start, window)
         if day is not None:
             peak_days[event.index] = day
     # B and C races inside an A race's taper would undo it: they are not raced.

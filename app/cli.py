@@ -177,16 +177,22 @@ def plan(
     from app.export.ical import CalendarOptions, revision_stamp, to_ical
     from app.intake.checks import finalize
     from app.intake.models import Intake
+    from app.intake.vocabulary import vocabulary_in_use
     from app.plan.build import BuildOptions, build_plan, preview_lineage
 
     try:
-        intake = Intake.model_validate_json(intake_file.read_bytes())
+        ruleset = load_ruleset(rules or get_settings().rules_dir)
+    except StridePlanError as exc:
+        err.print(json.dumps(exc.body(), indent=2, default=str))
+        raise _fail(exc.message, 2) from None
+    try:  # with the rules' vocabulary: their own findings and conditions are valid names
+        with vocabulary_in_use(ruleset.vocabulary):
+            intake = Intake.model_validate_json(intake_file.read_bytes())
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             err.print(f"{'.'.join(map(str, error['loc']))}: {error['msg']}")
         raise _fail(f"{intake_file}: invalid intake", 2) from None
     try:
-        ruleset = load_ruleset(rules or get_settings().rules_dir)
         day = date.fromisoformat(today) if today else today_in(intake.athlete.timezone)
         finalized = finalize(intake, day)
         options = BuildOptions(lineage=preview_lineage(finalized), explain=explain)

@@ -24,6 +24,7 @@ class StridePlanError(Exception):
         """Return the JSON body the API sends for this error."""
         return {
             "error": self.code,
+            "message": self.message,
             "detail": self.detail if self.detail is not None else self.message,
         }
 

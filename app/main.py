@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import admin, athletes, feeds, health, plans, rulesets
+from app.api import admin, athletes, feeds, health, plans, rulesets, vocabulary
 from app.api.compression import CompressionMiddleware
 from app.api.deps import Services
 from app.api.errors import install_error_handlers
@@ -30,7 +30,7 @@ Training plans for injured and imbalanced runners: symptoms, assessment findings
 in; a dated activation → strength → running-form plan out, every session with its reasons.
 
 Every `/v1` route needs `Authorization: Bearer <api key>` (create one with
-`strideplan org create NAME`). Errors are `{"error": code, "detail": ...}`.
+`strideplan org create NAME`). Errors are `{"error": code, "message": sentence, "detail": ...}`.
 Not medical advice: red flags refer the runner to a clinician instead of producing a plan.
 """
 
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(admin.router)
     app.include_router(rulesets.router)
+    app.include_router(vocabulary.router)
     return app
 
 

@@ -11,8 +11,8 @@ Answer = tuple[int, Headers, bytes]  # status, headers, body
 
 
 def json_error(status: int, error: str, detail: str, headers: Headers | None = None) -> Answer:
-    """The service's error body, `{"error", "detail"}`, as an answer."""
-    body = json.dumps({"error": error, "detail": detail}).encode()
+    """The service's error body, `{"error", "message", "detail"}`, as an answer."""
+    body = json.dumps({"error": error, "message": detail, "detail": detail}).encode()
     return status, [(b"content-type", b"application/json"), *(headers or [])], body
 
 

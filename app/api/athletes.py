@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep, refer_to_plan
 from app.api.errors import responses
@@ -129,6 +129,26 @@ def _intake_out(record: IntakeRecord) -> IntakeOut:
     )
 
 
+@router.get(
+    "/{athlete_id}/intakes",
+    response_model=list[IntakeOut],
+    responses=responses(401, 404),
+    summary="The athlete's intakes, latest first",
+)
+def list_intakes(
+    athlete_id: str, tenant: TenantDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> list[IntakeOut]:
+    """As stored: an intake stays readable whatever the organisation's rules know now."""
+    athlete = tenant.get(Athlete, athlete_id, what="athlete")
+    records = tenant.db.scalars(
+        tenant.select(IntakeRecord)
+        .where(IntakeRecord.athlete_id == athlete.id)
+        .order_by(IntakeRecord.version.desc())
+        .limit(limit)
+    )
+    return [_intake_out(record) for record in records]
+
+
 @router.post(
     "/{athlete_id}/intakes",
     status_code=201,
@@ -137,7 +157,11 @@ def _intake_out(record: IntakeRecord) -> IntakeOut:
     summary="Store an intake for an athlete",
 )
 def create_intake(
-    athlete_id: str, intake: Intake, tenant: TenantDep, services: ServicesDep
+    athlete_id: str,
+    intake: Intake,
+    tenant: TenantDep,
+    services: ServicesDep,
+    _ruleset: RuleSetDep,  # its vocabulary checks the intake's names
 ) -> IntakeOut:
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
     finalize(intake, services.today(intake.athlete.timezone), loc_prefix=("body",), new=True)

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from app.config import Settings
 from app.engine.model import RuleSet
 from app.errors import ClientGone, Unauthorized
+from app.intake.vocabulary import ACTIVE_VOCABULARY
 from app.security import digest
 from app.services.cache import TtlCache
 from app.services.feeds import FeedCache, FeedTarget
@@ -236,6 +237,9 @@ async def get_ruleset(services: ServicesDep, caller: CallerDep) -> RuleSet:
     if ruleset is None:
         ruleset = await run_in_threadpool(_active, services, caller.organization_id)
         services.active_rulesets.put(caller.organization_id, ruleset)
+    # The request's body (resolved after its dependencies) is checked against this
+    # organisation's vocabulary: its own findings, conditions and restrictions are valid.
+    ACTIVE_VOCABULARY.set(ruleset.vocabulary)
     return ruleset
 
 

@@ -1,4 +1,6 @@
-"""The one error renderer: every error leaves as `{"error": code, "detail": ...}`."""
+"""The one error renderer: every error leaves as `{"error": code, "message": sentence,
+"detail": ...}` (`detail` lists each bad field for a 422, else repeats the sentence or gives
+the particulars)."""
 
 from __future__ import annotations
 
@@ -29,8 +31,15 @@ def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
 
 
-def error_response(status: int, code: str, detail: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+def error_response(status: int, code: str, detail: Any, message: str | None = None) -> JSONResponse:
+    sentence = message if message is not None else detail if isinstance(detail, str) else code
+    return JSONResponse({"error": code, "message": sentence, "detail": detail}, status_code=status)
+
+
+def _invalid_fields(errors: list[dict[str, Any]]) -> str:
+    fields = list(dict.fromkeys(".".join(str(part) for part in e["loc"]) for e in errors))
+    more = f" and {len(fields) - 5} more" if len(fields) > 5 else ""
+    return f"invalid fields: {', '.join(fields[:5])}{more}"
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:
@@ -49,13 +58,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return error_response(422, "invalid_input", _clean(list(exc.errors())))
+        errors = _clean(list(exc.errors()))
+        return error_response(422, "invalid_input", errors, _invalid_fields(errors))
 
     async def http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return JSONResponse(
-            {"error": code, "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            {"error": code, "message": str(exc.detail), "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     async def stale(request: Request, exc: Exception) -> JSONResponse:

@@ -41,6 +41,7 @@ from app.services.rulesets import (
     run_job,
     test_results,
 )
+from app.services.vocabulary import refuse_orphans
 from app.storage.scope import Tenant
 from app.storage.tables import Organization, RegenerationJob, RuleSetVersion
 
@@ -365,6 +366,10 @@ def publish_ruleset_draft(
     background (the past kept); follow the job for progress."""
     caller.require(*EDITORS)
     version = draft(tenant, draft_id)
+    # Rules that drop a term some athlete's intake names would leave them unplannable.
+    compiled, _ = problems_of(services.library, version)
+    if compiled is not None:  # (a draft that does not compile is refused just below)
+        refuse_orphans(tenant, compiled.vocabulary)
     job = publish(tenant, services.library, version)
     _start(job, tenant, services)
     assert version.number is not None

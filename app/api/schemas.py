@@ -16,6 +16,11 @@ class ErrorBody(BaseModel):
     """Every error: a stable code and the details (for 422s, one entry per bad field)."""
 
     error: str = Field(examples=["invalid_input"])
+    message: str | None = Field(
+        default=None,
+        description="What went wrong, in a sentence (also when `detail` is a list)",
+        examples=["The intake has invalid fields"],
+    )
     detail: Any = Field(
         examples=[[{"loc": ["body", "goals", 0, "date"], "msg": "...", "type": "goal_date"}]]
     )
@@ -349,3 +354,21 @@ class RuleSetDiffOut(BaseModel):
     exercises: list[ItemChange] = Field(description="Exercises of the catalog")
     unparsed: list[str] = Field(description="Files whose YAML does not parse (not summarised)")
     summary: DiffSummary
+
+
+class TermOut(BaseModel):
+    name: str
+    label: str
+    description: str = ""
+    shipped: bool = Field(description="false for a term the organisation's rule set declares")
+
+
+class VocabularyOut(BaseModel):
+    """What intakes may name, for this organisation."""
+
+    findings: list[TermOut]
+    conditions: list[TermOut]
+    restrictions: list[TermOut]
+    red_flags: list[TermOut]
+    red_s_signs: list[TermOut]
+    gate_criteria: list[TermOut]

@@ -18,7 +18,7 @@ from app.errors import StridePlanError
 from app.facts.build import CheckInFacts, intake_facts
 from app.intake.checks import finalize
 from app.intake.models import Intake
-from app.intake.vocabulary import KM_PER_MILE
+from app.intake.vocabulary import BASE_VOCABULARY, KM_PER_MILE, Vocabulary, vocabulary_in_use
 from app.plan.build import build_plan
 from app.plan.models import Plan
 
@@ -56,11 +56,14 @@ def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def case_intake(located: LocatedCase) -> Intake:
-    """The full intake a case describes (raises ValidationError / InvalidInput if invalid)."""
+def case_intake(located: LocatedCase, vocabulary: Vocabulary = BASE_VOCABULARY) -> Intake:
+    """The full intake a case describes, its names checked against the rule set's vocabulary
+    (raises ValidationError / InvalidInput if invalid)."""
     data = merge(CASE_BASE, located.case.intake)
     data.setdefault("start_date", (located.case.start_date or CASE_START).isoformat())
-    return finalize(Intake.model_validate(data), CASE_START)
+    with vocabulary_in_use(vocabulary):
+        intake = Intake.model_validate(data)
+    return finalize(intake, CASE_START)
 
 
 def intake_errors(exc: ValidationError | StridePlanError) -> list[str]:
@@ -79,7 +82,7 @@ def case_problems(ruleset: RuleSet) -> list[RuleProblem]:
     problems = []
     for located in ruleset.cases:
         try:
-            case_intake(located)
+            case_intake(located, ruleset.vocabulary)
         except (ValidationError, StridePlanError) as exc:
             for text in intake_errors(exc):
                 problems.append(
@@ -94,7 +97,7 @@ def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
     """Evaluate one case and compare with what it expects."""
     result = CaseResult(located.file, located.line, located.case.name)
     try:
-        intake = case_intake(located)
+        intake = case_intake(located, ruleset.vocabulary)
     except (ValidationError, StridePlanError) as exc:
         result.failures.extend(
             f"the case's intake is invalid: {text}" for text in intake_errors(exc)

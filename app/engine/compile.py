@@ -6,6 +6,7 @@ in `app.engine.validate`; otherwise `RuleSetRejected` lists every problem with f
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -24,6 +25,14 @@ from app.engine.model import CGroup, CNode, CompiledRule, CPattern, LocatedCase,
 from app.engine.problems import RuleProblem, RuleSetRejected
 from app.engine.schema import MAX_CASES_PER_FILE, MAX_RULES_PER_FILE, Rule, RuleFile
 from app.engine.validate import partial_problems, validate
+from app.engine.vocabulary import (
+    VOCABULARY_FILE,
+    VocabularyFile,
+    declared_vocabulary,
+    extra_values,
+    unused_terms,
+)
+from app.intake.vocabulary import BASE_VOCABULARY
 
 CATALOG_FILE = "catalog.yaml"
 MANIFEST_FILE = "ruleset.yaml"
@@ -134,6 +143,8 @@ def compile_sources(
     catalog = base_catalog
     located: list[LocatedRule] = []
     partial: list[LocatedRule] = []  # from files that fail the schema
+    catalog_parts: list[tuple[CatalogFile, str, LoadedYaml]] = []
+    vocabulary, vocabulary_yaml = BASE_VOCABULARY, None
     cases: list[LocatedCase] = []
     for name in names:
         base = name.rsplit("/", 1)[-1]
@@ -141,12 +152,17 @@ def compile_sources(
             parsed_manifest, _, found = _parse(Manifest, sources[name], name)
             problems.extend(found)
             manifest = parsed_manifest or manifest
-        elif base == CATALOG_FILE:
+        elif is_catalog(base):
             parsed_catalog, loaded, found = _parse(CatalogFile, sources[name], name)
             problems.extend(found)
             if parsed_catalog is not None and loaded is not None:
-                problems.extend(_catalog_problems(parsed_catalog, name, loaded))
-                catalog = Catalog(parsed_catalog.exercises)
+                catalog_parts.append((parsed_catalog, name, loaded))
+        elif base == VOCABULARY_FILE:
+            parsed_terms, vocabulary_yaml, found = _parse(VocabularyFile, sources[name], name)
+            problems.extend(found)
+            if parsed_terms is not None and vocabulary_yaml is not None:
+                vocabulary, found = declared_vocabulary(parsed_terms, name, vocabulary_yaml)
+                problems.extend(found)
         else:
             rule_file, loaded, found = _parse(RuleFile, sources[name], name)
             problems.extend(found)
@@ -161,21 +177,32 @@ def compile_sources(
                 located.append(LocatedRule(rule, name, ("rules", index), line_of))
             for index, case in enumerate(rule_file.cases):
                 cases.append(LocatedCase(case, name, line_of(("cases", index))))
-    if catalog is None and not any(n.rsplit("/", 1)[-1] == CATALOG_FILE for n in names):
+    if catalog_parts:
+        problems.extend(_catalog_problems(catalog_parts))
+        catalog = Catalog([e for part, _, _ in catalog_parts for e in part.exercises])
+    if catalog is None and not any(is_catalog(n.rsplit("/", 1)[-1]) for n in names):
         problems.append(RuleProblem(CATALOG_FILE, None, "no exercise catalog in the rule set"))
+    extra = extra_values(vocabulary)
     if problems:
         # One pass: what did parse is checked too, so a schema error does not hide a misspelt
         # name elsewhere. Checks that need the whole set (the protected core, the cases, the
         # engine's limits) wait until every file parses.
-        problems.extend(partial_problems([*located, *partial], catalog))
+        problems.extend(partial_problems([*located, *partial], catalog, extra))
         raise RuleSetRejected(problems)
     assert catalog is not None
-    strata, found = validate(located, catalog, protected=protected)
+    strata, found = validate(located, catalog, protected=protected, extra=extra)
     problems.extend(found)
     problems.extend(_case_reference_problems(cases, located, catalog))
+    problems.extend(unused_terms(vocabulary, located, VOCABULARY_FILE, vocabulary_yaml))
     if problems:
         raise RuleSetRejected(problems)
-    return _assemble(sources, manifest, catalog, located, strata, cases)
+    ruleset = _assemble(sources, manifest, catalog, located, strata, cases)
+    return dataclasses.replace(ruleset, vocabulary=vocabulary) if extra else ruleset
+
+
+def is_catalog(name: str) -> bool:
+    """`catalog.yaml`, or a further catalog file such as `catalog_hips.yaml`."""
+    return name == CATALOG_FILE or (name.startswith("catalog_") and name.endswith(".yaml"))
 
 
 def _rules_that_parse(loaded: LoadedYaml, file: str) -> Iterator[LocatedRule]:
@@ -264,25 +291,36 @@ def _assemble(
     )
 
 
-def _catalog_problems(catalog: CatalogFile, file: str, loaded: LoadedYaml) -> list[RuleProblem]:
+def _catalog_problems(parts: list[tuple[CatalogFile, str, LoadedYaml]]) -> list[RuleProblem]:
+    """Exercise ids unique over every catalog file; progressions and regressions known."""
     problems: list[RuleProblem] = []
-    ids: dict[str, int] = {}
-    for index, exercise in enumerate(catalog.exercises):
-        line = loaded.line_of(("exercises", index))
-        if exercise.id in ids:
-            problems.append(RuleProblem(file, line, f"duplicate exercise id '{exercise.id}'"))
-        ids[exercise.id] = index
-    for index, exercise in enumerate(catalog.exercises):
-        for link in ("progression", "regression"):
-            target = getattr(exercise, link)
-            if target is not None and target not in ids:
+    where: dict[str, tuple[str, int | None]] = {}
+    for catalog, file, loaded in parts:
+        for index, exercise in enumerate(catalog.exercises):
+            line = loaded.line_of(("exercises", index))
+            if exercise.id in where:
+                first = where[exercise.id]
                 problems.append(
                     RuleProblem(
                         file,
-                        loaded.line_of(("exercises", index, link)),
-                        f"'{exercise.id}' {link} '{target}' is not in the catalog",
+                        line,
+                        f"duplicate exercise id '{exercise.id}' (first at {first[0]}:{first[1]})",
                     )
                 )
+            else:
+                where[exercise.id] = (file, line)
+    for catalog, file, loaded in parts:
+        for index, exercise in enumerate(catalog.exercises):
+            for link in ("progression", "regression"):
+                target = getattr(exercise, link)
+                if target is not None and target not in where:
+                    problems.append(
+                        RuleProblem(
+                            file,
+                            loaded.line_of(("exercises", index, link)),
+                            f"'{exercise.id}' {link} '{target}' is not in the catalog",
+                        )
+                    )
     return problems
 
 

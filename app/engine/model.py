@@ -11,6 +11,7 @@ from app.engine.canonical import Conjunction, conjunction_json
 from app.engine.conditions import Test
 from app.engine.schema import Case, Domain
 from app.engine.verbs import Consequence
+from app.intake.vocabulary import BASE_VOCABULARY, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class RuleSet:
     strata: tuple[tuple[int, ...], ...]
     cases: tuple[LocatedCase, ...]
     files: tuple[str, ...]
+    vocabulary: Vocabulary = BASE_VOCABULARY  # the shipped one with the organisation's terms
 
     @cached_property
     def engine_name(self) -> str:

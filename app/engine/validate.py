@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
+from types import MappingProxyType
 
 from app.catalog.models import Catalog
 from app.engine.canonical import (
@@ -85,8 +86,12 @@ def _satisfiable(conjunction: Conjunction) -> bool:
     return True
 
 
+Extra = Mapping[tuple[str, str], frozenset[str]]  # (fact, field) → an organisation's names
+NO_EXTRA: Extra = MappingProxyType({})
+
+
 def _pattern_problems(
-    located: LocatedRule, pattern: Pattern, derived: dict[str, list[LocatedRule]]
+    located: LocatedRule, pattern: Pattern, derived: dict[str, list[LocatedRule]], extra: Extra
 ) -> Iterator[RuleProblem]:
     fields = FACT_TYPES[pattern.fact]
     where = ("when", *pattern.path)
@@ -121,8 +126,9 @@ def _pattern_problems(
                         *where,
                         test.field,
                     )
-            elif not spec.accepts(value):
-                hint = suggest(str(value), spec.values) if spec.kind == "enum" else ""
+            elif not spec.accepts(value) and value not in extra.get((pattern.fact, test.field), ()):
+                own = sorted(extra.get((pattern.fact, test.field), ()))
+                hint = suggest(str(value), [*spec.values, *own]) if spec.kind == "enum" else ""
                 yield located.problem(
                     f"'{pattern.fact}.{test.field}' is never {value!r}{hint}: it is "
                     f"{spec.describe()}",
@@ -307,7 +313,7 @@ def _replacement_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
 
 
 def validate(
-    rules: list[LocatedRule], catalog: Catalog, *, protected: bool = False
+    rules: list[LocatedRule], catalog: Catalog, *, protected: bool = False, extra: Extra = NO_EXTRA
 ) -> tuple[dict[str, int], list[RuleProblem]]:
     """Every problem in the rules, and each rule's stratum (meaningful when there are none)."""
     problems: list[RuleProblem] = []
@@ -335,7 +341,7 @@ def validate(
             )
             continue
         for pattern in patterns_of(located.rule.when):
-            problems.extend(_pattern_problems(located, pattern, derived))
+            problems.extend(_pattern_problems(located, pattern, derived, extra))
         problems.extend(consequence_problems(located, catalog))
     strata, cycle_problems = _strata([r for r in rules if first_seen[r.rule.id] is r], derived)
     problems.extend(cycle_problems)
@@ -349,7 +355,9 @@ def validate(
     return strata, problems
 
 
-def partial_problems(rules: list[LocatedRule], catalog: Catalog | None) -> list[RuleProblem]:
+def partial_problems(
+    rules: list[LocatedRule], catalog: Catalog | None, extra: Extra = NO_EXTRA
+) -> list[RuleProblem]:
     """The checks that hold rule by rule, for a rule set some of whose files failed the schema:
     names in conditions, and (when the catalog parsed) exercises and tags in consequences."""
     problems: list[RuleProblem] = []
@@ -358,7 +366,7 @@ def partial_problems(rules: list[LocatedRule], catalog: Catalog | None) -> list[
         if condition_depth(located.rule.when) > MAX_WHEN_DEPTH:
             continue
         for pattern in patterns_of(located.rule.when):
-            problems.extend(_pattern_problems(located, pattern, derived))
+            problems.extend(_pattern_problems(located, pattern, derived, extra))
         if catalog is not None and located.derives is None:
             problems.extend(consequence_problems(located, catalog))
     return problems

@@ -20,7 +20,7 @@ from app.plan.models import Plan
 from app.plan.protect import NO_VERDICT, pain_floor
 from app.plan.replan import changes, merge
 from app.scheduler.checkins import UNSETTLED, CheckInRecord, unsettled
-from app.services.plans import save_revision, stored_plan
+from app.services.plans import read_intake, save_revision, stored_plan
 from app.storage.scope import Tenant
 from app.storage.tables import Athlete, CheckIn, IntakeRecord, PlanRecord, utcnow
 
@@ -98,12 +98,12 @@ def records_for(tenant: Tenant, plan_id: str, plan: Plan | None = None) -> list[
     ]
 
 
-def stored_intake(tenant: Tenant, record: PlanRecord) -> Intake:
-    """The intake a stored plan was made from, with the plan's start date."""
+def stored_intake(tenant: Tenant, record: PlanRecord, ruleset: RuleSet) -> Intake:
+    """The intake a stored plan was made from, with the plan's start date, read with the
+    rule set's vocabulary (a name it no longer knows is a 409 naming it)."""
     intake_record = tenant.get(IntakeRecord, record.intake_id, what="intake")
-    return Intake.model_validate(intake_record.body).model_copy(
-        update={"start_date": record.start_date}
-    )
+    intake = read_intake(intake_record.body, ruleset.vocabulary)
+    return intake.model_copy(update={"start_date": record.start_date})
 
 
 class Replanned(NamedTuple):
@@ -122,7 +122,7 @@ def replan(
 ) -> Replanned:
     """The stored plan made again with `ruleset` and its check-ins from `today` on, the past
     kept as it was (not stored). `intake` and `previous` save reading them again."""
-    intake = intake or stored_intake(tenant, record)
+    intake = intake or stored_intake(tenant, record, ruleset)
     previous = previous or stored_plan(tenant, record)
     check_ins = records_for(tenant, record.id, previous)
     fresh = build_plan(
@@ -192,7 +192,7 @@ def record_check_in(
                 }
             ],
         )
-    intake = stored_intake(tenant, record)
+    intake = stored_intake(tenant, record, ruleset)
     facts = intake_facts(
         intake,
         record.start_date,

@@ -10,10 +10,11 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from app.engine.model import RuleSet
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.export.ical import CalendarOptions, SessionStamp, to_ical
 from app.intake.checks import finalize
-from app.intake.models import Intake
+from app.intake.models import UNKNOWN_TERM, Intake
+from app.intake.vocabulary import Vocabulary, vocabulary_in_use
 from app.plan.build import BuildOptions, build_plan
 from app.plan.models import Plan
 from app.services import plan_rows
@@ -30,6 +31,27 @@ from app.storage.tables import (
 def plan_json(plan: Plan) -> dict[str, Any]:
     """The stored and served form of a plan (absent values left out)."""
     return plan.model_dump(mode="json", exclude_none=True)
+
+
+def read_intake(body: dict[str, Any], vocabulary: Vocabulary) -> Intake:
+    """A stored intake, read with the organisation's vocabulary of now: a name its rules no
+    longer know (after a rollback, say) is a 409 naming it; the stored intake stays as it was."""
+    try:
+        with vocabulary_in_use(vocabulary):
+            return Intake.model_validate(body)
+    except ValidationError as exc:
+        unknown = [e for e in exc.errors(include_url=False) if e["type"] == UNKNOWN_TERM]
+        if not unknown:  # pragma: no cover - bodies are validated before storage
+            raise InvalidInput("the stored intake is no longer valid") from exc
+        names = ", ".join(f"'{e['input']}'" for e in unknown)
+        raise Conflict(
+            f"the intake names {names}, which the organisation's rules no longer know; "
+            "publish rules that declare it, or store a new intake",
+            detail=[
+                {"loc": ["intake", *e["loc"]], "msg": e["msg"], "type": UNKNOWN_TERM}
+                for e in unknown
+            ],
+        ) from exc
 
 
 def store_intake(tenant: Tenant, athlete: Athlete, intake: Intake) -> IntakeRecord:
@@ -85,10 +107,7 @@ def generate_plan(
 ) -> tuple[PlanRecord, Plan]:
     """Generate and store a plan (revision 1), returning the stored row and the plan; a failure
     stores nothing (the caller's transaction is rolled back)."""
-    try:
-        intake = Intake.model_validate(record.body)
-    except ValidationError as exc:  # pragma: no cover - bodies are validated before storage
-        raise InvalidInput("the stored intake is no longer valid") from exc
+    intake = read_intake(record.body, ruleset.vocabulary)
     if start_date is not None:
         intake = intake.model_copy(update={"start_date": start_date})
     intake = finalize(intake, today, loc_prefix=("body",))

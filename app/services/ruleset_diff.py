@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.engine.compile import CATALOG_FILE
+from app.engine.compile import is_catalog
 from app.engine.loader import YamlRejected, load_yaml
 from app.errors import InvalidInput
 from app.services.rulesets import RuleSetLibrary, draft, published
@@ -82,7 +82,7 @@ def _items(files: dict[str, str]) -> tuple[Items, Items, list[str]]:
         except YamlRejected:
             unparsed.append(name)
             continue
-        key, into = ("exercises", exercises) if name == CATALOG_FILE else ("rules", rules)
+        key, into = ("exercises", exercises) if is_catalog(name) else ("rules", rules)
         entries = data.get(key) if isinstance(data, dict) else None
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("id"), str):

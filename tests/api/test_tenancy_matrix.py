@@ -99,6 +99,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("post", "/v1/athletes/{athlete_id}/check-ins"): athlete_scoped(
         json=lambda w: {"date": "2026-06-10", "pain_during": 2, "pain_next_morning": 1}
     ),
+    ("get", "/v1/athletes/{athlete_id}/intakes"): athlete_scoped(),
     ("post", "/v1/athletes/{athlete_id}/feed-tokens"): athlete_scoped(),
     ("get", "/v1/athletes/{athlete_id}/feed-tokens"): athlete_scoped(),
     ("delete", "/v1/athletes/{athlete_id}/feed-tokens/{token_id}"): athlete_scoped(),
@@ -140,6 +141,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("post", "/v1/rulesets/rollback"): Route("org", json=lambda w: {"version": 1}),
     ("get", "/v1/rulesets/jobs/{job_id}"): Route("org"),
     ("get", "/v1/rulesets/versions/{number}"): Route("org"),
+    ("get", "/v1/vocabulary"): Route("collection"),
 }
 
 

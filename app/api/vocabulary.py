@@ -1,0 +1,48 @@
+"""The vocabulary intakes may use: the shipped names and the organisation's own."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import CallerDep, RuleSetDep
+from app.api.errors import responses
+from app.api.schemas import TermOut, VocabularyOut
+from app.intake.vocabulary import VOCABULARY_KINDS, GateCriterion, RedFlag, RedSSign, Term
+
+router = APIRouter(prefix="/v1", tags=["vocabulary"])
+
+
+def _out(terms: tuple[Term, ...]) -> list[TermOut]:
+    return [
+        TermOut(name=t.name, label=t.label, description=t.description, shipped=t.shipped)
+        for t in terms
+    ]
+
+
+def _fixed(values: type[RedFlag] | type[RedSSign] | type[GateCriterion]) -> list[TermOut]:
+    return [
+        TermOut(name=v.value, label=v.value.replace("_", " ").capitalize(), shipped=True)
+        for v in values
+    ]
+
+
+@router.get(
+    "/vocabulary",
+    response_model=VocabularyOut,
+    responses=responses(401, 429),
+    summary="The findings, conditions and restrictions intakes may name",
+)
+def get_vocabulary(_caller: CallerDep, ruleset: RuleSetDep) -> VocabularyOut:
+    """The shipped vocabulary and the terms the organisation's active rule set declares
+    (`shipped: false`). Red flags, RED-S signs and gate criteria belong to the protected safety
+    core and the scheduler: every organisation has the shipped ones."""
+    vocabulary = ruleset.vocabulary
+    kinds = {kind: _out(vocabulary.terms(kind)) for kind in VOCABULARY_KINDS}
+    return VocabularyOut(
+        findings=kinds["findings"],
+        conditions=kinds["conditions"],
+        restrictions=kinds["restrictions"],
+        red_flags=_fixed(RedFlag),
+        red_s_signs=_fixed(RedSSign),
+        gate_criteria=_fixed(GateCriterion),
+    )

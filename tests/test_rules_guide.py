@@ -71,3 +71,28 @@ def test_stage_example_compiles() -> None:
     )
     ruleset = compile_sources({**read_sources(RULES), "guide.yaml": text})
     assert any(rule.id == "guide.stages" for rule in ruleset.rules)
+
+
+def test_each_verb_has_an_example_in_the_guide_and_it_is_valid() -> None:
+    """The examples `rules check` shows for a mistyped verb are in the guide, and each is a
+    valid consequence (so neither the guide nor the messages teach something that fails)."""
+    from app.engine.loader import load_yaml
+    from app.engine.messages import VERB_EXAMPLES
+
+    assert set(VERB_EXAMPLES) == {f.alias or n for n, f in ThenItem.model_fields.items()}
+    for verb, example in VERB_EXAMPLES.items():
+        assert f"`{example}`" in GUIDE, verb
+        text = example.split("  (")[0]  # without the alternatives given in brackets
+        ThenItem.model_validate(load_yaml(text, "example").data)
+
+
+def test_the_catalog_example_is_a_valid_catalog_entry() -> None:
+    from app.catalog.models import Exercise
+    from app.engine.loader import load_yaml
+
+    [block] = [b for b in re.findall(r"```yml\n(.*?)```", GUIDE, flags=re.S) if "- id:" in b]
+    [entry] = load_yaml(block, "guide").data
+    exercise = Exercise.model_validate(entry)
+    described = re.findall(r"^\s+(\w+):", block, flags=re.M)
+    assert set(described) >= set(Exercise.model_fields) - {"id"}  # every field is explained
+    assert exercise.dose.seconds == 30

@@ -33,7 +33,7 @@ def test_a_schema_error_does_not_hide_a_misspelt_name_elsewhere() -> None:
 
 def test_messages_name_the_allowed_keys_values_and_an_example() -> None:
     text = messages(problems(rule("{fact: athlete}", "[{note: stretch}]")))
-    assert 'e.g. note: {kind: run, text: "…"}' in text
+    assert 'e.g. note: {kind: run, text: "Keep runs flat for now."}' in text
     assert "Input should" not in text
     assert "dictionary" not in text
     text = messages(problems(rule("{fact: athlete}", "[{cap: {phase: strength, kmh: 3}}]")))

@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.intake.models import IsoDate, Name, TimezoneName, UnitsField
 from app.intake.vocabulary import Units
+from app.plan.models import Plan
 
 
 class ErrorBody(BaseModel):
@@ -148,7 +149,7 @@ class CheckInResponse(BaseModel):
 
     check_in: CheckInOut
     verdict: Verdict
-    plan: dict[str, Any]
+    plan: Plan
     changes: PlanChanges
 
 

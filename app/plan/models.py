@@ -187,7 +187,7 @@ class NearMissOut(_Out):
     missing: str
 
 
-class AthleteOut(_Out):
+class PlanAthlete(_Out):
     name: str
     timezone: str
     units: Literal["km", "mi"]
@@ -200,7 +200,7 @@ class Plan(_Out):
     revision: int = 1
     status: Status
     ruleset: RulesetRef
-    athlete: AthleteOut
+    athlete: PlanAthlete
     units: Literal["km", "mi"]
     start: date
     end: date

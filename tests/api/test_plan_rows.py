@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.engine.model import RuleSet
+from app.plan.models import Plan
 from app.services import plan_rows
 from app.services.checkins import replan
 from app.services.plans import save_revision, stored_document
@@ -146,6 +147,7 @@ def test_every_revision_reads_back_as_it_was_served(
     assert plan_rows.read_revision(tenant, rows[0]) == first
     assert plan_rows.read_revision(tenant, rows[1]) == second
     assert client.get(f"/v1/plans/{first['id']}", headers=auth).json() == second
+    assert Plan.model_validate(second).revision == 2  # a check-in's plan is a Plan, as documented
 
 
 def test_a_change_before_the_cutoff_is_refused_and_nothing_is_written(

@@ -68,6 +68,7 @@ class Prescription:
     extra_sets: int
     reasons: list[Reason]
     from_week: int | None = None  # a later stage: from this week of the plan
+    last_week: int | None = None  # a stage that ends: up to and including this week
     per_week: int | None = None  # at least this many sessions a week…
     until_week: int | None = None  # …until this week
 
@@ -166,6 +167,7 @@ def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
             verb.extra_sets,
             [reason],
             verb.from_week,
+            verb.last_week,
             verb.per_week,
             verb.until_week,
         )
@@ -173,10 +175,14 @@ def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
     # Rules arrive in precedence order: the first dose stands; sides and extra sets accumulate.
     if reason not in existing.reasons:
         existing.reasons.append(reason)
-    # The earliest stage and the most frequent loading any rule asks for.
+    # The earliest start, the latest end and the most frequent loading any rule asks for.
     if existing.from_week is not None:
         existing.from_week = (
             None if verb.from_week is None else min(existing.from_week, verb.from_week)
+        )
+    if existing.last_week is not None:
+        existing.last_week = (
+            None if verb.last_week is None else max(existing.last_week, verb.last_week)
         )
     if verb.per_week is not None and (existing.per_week or 0) < verb.per_week:
         existing.per_week, existing.until_week = verb.per_week, verb.until_week

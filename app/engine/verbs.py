@@ -101,6 +101,11 @@ class Prescribe(_Verb):
         description="a later stage: the exercise starts in this week of the plan (week 1 is "
         "the first); each regress verdict at a check-in moves it a week later",
     )
+    last_week: Annotated[int, Field(ge=1, le=MAX_STAGE_WEEK)] | None = Field(
+        default=None,
+        description="a stage that ends: the exercise is prescribed up to and including this "
+        "week of the plan (on the same clock as `from_week`), so a later stage can replace it",
+    )
     per_week: Annotated[int, Field(ge=1, le=7)] | None = Field(
         default=None,
         description="at least this many sessions a week carry the exercise, from the end of "
@@ -120,6 +125,10 @@ class Prescribe(_Verb):
             raise ValueError("per_week and until_week go together")
         if self.from_week and self.until_week and self.until_week < self.from_week:
             raise ValueError("until_week comes before from_week")
+        if self.from_week and self.last_week and self.last_week < self.from_week:
+            raise ValueError("last_week comes before from_week")
+        if self.last_week and self.until_week and self.until_week > self.last_week:
+            raise ValueError("until_week comes after last_week: the exercise has ended by then")
         return self
 
 

@@ -170,12 +170,23 @@ def later_stage_exercises(decisions: Decisions, week: int) -> frozenset[str]:
 
 def stage_starts(decisions: Decisions) -> list[int]:
     """The weeks of the stage clock where the chosen exercises can change: week 1, each later
-    stage's first week and each early-stage avoidance's end."""
+    stage's first week, the week after each stage that ends and each early-stage avoidance's
+    end."""
     weeks = {1}
     weeks.update(until for until, _ in decisions.staged_avoids.values())
     for by_exercise in decisions.prescriptions.values():
         weeks.update(p.from_week for p in by_exercise.values() if p.from_week is not None)
+        weeks.update(p.last_week + 1 for p in by_exercise.values() if p.last_week is not None)
     return sorted(weeks)
+
+
+def in_stage(prescription: Prescription, week: int) -> bool:
+    """Whether `prescription` is in force in `week` of the stage clock: from its `from_week`
+    up to and including its `last_week`."""
+    p = prescription
+    return (p.from_week is None or p.from_week <= week) and (
+        p.last_week is None or week <= p.last_week
+    )
 
 
 def choose_exercises(
@@ -189,8 +200,8 @@ def choose_exercises(
     for phase in ("activation", "strength", "running_form"):
         chosen: dict[str, Chosen] = {}
         for prescription in decisions.prescriptions.get(phase, {}).values():
-            if prescription.from_week is not None and week < prescription.from_week:
-                continue  # a later stage
+            if not in_stage(prescription, week):
+                continue  # a later stage, or one that has ended
             wanted = prescription.exercise
             explicit = decisions.substitutions.get(wanted)
             candidate = explicit[0] if explicit else wanted

@@ -69,3 +69,40 @@ def test_evaluations_do_not_leak_between_calls(ruleset: RuleSet) -> None:
     healthy = [f for f in facts if f["t"] == "athlete"]
     assert evaluate(ruleset, healthy).fired_ids() < first
     assert evaluate(ruleset, facts).fired_ids() == first
+
+
+STAGES = """
+topic: Stages
+rules:
+  - id: s.short
+    title: Short
+    why: Ends the bridge early.
+    when: {fact: finding, name: weak_glute_med}
+    then: [{prescribe: {exercise: hamstring_bridge, phase: strength, last_week: 8}}]
+  - id: s.long
+    title: Long
+    why: Keeps the bridge longer.
+    when: {fact: finding, name: weak_glute_med}
+    then: [{prescribe: {exercise: hamstring_bridge, phase: strength, last_week: 12}}]
+"""
+
+
+def test_rules_ending_one_exercise_keep_it_until_the_latest_end() -> None:
+    from app.engine.decisions import decide
+
+    intake = example_intake("weak_left_glute_hamstring")
+    assert intake.start_date is not None
+    facts = intake_facts(intake, intake.start_date)
+    both = decide(evaluate(ruleset_of(STAGES), facts))
+    assert both.prescriptions["strength"]["hamstring_bridge"].last_week == 12
+    endless = (
+        STAGES
+        + """  - id: s.open
+    title: Open
+    why: Never ends the bridge.
+    when: {fact: finding, name: weak_glute_med}
+    then: [{prescribe: {exercise: hamstring_bridge, phase: strength}}]
+"""
+    )
+    merged = decide(evaluate(ruleset_of(endless), facts))
+    assert merged.prescriptions["strength"]["hamstring_bridge"].last_week is None

@@ -203,6 +203,82 @@ def test_proximal_hamstring_tendon_is_loaded_in_stages(ruleset: RuleSet) -> None
     assert any("stands in for" in note and "week 13" in note for note in plan.notes)
 
 
+HAMSTRING_STAGES = {  # the tendon's strength work, stage by stage (weeks of the stage clock)
+    "hamstring_bridge": (1, 8),
+    "limited_range_rdl": (9, 12),
+    "nordic_regression": (9, None),
+    "single_leg_deadlift": (13, None),
+    "pogo_hops": (13, None),
+}
+
+
+def test_each_hamstring_tendon_stage_replaces_the_one_before(ruleset: RuleSet) -> None:
+    """`last_week` ends a stage: strength sessions hold the stage's tendon exercises, not every
+    stage so far, and every stage still loads the tendon."""
+    plan = build(ruleset, runner("proximal_hamstring_tendinopathy", pain_running=3))
+    sessions = strength(plan)
+    assert sessions
+    for session in sessions:
+        week = (session.date - START).days // 7 + 1
+        main = {e.id for e in session.exercises if e.block == "main"}
+        due = {
+            exercise
+            for exercise, (first, last) in HAMSTRING_STAGES.items()
+            if first <= week and (last is None or week <= last)
+        }
+        assert main & set(HAMSTRING_STAGES) <= due, (session.date, week, main)
+        assert main & due, (session.date, week, main)  # the tendon is loaded in every stage
+    for exercise, (first, last) in HAMSTRING_STAGES.items():
+        days = [s.date for s in sessions for e in s.exercises if e.id == exercise]
+        assert days, exercise
+        assert min(days) >= week_start(first), exercise
+        if last is not None:
+            assert max(days) < week_start(last + 1), exercise
+
+
+def test_a_regress_verdict_moves_the_end_of_a_stage_too(ruleset: RuleSet) -> None:
+    data = runner("proximal_hamstring_tendinopathy", pain_running=3)
+    check_in = regress(week_start(7) + timedelta(days=2))  # the clock waits a week from week 8
+    stepped = build(ruleset, data, (check_in,))
+    ids = {
+        e.id
+        for s in strength(stepped)
+        if week_start(9) <= s.date < week_start(10)
+        for e in s.exercises
+        if e.block == "main"
+    }
+    assert "hamstring_bridge" in ids  # stage week 8: the bridge's last
+    assert "limited_range_rdl" not in ids
+    # the next stage replaces it (a lighter week keeps the exercises you know: the change
+    # comes with the first full session), never on top of it
+    first = first_day(stepped, "limited_range_rdl")
+    assert first is not None
+    assert first >= week_start(10)
+    for s in strength(stepped):
+        main = {e.id for e in s.exercises if e.block == "main"}
+        later = main & {"limited_range_rdl", "nordic_regression"}
+        assert "hamstring_bridge" not in main or not later, s.date
+        assert s.date < first or "hamstring_bridge" not in main, s.date
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"from_week": 9, "last_week": 8}, "last_week comes before from_week"),
+        ({"per_week": 3, "until_week": 12, "last_week": 8}, "until_week comes after last_week"),
+        ({"last_week": 0}, "greater than or equal to 1"),
+        ({"last_week": 53}, "less than or equal to 52"),
+    ],
+)
+def test_last_week_is_bounded(fields: dict[str, int], message: str) -> None:
+    from pydantic import ValidationError
+
+    from app.engine.verbs import Prescribe
+
+    with pytest.raises(ValidationError, match=message):
+        Prescribe(exercise="hamstring_bridge", phase="strength", **fields)  # type: ignore[arg-type]
+
+
 def test_a_regress_verdict_steps_the_tendon_exercises_back(ruleset: RuleSet) -> None:
     data = runner("proximal_hamstring_tendinopathy", pain_running=4)
     plain = build(ruleset, data)

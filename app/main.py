@@ -10,7 +10,16 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import admin, athletes, feeds, health, plans, rulesets, vocabulary
+from app.api import (
+    admin,
+    athletes,
+    feeds,
+    health,
+    plans,
+    ruleset_files,
+    rulesets,
+    vocabulary,
+)
 from app.api.compression import CompressionMiddleware
 from app.api.deps import Services
 from app.api.errors import install_error_handlers
@@ -92,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(admin.router)
     app.include_router(rulesets.router)
+    app.include_router(ruleset_files.router)
     app.include_router(vocabulary.router)
     return app
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit, stop_when_gone
 from app.api.errors import responses
-from app.api.pagination import check_if_match, etag_of
+from app.api.pagination import etag_of
 from app.api.schemas import (
     DraftCreate,
     DraftOut,
@@ -18,25 +18,18 @@ from app.api.schemas import (
     PreviewRequest,
     PublishOut,
     RollbackRequest,
-    RuleSetDiffOut,
     RuleSetsOut,
     VersionOut,
 )
 from app.errors import InvalidInput
-from app.services.ruleset_diff import diff, side
 from app.services.rulesets import (
     activate,
-    check_file_precondition,
     create_draft,
-    delete_draft,
     draft,
-    file_etag,
-    file_text,
     preview,
     problems_of,
     publish,
     published,
-    put_file,
     require_safe,
     run_job,
     test_results,
@@ -51,7 +44,7 @@ YAML = "text/yaml"
 MAX_PREVIEW_DAYS = 3 * 366
 
 
-def _draft_out(version: RuleSetVersion, with_text: bool) -> DraftOut:
+def draft_out(version: RuleSetVersion, with_text: bool) -> DraftOut:
     files: dict[str, str] = version.files["files"]
     return DraftOut(
         id=version.id,
@@ -126,7 +119,7 @@ def list_rulesets(tenant: TenantDep, services: ServicesDep) -> RuleSetsOut:
             for v in versions
             if v.status == "published"
         ],
-        drafts=[_draft_out(v, False) for v in versions if v.status == "draft"],
+        drafts=[draft_out(v, False) for v in versions if v.status == "draft"],
     )
 
 
@@ -147,7 +140,7 @@ def create_ruleset_draft(
     caller.require(*EDITORS)
     version = create_draft(tenant, services.library, body.based_on, body.files)
     response.headers["ETag"] = etag_of(version.etag)
-    return _draft_out(version, True)
+    return draft_out(version, True)
 
 
 @router.get(
@@ -159,130 +152,7 @@ def create_ruleset_draft(
 def get_ruleset_draft(draft_id: str, tenant: TenantDep, response: Response) -> DraftOut:
     version = draft(tenant, draft_id)
     response.headers["ETag"] = etag_of(version.etag)
-    return _draft_out(version, True)
-
-
-@router.get(
-    "/drafts/{draft_id}/files/{filename}",
-    responses={
-        **responses(401, 404, 429),
-        200: {"content": {YAML: {}}, "description": "The file's YAML text (ETag: the file's)"},
-    },
-    response_class=Response,
-    summary="One file of a draft, as YAML",
-)
-def get_ruleset_file(draft_id: str, filename: str, tenant: TenantDep) -> Response:
-    text = file_text(draft(tenant, draft_id), filename)
-    return Response(text, media_type=YAML, headers={"ETag": file_etag(text)})
-
-
-@router.put(
-    "/drafts/{draft_id}/files/{filename}",
-    response_model=DraftOut,
-    responses=responses(401, 403, 404, 412, 413, 422, 428, 429),
-    summary="Add or replace one YAML file of a draft (If-Match: the file's ETag)",
-)
-def put_ruleset_file(
-    draft_id: str,
-    filename: str,
-    tenant: TenantDep,
-    caller: CallerDep,
-    response: Response,
-    text: Annotated[str, Body(media_type="application/yaml", max_length=1024 * 1024)],
-    if_match: Annotated[
-        str | None, Header(description="The file's ETag (or the draft's, or *)")
-    ] = None,
-    if_none_match: Annotated[
-        str | None, Header(description="* to create a file that does not exist yet")
-    ] = None,
-) -> DraftOut:
-    """The body is the file's YAML text (`application/yaml` or `text/yaml`). Each file has its
-    own ETag, so coaches editing different files of one draft never collide; the response's
-    ETag is the file's new one (the body's `etag` is the draft's). Checks run on validate/test,
-    not here."""
-    caller.require(*EDITORS)
-    version = draft(tenant, draft_id, for_update=True)
-    check_file_precondition(version, filename, if_match, if_none_match)
-    put_file(version, filename, text)
-    tenant.db.flush()
-    response.headers["ETag"] = file_etag(text)
-    return _draft_out(version, False)
-
-
-@router.delete(
-    "/drafts/{draft_id}/files/{filename}",
-    status_code=204,
-    responses=responses(401, 403, 404, 412, 428, 429),
-    summary="Remove one file of a draft (If-Match: the file's ETag)",
-)
-def delete_ruleset_file(
-    draft_id: str,
-    filename: str,
-    tenant: TenantDep,
-    caller: CallerDep,
-    if_match: Annotated[
-        str | None, Header(description="The file's ETag (or the draft's, or *)")
-    ] = None,
-) -> Response:
-    caller.require(*EDITORS)
-    version = draft(tenant, draft_id, for_update=True)
-    file_text(version, filename)  # 404 for a file that is not there
-    check_file_precondition(version, filename, if_match, None)
-    put_file(version, filename, None)
-    return Response(status_code=204, headers={"ETag": etag_of(version.etag)})
-
-
-@router.delete(
-    "/drafts/{draft_id}",
-    status_code=204,
-    responses=responses(401, 403, 404, 412, 428, 429),
-    summary="Discard a draft (needs If-Match with the draft's ETag)",
-)
-def delete_ruleset_draft(
-    draft_id: str,
-    tenant: TenantDep,
-    caller: CallerDep,
-    if_match: Annotated[str | None, Header(description="The draft's ETag")] = None,
-) -> Response:
-    caller.require(*EDITORS)
-    version = draft(tenant, draft_id, for_update=True)
-    check_if_match(if_match, version.etag)
-    delete_draft(tenant, version)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/diff",
-    response_model=RuleSetDiffOut,
-    responses=responses(401, 404, 422, 429),
-    summary="What differs between two rule sets: per-file diffs and per-rule changes",
-)
-def diff_rulesets(
-    tenant: TenantDep,
-    services: ServicesDep,
-    source: Annotated[
-        str,
-        Query(
-            alias="from",
-            max_length=40,
-            description="base, active, a published version number or a draft id",
-        ),
-    ],
-    target: Annotated[
-        str,
-        Query(
-            alias="to",
-            max_length=40,
-            description="base, active, a published version number or a draft id",
-        ),
-    ],
-) -> RuleSetDiffOut:
-    """Unified diffs of the files that differ, and each rule and catalog exercise added,
-    removed or changed (with the keys that changed), from `from` to `to`."""
-    library = services.library
-    before = side(tenant, library, source, "from")
-    after = side(tenant, library, target, "to")
-    return RuleSetDiffOut.model_validate(diff(before, after))
+    return draft_out(version, True)
 
 
 @router.post(
@@ -414,4 +284,4 @@ def get_ruleset_job(job_id: str, tenant: TenantDep) -> JobOut:
 def get_ruleset_version(
     number: Annotated[int, Path(ge=1, le=1_000_000)], tenant: TenantDep
 ) -> DraftOut:
-    return _draft_out(published(tenant, number), True)
+    return draft_out(published(tenant, number), True)

@@ -22,6 +22,8 @@ from app.config import Settings, get_settings
 from app.engine.host import get_host
 from app.logs import install_redaction
 from app.observability import RequestContextMiddleware, configure_logging, metrics
+from app.queue import uses_queue
+from app.services.regeneration import run_in_process, unfinished_jobs
 from app.services.rulesets import RuleSetLibrary
 from app.storage.db import make_engine, make_sessionmaker
 
@@ -54,6 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         services = Services(settings, engine, make_sessionmaker(engine), library)
         app.state.services = services
+        if not uses_queue(settings):
+            # No queue: this process runs re-generation itself, and picks up the jobs that a
+            # stopped process left unfinished (their tasks skip the athletes already done).
+            with services.sessions() as db:
+                for job_id in unfinished_jobs(db):
+                    services.jobs.submit(run_in_process, services, job_id)
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's way (plan generation allocates a lot; full collections were the p99).
         gc.collect()

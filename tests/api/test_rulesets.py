@@ -166,7 +166,7 @@ def test_an_athlete_the_new_rules_cannot_plan_goes_onto_the_base_rules(
 ) -> None:
     """A re-generation that fails for one athlete leaves them on a safe plan (the shipped
     base rules), never on what the replaced rules made, and the job says so."""
-    from app.services import rulesets as service
+    from app.services import regeneration as service
 
     monkeypatch.setattr(client.app.state.services, "today", lambda _tz: date(2026, 1, 10))  # type: ignore[attr-defined]
     _admin, coach = coach_setup(client, settings)
@@ -191,6 +191,9 @@ def test_an_athlete_the_new_rules_cannot_plan_goes_onto_the_base_rules(
     message = next(iter(job["errors"].values()))
     assert "base rules instead" in message
     assert "RuntimeError" in message
+    [failure] = job["failures"]
+    assert (failure["athlete_id"], failure["plan_id"]) == (athlete, before["id"])
+    assert failure["outcome"] == "base_rules"
     after = client.get(f"/v1/plans/{before['id']}", headers=coach).json()
     assert after["revision"] == before["revision"] + 1
     assert after["ruleset"]["version"] == base.version

@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_per_minute=settings.rate_limit_per_minute,
         feed_per_minute=settings.feed_rate_limit_per_minute,
         address_per_minute=settings.address_rate_limit_per_minute,
+        redis_url=settings.redis_url,
+        key_prefix=settings.redis_key_prefix,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressionMiddleware)

@@ -122,11 +122,17 @@ async def recover_stalled(app: procrastinate.App, every: float, silent_for: floa
     their re-run finds what was committed and does the rest."""
     while True:
         try:
-            for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=silent_for):
-                log.warning("retrying the task of a stalled worker: %s", job.call_string)
-                await app.job_manager.retry_job(job)
+            stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=silent_for)
         except Exception:  # the database may be away for a moment: try again later
             log.exception("could not look for stalled tasks")
+            stalled = []
+        for job in stalled:
+            try:
+                await app.job_manager.retry_job(job)
+            except Exception:  # another worker put it back first
+                log.debug("task %s was already put back", job.id)
+            else:
+                log.warning("re-running the task of a stalled worker: %s", job.call_string)
         await asyncio.sleep(every)
 
 

@@ -263,13 +263,13 @@ def downgrade() -> None:
             number: body
             for number, body in connection.execute(
                 sa.select(versions.c.number, versions.c.body).where(versions.c.plan_id == plan.id)
-            ).tuples()
+            ).all()
         }
         part_of = {
             digest: body
             for digest, body in connection.execute(
                 sa.select(parts.c.digest, parts.c.body).where(parts.c.plan_id == plan.id)
-            ).tuples()
+            ).all()
         }
         current = connection.execute(
             sa.select(states.c.version)

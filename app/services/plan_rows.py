@@ -261,5 +261,5 @@ def read_revision(tenant: Tenant, row: PlanRevision) -> dict[str, Any]:
         .with_only_columns(SessionVersion.number, SessionVersion.body)
         .where(SessionVersion.plan_id == row.plan_id, SessionVersion.number.in_(numbers))
     )
-    bodies: dict[int, dict[str, Any]] = dict(tenant.db.execute(query).tuples().all())
+    bodies: dict[int, dict[str, Any]] = dict(tenant.db.execute(query).all())
     return {**part, "revision": row.revision, "sessions": [bodies[n] for n in numbers]}

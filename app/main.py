@@ -6,8 +6,10 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 
 from app import __version__
 from app.api import admin, athletes, feeds, health, plans, rulesets
@@ -37,6 +39,9 @@ Not medical advice: red flags refer the runner to a clinician instead of produci
 """
 
 
+log = structlog.get_logger("app.jobs")
+
+
 def _operation_id(route: APIRoute) -> str:
     """Stable operation ids: the endpoint function's name."""
     return route.name
@@ -59,9 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not uses_queue(settings):
             # No queue: this process runs re-generation itself, and picks up the jobs that a
             # stopped process left unfinished (their tasks skip the athletes already done).
-            with services.sessions() as db:
-                for job_id in unfinished_jobs(db):
-                    services.jobs.submit(run_in_process, services, job_id)
+            try:
+                with services.sessions() as db:
+                    unfinished = unfinished_jobs(db)
+            except DBAPIError:  # not migrated yet: /readyz says so; nothing to resume
+                log.warning("unfinished jobs not looked for: the database is not migrated")
+                unfinished = []
+            for job_id in unfinished:
+                services.jobs.submit(run_in_process, services, job_id)
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's way (plan generation allocates a lot; full collections were the p99).
         gc.collect()

@@ -85,11 +85,21 @@ def failure(exc: Exception, job_id: str, plan_id: str) -> dict[str, Any]:
     if isinstance(exc, StridePlanError) and isinstance(exc.detail, list):
         for line in exc.detail[:20]:
             found = PROBLEM.match(line) if isinstance(line, str) else None
-            if found:
+            if found and _is_date(found["week"]):
                 problems.append(found.groupdict())
             else:
                 problems.append({"rule": None, "week": None, "message": str(line)})
     return {"message": job_error(exc, job_id, plan_id), "problems": problems}
+
+
+def _is_date(text: str | None) -> bool:
+    if text is None:
+        return True
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _item(db: Session, job_id: str, plan_id: str) -> RegenerationItem | None:

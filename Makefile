@@ -72,6 +72,7 @@ bench: install ## print the benchmark figures
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python -m benchmarks.feed   # needs wrk (apt-get install wrk)
 	$(BIN)/python -m benchmarks.api
+	$(BIN)/python -m benchmarks.regenerate   # needs PostgreSQL at 127.0.0.1:5432
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

@@ -21,10 +21,17 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or normalise_url(get_settings().database_url)
 
 
+def _ours(name: str | None, type_: str, _parents: object) -> bool:
+    """The job queue's tables (procrastinate_…, made by migration 0006 from procrastinate's own
+    schema) are not ours to compare with the models."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_ours,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -64,6 +64,39 @@ def serve(
     )
 
 
+@cli.command()
+def worker(
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Tasks run at once by this process (threads; plan generation holds the "
+            "interpreter, so run one worker process per core rather than raise this).",
+        ),
+    ] = 1,
+) -> None:
+    """Run plan re-generation tasks from the PostgreSQL job queue until SIGTERM or Ctrl-C
+    (the task in hand is finished first). Run as many as you like, on any machine."""
+    from app.observability import configure_logging
+    from app.queue import run_worker, uses_queue
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        queued = uses_queue(settings)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    if not queued:
+        raise _fail(
+            "there is no job queue on this database (SQLite, or STRIDEPLAN_JOBS=in_process): "
+            "`strideplan serve` re-generates plans itself",
+            2,
+        )
+    err.print(f"worker: {concurrency} task(s) at a time; SIGTERM stops it after its tasks")
+    run_worker(settings, concurrency)
+
+
 @db_cli.command("upgrade")
 def db_upgrade(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",

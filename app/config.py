@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,19 +39,48 @@ class Settings(BaseSettings):
         description="Send JSON logs to stdout (set by `strideplan serve` for its workers)",
     )
     rate_limit_per_minute: int = Field(
-        default=1200, ge=0, description="Requests a minute per API key and worker (0: off)"
+        default=1200,
+        ge=0,
+        description="Requests a minute per API key, across every API process when "
+        "Redis is set, else per process (0: off)",
     )
     feed_rate_limit_per_minute: int = Field(
-        default=120, ge=0, description="Feed requests a minute per calendar URL and worker (0: off)"
+        default=120,
+        ge=0,
+        description="Feed requests a minute per calendar URL (shared like the above; 0: off)",
     )
     address_rate_limit_per_minute: int = Field(
         default=3000,
         ge=0,
-        description="Requests a minute per client address and worker, checked before any API "
+        description="Requests a minute per client address (shared like the above), checked "
+        "before any API "
         "key is looked up, so made-up keys cost nothing past it (0: off; behind a proxy, run "
         "the server with --proxy-headers so the address is the client's)",
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the rate-limit counters, shared by every API process and machine "
+        "(redis://host:6379/0); unset: each process counts on its own, in memory",
+    )
+    redis_key_prefix: str = Field(
+        default="strideplan", description="Prefix of this deployment's keys in Redis"
+    )
+    jobs: Literal["auto", "queue", "in_process"] = Field(
+        default="auto",
+        description="Where plan re-generation runs: `queue` (PostgreSQL only: tasks in the "
+        "database's job queue, run by `strideplan worker`), `in_process` (the API process that "
+        "accepted the publish, resuming unfinished jobs when it starts), `auto` (queue on "
+        "PostgreSQL, in process on SQLite)",
+    )
+    worker_heartbeat_seconds: float = Field(
+        default=5.0, gt=0, description="How often a worker says it is alive"
+    )
+    worker_stalled_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A worker silent this long is taken for dead: its tasks go back in the queue",
+    )
 
 
 @lru_cache(maxsize=1)

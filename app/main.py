@@ -6,8 +6,10 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 
 from app import __version__
 from app.api import (
@@ -31,6 +33,8 @@ from app.config import Settings, get_settings
 from app.engine.host import get_host
 from app.logs import install_redaction
 from app.observability import RequestContextMiddleware, configure_logging, metrics
+from app.queue import uses_queue
+from app.services.regeneration import run_in_process, unfinished_jobs
 from app.services.rulesets import RuleSetLibrary
 from app.storage.db import make_engine, make_sessionmaker
 
@@ -42,6 +46,9 @@ Every `/v1` route needs `Authorization: Bearer <api key>` (create one with
 `strideplan org create NAME`). Errors are `{"error": code, "message": sentence, "detail": ...}`.
 Not medical advice: red flags refer the runner to a clinician instead of producing a plan.
 """
+
+
+log = structlog.get_logger("app.jobs")
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -63,6 +70,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         services = Services(settings, engine, make_sessionmaker(engine), library)
         app.state.services = services
+        if not uses_queue(settings):
+            # No queue: this process runs re-generation itself, and picks up the jobs that a
+            # stopped process left unfinished (their tasks skip the athletes already done).
+            try:
+                with services.sessions() as db:
+                    unfinished = unfinished_jobs(db)
+            except DBAPIError:  # not migrated yet: /readyz says so; nothing to resume
+                log.warning("unfinished jobs not looked for: the database is not migrated")
+                unfinished = []
+            for job_id in unfinished:
+                services.jobs.submit(run_in_process, services, job_id)
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's way (plan generation allocates a lot; full collections were the p99).
         gc.collect()
@@ -90,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_per_minute=settings.rate_limit_per_minute,
         feed_per_minute=settings.feed_rate_limit_per_minute,
         address_per_minute=settings.address_rate_limit_per_minute,
+        redis_url=settings.redis_url,
+        key_prefix=settings.redis_key_prefix,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressionMiddleware)

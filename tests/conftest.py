@@ -3,7 +3,9 @@ when 127.0.0.1:5432 answers) and an API client on a migrated database."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import socket
 import uuid
@@ -23,6 +25,7 @@ from app.engine.model import RuleSet
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.main import create_app
+from app.queue import embedded_worker, uses_queue
 from app.services.organizations import create_organization
 from app.storage.db import make_engine, make_sessionmaker
 from app.storage.migrations import upgrade
@@ -124,8 +127,26 @@ def settings(database: Database) -> Settings:
 
 @pytest.fixture(scope="session")
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+    """The API; on PostgreSQL with a queue worker on a thread beside it (re-generation goes
+    through the queue there), running tasks with the app's own services (tests set its clock)."""
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        services = app.state.services
+        worker = (
+            embedded_worker(settings, services)
+            if uses_queue(settings)
+            else contextlib.nullcontext()
+        )
+        # The worker runs beside the other tests: its job-by-job log lines would land in
+        # whatever output they capture (the CLI's JSON, say). Its warnings still show.
+        queue_log = logging.getLogger("procrastinate")
+        level = queue_log.level
+        queue_log.setLevel(logging.WARNING)
+        try:
+            with worker:
+                yield test_client
+        finally:
+            queue_log.setLevel(level)
 
 
 def new_org(settings: Settings, name: str = "Club") -> tuple[str, str]:

@@ -187,3 +187,38 @@ def test_example_moves_the_dates_to_the_coming_season() -> None:
     unknown = runner.invoke(cli, ["example", "nobody"])
     assert unknown.exit_code == 2
     assert "weak_left_glute_hamstring" in unknown.stderr + unknown.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"STRIDEPLAN_DATABASE_URL": "sqlite:///w.db"}, "no job queue on this database"),
+        (
+            {
+                "STRIDEPLAN_DATABASE_URL": "postgresql://127.0.0.1/x",
+                "STRIDEPLAN_JOBS": "in_process",
+            },
+            "no job queue on this database",
+        ),
+        (
+            {"STRIDEPLAN_DATABASE_URL": "sqlite:///w.db", "STRIDEPLAN_JOBS": "queue"},
+            "needs PostgreSQL",
+        ),
+    ],
+)
+def test_worker_refuses_a_database_without_a_queue(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    """On SQLite (or with jobs in process) `serve` re-generates plans itself: a worker says so
+    and exits 2 instead of waiting for tasks that never come."""
+    from app.config import get_settings
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, ["worker"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert message in result.output

@@ -1,46 +1,63 @@
-"""Rate limits (token buckets, per worker process): per client address first (before any key
-is looked up), then per API key on /v1 and per token on feeds. Over a limit: 429 with
-Retry-After."""
+"""Rate limits with the `limits` library: per client address first (before any key is looked
+up, so made-up keys cost no database query past it), then per API key on /v1 and per token on
+feeds. The counters live in Redis when `STRIDEPLAN_REDIS_URL` is set — one count shared by
+every API process on every machine — else in this process's memory. Over a limit: 429 with
+Retry-After.
+
+Each limit lets `burst` requests through in the time the rate takes to earn them back
+(`burst` per `60 * burst / per_minute` seconds, a sliding window), which averages to
+`per_minute`. If Redis cannot be reached, requests pass (and it is logged): the limits guard
+the service, they must not take it down.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import math
-import threading
 import time
-from collections import OrderedDict
 
+import structlog
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.asgi import json_error, send_answer
 
-MAX_BUCKETS = 50_000
+log = structlog.get_logger("app.ratelimit")
+
+
+def limit_storage(redis_url: str | None, prefix: str = "strideplan") -> Storage:
+    """Redis (shared) when a URL is given, else this process's memory."""
+    if redis_url:
+        storage = storage_from_string(
+            f"async+{redis_url}", implementation="redispy", key_prefix=f"{prefix}:limits"
+        )
+    else:
+        storage = storage_from_string("async+memory://")
+    assert isinstance(storage, Storage)
+    return storage
 
 
 class Buckets:
-    """Token buckets refilling at `per_minute` a minute, holding at most `burst`."""
+    """One kind of limit: `per_minute` on average, at most `burst` at once."""
 
-    def __init__(self, per_minute: int, burst: int) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self._state: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, storage: Storage, name: str, per_minute: int, burst: int) -> None:
+        window = max(1, round(60 * burst / per_minute))
+        self.item: RateLimitItem = RateLimitItemPerSecond(burst, window, namespace=name)
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
 
-    def take(self, key: str, now: float | None = None) -> float:
-        """0 if a request may pass, else the seconds until one may."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            tokens, last = self._state.pop(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            wait = 0.0
-            if tokens >= 1:
-                tokens -= 1
-            else:
-                wait = (1 - tokens) / self.rate
-            self._state[key] = (tokens, now)
-            if len(self._state) > MAX_BUCKETS:
-                self._state.popitem(last=False)
-            return wait
+    async def take(self, key: str) -> float:
+        """0 if a request may pass (and it is counted), else the seconds until one may."""
+        try:
+            if await self.limiter.hit(self.item, key):
+                return 0.0
+            stats = await self.limiter.get_window_stats(self.item, key)
+        except Exception as exc:  # the shared store is away: let the request through
+            log.warning("rate-limit store unavailable", error=type(exc).__name__)
+            return 0.0
+        return max(1.0, stats.reset_time - time.time())
 
 
 def bearer_token(header: bytes) -> bytes:
@@ -59,16 +76,25 @@ class RateLimitMiddleware:
         api_per_minute: int,
         feed_per_minute: int,
         address_per_minute: int = 0,
+        redis_url: str | None = None,
+        key_prefix: str = "strideplan",
     ) -> None:
         self.app = app
+        storage = limit_storage(redis_url, key_prefix)
         self.address = (
-            Buckets(address_per_minute, max(20, address_per_minute // 4))
+            Buckets(storage, "address", address_per_minute, max(20, address_per_minute // 4))
             if address_per_minute
             else None
         )
-        self.api = Buckets(api_per_minute, max(10, api_per_minute // 4)) if api_per_minute else None
+        self.api = (
+            Buckets(storage, "key", api_per_minute, max(10, api_per_minute // 4))
+            if api_per_minute
+            else None
+        )
         self.feed = (
-            Buckets(feed_per_minute, max(5, feed_per_minute // 4)) if feed_per_minute else None
+            Buckets(storage, "feed", feed_per_minute, max(5, feed_per_minute // 4))
+            if feed_per_minute
+            else None
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,12 +117,12 @@ class RateLimitMiddleware:
                 buckets, identity = self.feed, path.encode()
             client = scope.get("client")
             if self.address is not None and (buckets is not None or path.startswith("/v1/")):
-                wait = self.address.take(f"address:{client[0] if client else ''}")
+                wait = await self.address.take(client[0] if client else "")
                 if wait > 0:
                     await _too_many(send, math.ceil(wait))
                     return
             if buckets is not None and identity:
-                wait = buckets.take(hashlib.sha256(identity).hexdigest())
+                wait = await buckets.take(hashlib.sha256(identity).hexdigest())
                 if wait > 0:
                     await _too_many(send, math.ceil(wait))
                     return

@@ -8,13 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
+from app import queue
 from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit, stop_when_gone
 from app.api.errors import responses
 from app.api.pagination import etag_of
 from app.api.schemas import (
     DraftCreate,
     DraftOut,
+    JobFailure,
     JobOut,
+    JobProblem,
     PreviewRequest,
     PublishOut,
     RollbackRequest,
@@ -22,6 +25,7 @@ from app.api.schemas import (
     VersionOut,
 )
 from app.errors import InvalidInput
+from app.services import regeneration
 from app.services.rulesets import (
     activate,
     create_draft,
@@ -31,12 +35,11 @@ from app.services.rulesets import (
     publish,
     published,
     require_safe,
-    run_job,
     test_results,
 )
 from app.services.vocabulary import refuse_orphans
 from app.storage.scope import Tenant
-from app.storage.tables import Organization, RegenerationJob, RuleSetVersion
+from app.storage.tables import Organization, RegenerationItem, RegenerationJob, RuleSetVersion
 
 router = APIRouter(prefix="/v1/rulesets", tags=["rules"])
 EDITORS = ("admin", "coach")
@@ -55,7 +58,33 @@ def draft_out(version: RuleSetVersion, with_text: bool) -> DraftOut:
     )
 
 
-def _job_out(job: RegenerationJob) -> JobOut:
+def _failure(item: RegenerationItem) -> JobFailure:
+    error = item.error or {}
+    problems = [JobProblem.model_validate(p) for p in error.get("problems", [])]
+    first = next((p for p in problems if p.rule), None)
+    return JobFailure(
+        athlete_id=item.athlete_id,
+        plan_id=item.plan_id,
+        outcome="kept" if item.outcome == "kept" else "base_rules",
+        rule=first.rule if first else None,
+        week=first.week if first else None,
+        message=_message(item),
+        problems=problems,
+    )
+
+
+def _message(item: RegenerationItem) -> str:
+    error = item.error or {}
+    text = str(error.get("message", "failed"))
+    if item.outcome == "base_rules":
+        return text + "; the athlete's plan was made with the shipped base rules instead"
+    if error.get("base_rules"):
+        text += f"; the shipped base rules failed too ({error['base_rules']})"
+    return text + "; the athlete keeps their previous plan"
+
+
+def _job_out(job: RegenerationJob, failed: list[RegenerationItem] | None = None) -> JobOut:
+    failed = failed or []
     return JobOut(
         id=job.id,
         reason=job.reason,
@@ -63,25 +92,26 @@ def _job_out(job: RegenerationJob) -> JobOut:
         total=job.total,
         done=job.done,
         failed=job.failed,
-        errors=job.errors.get("athletes", {}),
+        errors={item.plan_id: _message(item) for item in failed},
+        failures=[_failure(item) for item in failed],
         created_at=job.created_at,
         finished_at=job.finished_at,
     )
 
 
-def _start(job: RegenerationJob, tenant: Tenant, services: ServicesDep) -> None:
-    """Start re-generation once the request has committed (the job's thread needs its rows)."""
-    organization_id, job_id, library = tenant.organization_id, job.id, services.library
+def _start(
+    job: RegenerationJob, plan_ids: list[str], tenant: Tenant, services: ServicesDep
+) -> None:
+    """Queue the job's tasks in the request's own transaction (PostgreSQL), or start it in this
+    process once the request has committed (the job needs its rows)."""
+    if not plan_ids:
+        return
+    if queue.uses_queue(services.settings):
+        queue.defer_regeneration(tenant.db, job.id, plan_ids)
+        return
+    job_id = job.id
     after_commit(
-        tenant.db,
-        lambda: services.jobs.submit(
-            run_job,
-            services.sessions,
-            library,
-            organization_id,
-            job_id,
-            services.today,
-        ),
+        tenant.db, lambda: services.jobs.submit(regeneration.run_in_process, services, job_id)
     )
 
 
@@ -240,8 +270,8 @@ def publish_ruleset_draft(
     compiled, _ = problems_of(services.library, version)
     if compiled is not None:  # (a draft that does not compile is refused just below)
         refuse_orphans(tenant, compiled.vocabulary)
-    job = publish(tenant, services.library, version)
-    _start(job, tenant, services)
+    job, plan_ids = publish(tenant, services.library, version)
+    _start(job, plan_ids, tenant, services)
     assert version.number is not None
     return PublishOut(version=version.number, job=_job_out(job))
 
@@ -260,8 +290,8 @@ def rollback_ruleset(
     version = None if body.version == "base" else published(tenant, int(body.version))
     if version is not None:  # an older version must pass today's safety core too
         require_safe(services.library, version, f"version {body.version}")
-    job = activate(tenant, version, f"rolled back to {body.version}")
-    _start(job, tenant, services)
+    job, plan_ids = activate(tenant, version, f"rolled back to {body.version}")
+    _start(job, plan_ids, tenant, services)
     return PublishOut(version=body.version, job=_job_out(job))
 
 
@@ -272,7 +302,8 @@ def rollback_ruleset(
     summary="Progress of a plan re-generation",
 )
 def get_ruleset_job(job_id: str, tenant: TenantDep) -> JobOut:
-    return _job_out(tenant.get(RegenerationJob, job_id, what="job"))
+    job = tenant.get(RegenerationJob, job_id, what="job")
+    return _job_out(job, regeneration.failures(tenant.db, job.id) if job.failed else [])
 
 
 @router.get(

@@ -289,14 +289,40 @@ class RollbackRequest(BaseModel):
     version: Literal["base"] | Annotated[int, Field(ge=1, le=1_000_000)]
 
 
+class JobProblem(BaseModel):
+    """One rule the new rules broke for an athlete, and the week, where the error names them."""
+
+    rule: str | None = None
+    week: date | None = None
+    message: str
+
+
+class JobFailure(BaseModel):
+    """An athlete the job's rules could not plan: put on the shipped base rules
+    (`base_rules`), or, when even those failed, left on the plan they had (`kept`)."""
+
+    athlete_id: str | None
+    plan_id: str
+    outcome: Literal["base_rules", "kept"]
+    rule: str | None = Field(default=None, description="The first broken rule, if named")
+    week: date | None = Field(default=None, description="Its week, if named")
+    message: str
+    problems: list[JobProblem] = []
+
+
 class JobOut(BaseModel):
     id: str
     reason: str
-    status: str
+    status: str = Field(description="queued, running, done, or failed (some athlete failed)")
     total: int
     done: int
     failed: int
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = Field(
+        default={}, description="The failures' messages by plan id (see `failures`)"
+    )
+    failures: list[JobFailure] = Field(
+        default=[], description="Each failed athlete (at most 500), with rule, week and message"
+    )
     created_at: datetime
     finished_at: datetime | None = None
 

@@ -43,7 +43,7 @@ from app.errors import (
 from app.plan.models import Plan
 from app.plan.replan import changes
 from app.services.checkins import replan
-from app.services.plans import save_revision, stored_plan
+from app.services.plans import stored_plan
 from app.storage.scope import Tenant
 from app.storage.tables import (
     Athlete,
@@ -448,22 +448,27 @@ def preview(
     }
 
 
-def activate(tenant: Tenant, version: RuleSetVersion | None, reason: str) -> RegenerationJob:
-    """Make a version (None: the base) the organisation's rules and queue re-generation."""
+def activate(
+    tenant: Tenant, version: RuleSetVersion | None, reason: str
+) -> tuple[RegenerationJob, list[str]]:
+    """Make a version (None: the base) the organisation's rules; the job that re-generates
+    every current plan (already done when there is none) and those plans' ids."""
     organization = tenant.db.get(Organization, tenant.organization_id)
     assert organization is not None
     organization.active_ruleset_id = version.id if version else None
-    total = len(organization_plan_ids(tenant.db, tenant.organization_id))
-    return tenant.add(
+    plan_ids = organization_plan_ids(tenant.db, tenant.organization_id)
+    job = tenant.add(
         RegenerationJob(
             id=str(uuid.uuid4()),
             ruleset_id=version.id if version else None,
             reason=reason,
-            status="queued",
-            total=total,
+            status="queued" if plan_ids else "done",
+            total=len(plan_ids),
             errors={"athletes": {}},
+            finished_at=None if plan_ids else utcnow(),
         )
     )
+    return job, plan_ids
 
 
 def require_safe(library: RuleSetLibrary, version: RuleSetVersion, what: str) -> RuleSet:
@@ -500,7 +505,9 @@ def require_safe(library: RuleSetLibrary, version: RuleSetVersion, what: str) ->
     return ruleset
 
 
-def publish(tenant: Tenant, library: RuleSetLibrary, version: RuleSetVersion) -> RegenerationJob:
+def publish(
+    tenant: Tenant, library: RuleSetLibrary, version: RuleSetVersion
+) -> tuple[RegenerationJob, list[str]]:
     """Freeze a draft that passes its test as the next version and make it active."""
     ruleset = require_safe(library, version, "draft")
     number = (
@@ -520,84 +527,9 @@ def publish(tenant: Tenant, library: RuleSetLibrary, version: RuleSetVersion) ->
 def job_error(exc: Exception, job_id: str, plan_id: str) -> str:
     """What a job records about one athlete's failure: the service's own errors say what the
     rules broke; anything else is logged in full and recorded without internals (no SQL, no
-    parameters). The athlete keeps the plan they had."""
+    parameters)."""
     if isinstance(exc, StridePlanError):
         detail = exc.detail if isinstance(exc.detail, list) else []
         return "; ".join([str(exc), *(str(d) for d in detail[:5])])
     log.error("regeneration failed", job_id=job_id, plan_id=plan_id, exc_info=exc)
     return f"internal error ({type(exc).__name__}), logged with job {job_id}"
-
-
-def _regenerate(
-    sessions: Callable[[], Session],
-    organization_id: str,
-    plan_id: str,
-    ruleset: RuleSet,
-    today: Callable[[str], date],
-) -> Exception | None:
-    """Re-plan one athlete with `ruleset` in its own transaction; the error, if it failed
-    (nothing stored then)."""
-    with sessions() as db:
-        tenant = Tenant(db, organization_id)
-        record = db.get(PlanRecord, plan_id)
-        try:
-            assert record is not None
-            previous = stored_plan(tenant, record)
-            plan, keep_before = replan(
-                tenant, record, ruleset, today(previous.athlete.timezone), previous=previous
-            )
-            record.ruleset_name, record.ruleset_version = ruleset.name, ruleset.version
-            record.ruleset_digest = ruleset.digest
-            reason = f"rules {ruleset.version}"
-            save_revision(tenant, record, plan, reason, utcnow(), keep_before=keep_before)
-            db.commit()
-        except Exception as exc:  # one athlete's failure must not stop the others
-            db.rollback()
-            return exc
-    return None
-
-
-def run_job(
-    sessions: Callable[[], Session],
-    library: RuleSetLibrary,
-    organization_id: str,
-    job_id: str,
-    today: Callable[[str], date],
-) -> None:
-    """Re-generate every athlete's current plan with the organisation's active rules, one
-    athlete per transaction, recording progress on the job."""
-    with sessions() as db:
-        job = db.get(RegenerationJob, job_id)
-        if job is None:
-            return
-        job.status = "running"
-        db.commit()
-        ruleset = library.active(db, organization_id)
-        plan_ids = organization_plan_ids(db, organization_id)
-    for plan_id in plan_ids:
-        failure = _regenerate(sessions, organization_id, plan_id, ruleset, today)
-        outcome = None
-        if failure is not None:
-            # A plan the new rules cannot make: the athlete goes onto the shipped base rules
-            # (always safe: they pass the whole review), not left on what the old rules made.
-            fallback = _regenerate(sessions, organization_id, plan_id, library.base, today)
-            outcome = job_error(failure, job_id, plan_id) + (
-                "; the athlete's plan was made with the shipped base rules instead"
-                if fallback is None
-                else "; the athlete keeps their previous plan"
-            )
-        with sessions() as db:
-            job = db.get(RegenerationJob, job_id)
-            assert job is not None
-            if outcome is None:
-                job.done += 1
-            else:
-                job.failed += 1
-                job.errors = {"athletes": {**job.errors["athletes"], plan_id: outcome}}
-            db.commit()
-    with sessions() as db:
-        job = db.get(RegenerationJob, job_id)
-        assert job is not None
-        job.status = "done" if job.failed == 0 else "failed"
-        job.finished_at = utcnow()
-        db.commit()

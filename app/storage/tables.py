@@ -332,6 +332,28 @@ class RegenerationJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class RegenerationItem(Base):
+    """One athlete's part of a regeneration job, written in the same transaction as its plan's
+    new revision: a task that finds its item has nothing left to do (re-running it writes
+    nothing), and the job's counts are the items'."""
+
+    __tablename__ = "regeneration_items"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("regeneration_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    plan_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    athlete_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # replanned | unchanged (already on these rules) | gone (deleted) | base_rules | kept
+    outcome: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int | None] = mapped_column(Integer, default=None)  # the one it wrote
+    error: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class IdempotencyRecord(Base):
     """The first response to a creating POST with an Idempotency-Key, to replay it."""
 

@@ -343,3 +343,23 @@ def test_a_test_run_stops_when_the_client_goes_away(
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     assert status == 499
     assert 0 < len(ran) < cases // 2
+
+
+def test_job_failures_parse_rule_and_week_only_from_well_formed_lines() -> None:
+    from app.errors import SafetyViolation
+    from app.services.regeneration import failure
+
+    refused = SafetyViolation(
+        "refused",
+        detail=[
+            "growth (week of 2026-03-09): grew 14 %",
+            "taper: too sharp",
+            "growth (week of 2026-13-45): not a date",
+            {"loc": ["x"]},
+        ],
+    )
+    problems = failure(refused, "job-1", "plan-1")["problems"]
+    assert problems[0] == {"rule": "growth", "week": "2026-03-09", "message": "grew 14 %"}
+    assert problems[1] == {"rule": "taper", "week": None, "message": "too sharp"}
+    assert problems[2]["rule"] is None  # kept whole, never a 500 when the job is read
+    assert problems[3]["rule"] is None

@@ -59,9 +59,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(settings: Settings, module: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server(
+    settings: Settings, module: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server process on a free port (with `env` added to its environment)."""
     port = _free_port()
-    env = {**os.environ, "STRIDEPLAN_DATABASE_URL": settings.database_url}
+    env = {**os.environ, "STRIDEPLAN_DATABASE_URL": settings.database_url, **(env or {})}
     command = [sys.executable, "-m", module, str(port)]
     if module == "uvicorn":
         command = [

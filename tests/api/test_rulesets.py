@@ -166,7 +166,7 @@ def test_an_athlete_the_new_rules_cannot_plan_goes_onto_the_base_rules(
 ) -> None:
     """A re-generation that fails for one athlete leaves them on a safe plan (the shipped
     base rules), never on what the replaced rules made, and the job says so."""
-    from app.services import rulesets as service
+    from app.services import regeneration as service
 
     monkeypatch.setattr(client.app.state.services, "today", lambda _tz: date(2026, 1, 10))  # type: ignore[attr-defined]
     _admin, coach = coach_setup(client, settings)
@@ -191,6 +191,107 @@ def test_an_athlete_the_new_rules_cannot_plan_goes_onto_the_base_rules(
     message = next(iter(job["errors"].values()))
     assert "base rules instead" in message
     assert "RuntimeError" in message
+    [failure] = job["failures"]
+    assert (failure["athlete_id"], failure["plan_id"]) == (athlete, before["id"])
+    assert failure["outcome"] == "base_rules"
     after = client.get(f"/v1/plans/{before['id']}", headers=coach).json()
     assert after["revision"] == before["revision"] + 1
     assert after["ruleset"]["version"] == base.version
+
+
+def test_an_athlete_no_rules_can_plan_keeps_their_plan_and_the_job_names_rule_and_week(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When neither the new rules nor the base can plan an athlete, they keep the plan they
+    had (no 500 afterwards: a check-in still re-plans it), and the job reports the athlete,
+    the broken rule, its week and the message; the other athletes are re-planned."""
+    from app.errors import SafetyViolation
+    from app.services import regeneration as service
+
+    _admin, coach = coach_setup(client, settings)
+    plans, athletes = [], []
+    for name in ("Pat", "Sam"):
+        athlete = client.post("/v1/athletes", json={"name": name}, headers=coach).json()["id"]
+        intake = load_example("weak_left_glute_hamstring")
+        client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=coach)
+        plans.append(client.post(f"/v1/athletes/{athlete}/plans", headers=coach).json())
+        athletes.append(athlete)
+    stuck = plans[0]
+    real = service.replan  # type: ignore[attr-defined]
+
+    def refusing(tenant: Any, record: Any, ruleset: Any, today: Any, **kw: Any) -> Any:
+        if record.id == stuck["id"]:
+            raise SafetyViolation(
+                "the generated plan breaks a hard limit",
+                detail=["growth (week of 2026-03-09): the week grows 14 % (at most 10 %)"],
+            )
+        return real(tenant, record, ruleset, today, **kw)
+
+    monkeypatch.setattr(service, "replan", refusing)
+    draft = client.post("/v1/rulesets/drafts", json={"based_on": "base"}, headers=coach).json()
+    published = client.post(f"/v1/rulesets/drafts/{draft['id']}/publish", headers=coach)
+    assert published.status_code == 202, published.text
+    job = wait_for_job(client, coach, published.json()["job"])
+    assert (job["status"], job["done"], job["failed"]) == ("failed", 1, 1)
+    [failure] = job["failures"]
+    assert failure["athlete_id"] == athletes[0]
+    assert failure["plan_id"] == stuck["id"]
+    assert failure["outcome"] == "kept"
+    assert (failure["rule"], failure["week"]) == ("growth", "2026-03-09")
+    assert "grows 14 %" in failure["message"]
+    assert "keeps their previous plan" in job["errors"][stuck["id"]]
+    kept = client.get(f"/v1/plans/{stuck['id']}", headers=coach).json()
+    assert (kept["revision"], kept["ruleset"]) == (stuck["revision"], stuck["ruleset"])
+    other = client.get(f"/v1/plans/{plans[1]['id']}", headers=coach).json()
+    assert other["revision"] == plans[1]["revision"] + 1
+    checked = client.post(
+        f"/v1/athletes/{athletes[0]}/check-ins",
+        json={"date": "2026-06-10", "pain_during": 2, "pain_next_morning": 1},
+        headers=coach,
+    )
+    assert checked.status_code == 201, checked.text
+
+
+def test_on_sqlite_a_job_left_unfinished_resumes_when_the_server_starts(tmp_path: Any) -> None:
+    """The process that ran a job stopped after two of five athletes; the next start finishes
+    the other three, and re-plans none of the first two again."""
+    from sqlalchemy import select
+
+    from app.config import PROJECT_ROOT
+    from app.engine.compile import load_ruleset
+    from app.main import create_app
+    from app.queue import Workplace
+    from app.services import regeneration
+    from app.services.rulesets import RuleSetLibrary, create_draft, publish
+    from app.storage.db import make_engine, make_sessionmaker
+    from app.storage.migrations import upgrade
+    from app.storage.scope import Tenant
+    from app.storage.tables import RegenerationJob
+    from tests.support.seeding import revisions_per_plan, seed_organisation
+
+    url = f"sqlite:///{tmp_path / 'resume.db'}"
+    upgrade(PROJECT_ROOT / "alembic", url)
+    organisation = seed_organisation(url, load_ruleset(PROJECT_ROOT / "rules"), 5)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    library = RuleSetLibrary(PROJECT_ROOT / "rules")
+    with sessions() as db:
+        tenant = Tenant(db, organisation.organization_id)
+        job, plan_ids = publish(tenant, library, create_draft(tenant, library, "base", {}))
+        job_id = job.id
+        db.commit()
+    context = Workplace(sessions=sessions, library=library)
+    for plan_id in plan_ids[:2]:  # then the process stopped
+        assert regeneration.regenerate(context, job_id, plan_id) == "replanned"
+    with sessions() as db:
+        assert db.scalars(select(RegenerationJob.status)).one() == "running"
+    settings = Settings(database_url=url, address_rate_limit_per_minute=0)
+    with TestClient(create_app(settings)) as client:
+        auth = {"Authorization": f"Bearer {organisation.api_key}"}
+        state = wait_for_job(client, auth, {"id": job_id})
+    assert (state["status"], state["done"], state["failed"]) == ("done", 5, 0)
+    with sessions() as db:
+        assert revisions_per_plan(db, organisation.plan_ids) == dict.fromkeys(
+            organisation.plan_ids, 2
+        )
+    engine.dispose()

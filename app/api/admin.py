@@ -9,7 +9,15 @@ from fastapi import APIRouter, Response
 from app.api.deps import CallerDep, TenantDep
 from app.api.errors import responses
 from app.api.pagination import Cursor, Limit, paginate
-from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, CoachCreate, CoachOut, Page
+from app.api.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
+    CoachCreate,
+    CoachOut,
+    CoachPatch,
+    Page,
+)
 from app.services.organizations import create_api_key
 from app.storage.tables import ApiKey, Coach, utcnow
 
@@ -38,11 +46,30 @@ def _key_out(key: ApiKey) -> ApiKeyOut:
 )
 def create_coach(body: CoachCreate, tenant: TenantDep, caller: CallerDep) -> CoachOut:
     caller.require("admin")
-    return _coach_out(tenant.add(Coach(id=str(uuid.uuid4()), name=body.name)))
+    coach = Coach(id=str(uuid.uuid4()), name=body.name, can_publish=body.can_publish)
+    return _coach_out(tenant.add(coach))
+
+
+@router.patch(
+    "/coaches/{coach_id}",
+    response_model=CoachOut,
+    responses=responses(401, 403, 404, 413, 422, 429),
+    summary="Allow (or stop) a coach to publish and roll back the organisation's rules",
+)
+def patch_coach(coach_id: str, body: CoachPatch, tenant: TenantDep, caller: CallerDep) -> CoachOut:
+    """Publishing re-plans every athlete of the organisation, other coaches' too: by default an
+    admin's action. Granting it to a coach applies to their keys at once."""
+    caller.require("admin")
+    coach = tenant.get(Coach, coach_id, what="coach")
+    coach.can_publish = body.can_publish
+    tenant.db.flush()
+    return _coach_out(coach)
 
 
 def _coach_out(coach: Coach) -> CoachOut:
-    return CoachOut(id=coach.id, name=coach.name, created_at=coach.created_at)
+    return CoachOut(
+        id=coach.id, name=coach.name, can_publish=coach.can_publish, created_at=coach.created_at
+    )
 
 
 @router.get(

@@ -27,7 +27,7 @@ from app.services.feeds import FeedCache, FeedTarget
 from app.services.organizations import Caller, authenticate
 from app.services.rulesets import RuleSetLibrary
 from app.storage.scope import Tenant
-from app.storage.tables import ApiKey, FeedToken, Organization, PlanRecord, SessionState
+from app.storage.tables import ApiKey, Coach, FeedToken, Organization, PlanRecord, SessionState
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Services:
                 SessionState: self.feed_targets,
                 FeedToken: self.feed_targets,
                 ApiKey: self.callers,
+                Coach: self.callers,  # a coach granted (or refused) publishing
                 Organization: self.active_rulesets,
             },
         )

@@ -264,7 +264,7 @@ def publish_ruleset_draft(
 ) -> PublishOut:
     """The version is immutable from now on. Every athlete's plan is re-generated in the
     background (the past kept); follow the job for progress."""
-    caller.require(*EDITORS)
+    caller.require_publisher()
     version = draft(tenant, draft_id)
     # Rules that drop a term some athlete's intake names would leave them unplannable.
     compiled, _ = problems_of(services.library, version)
@@ -286,7 +286,7 @@ def publish_ruleset_draft(
 def rollback_ruleset(
     body: RollbackRequest, tenant: TenantDep, caller: CallerDep, services: ServicesDep
 ) -> PublishOut:
-    caller.require(*EDITORS)
+    caller.require_publisher()
     version = None if body.version == "base" else published(tenant, int(body.version))
     if version is not None:  # an older version must pass today's safety core too
         require_safe(services.library, version, f"version {body.version}")

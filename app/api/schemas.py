@@ -185,11 +185,21 @@ class CoachCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Name
+    can_publish: bool = Field(
+        default=False, description="May publish and roll back the organisation's rules"
+    )
+
+
+class CoachPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    can_publish: bool
 
 
 class CoachOut(BaseModel):
     id: str
     name: str
+    can_publish: bool
     created_at: datetime
 
 

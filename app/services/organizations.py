@@ -26,11 +26,22 @@ class Caller:
     key_id: str
     role: str
     coach_id: str | None = None
+    can_publish: bool = False  # a coach an admin allowed to publish and roll back rules
 
     def require(self, *roles: str) -> None:
         """`Forbidden` unless the caller has one of `roles`."""
         if self.role not in roles:
             raise Forbidden(f"a {self.role} key may not do this; it needs {' or '.join(roles)}")
+
+    def require_publisher(self) -> None:
+        """Publishing and rolling back re-plan every athlete of the organisation: an admin's
+        decision, or a coach's the admin granted it to."""
+        if self.role == "admin" or (self.role == "coach" and self.can_publish):
+            return
+        raise Forbidden(
+            f"a {self.role} key may not publish or roll back rules: an admin key may, or a coach "
+            'an admin allowed to (PATCH /v1/coaches/{id} with {"can_publish": true})'
+        )
 
 
 def _key(organization_id: str, role: str, name: str, coach_id: str | None) -> tuple[ApiKey, str]:
@@ -98,4 +109,7 @@ def authenticate(db: Session, authorization: str | None) -> Caller:
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now
-    return Caller(key.organization_id, key.id, key.role, key.coach_id)
+    can_publish = False
+    if key.coach_id is not None:
+        can_publish = bool(db.scalar(select(Coach.can_publish).where(Coach.id == key.coach_id)))
+    return Caller(key.organization_id, key.id, key.role, key.coach_id, can_publish)

@@ -29,10 +29,15 @@ def activation_cap(plan: dict[str, Any]) -> float:
     return first_week
 
 
-def coach_setup(client: TestClient, settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
+def coach_setup(
+    client: TestClient, settings: Settings, *, can_publish: bool = True
+) -> tuple[dict[str, str], dict[str, str]]:
+    """An organisation's admin and a coach (by default one the admin lets publish rules)."""
     _, admin_key = new_org(settings, "Coached club")
     admin = {"Authorization": f"Bearer {admin_key}"}
-    coach = client.post("/v1/coaches", json={"name": "Lee"}, headers=admin).json()
+    coach = client.post(
+        "/v1/coaches", json={"name": "Lee", "can_publish": can_publish}, headers=admin
+    ).json()
     key = client.post(
         "/v1/api-keys",
         json={"role": "coach", "name": "Lee's key", "coach_id": coach["id"]},
@@ -295,3 +300,35 @@ def test_on_sqlite_a_job_left_unfinished_resumes_when_the_server_starts(tmp_path
             organisation.plan_ids, 2
         )
     engine.dispose()
+
+
+def test_publishing_and_rolling_back_are_an_admins_unless_granted_to_a_coach(
+    client: TestClient, settings: Settings
+) -> None:
+    admin, coach = coach_setup(client, settings, can_publish=False)
+    app_key = client.post("/v1/api-keys", json={"role": "app"}, headers=admin).json()
+    app = {"Authorization": f"Bearer {app_key['api_key']}"}
+    draft = client.post("/v1/rulesets/drafts", json={"based_on": "base"}, headers=coach).json()
+    publish = f"/v1/rulesets/drafts/{draft['id']}/publish"
+    for who in (coach, app):
+        refused = client.post(publish, headers=who)
+        assert refused.status_code == 403, refused.text
+        assert "publish" in refused.json()["message"]
+        back = client.post("/v1/rulesets/rollback", json={"version": "base"}, headers=who)
+        assert back.status_code == 403
+    coach_id = client.get("/v1/coaches", headers=admin).json()["items"][0]["id"]
+    grant = f"/v1/coaches/{coach_id}"
+    assert client.patch(grant, json={"can_publish": True}, headers=coach).status_code == 403
+    granted = client.patch(grant, json={"can_publish": True}, headers=admin)
+    assert granted.status_code == 200
+    assert granted.json()["can_publish"] is True
+    published = client.post(publish, headers=coach)  # the grant applies to the coach's key at once
+    assert published.status_code == 202, published.text
+    wait_for_job(client, admin, published.json()["job"])
+    client.patch(grant, json={"can_publish": False}, headers=admin)
+    back = client.post("/v1/rulesets/rollback", json={"version": "base"}, headers=coach)
+    assert back.status_code == 403
+    assert (
+        client.post("/v1/rulesets/rollback", json={"version": "base"}, headers=admin).status_code
+        == 202
+    )

@@ -108,6 +108,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("get", "/v1/plans/{plan_id}/chart.svg"): athlete_scoped(),
     ("post", "/v1/coaches"): Route("collection", json=lambda w: {"name": "C"}),
     ("get", "/v1/coaches"): Route("collection"),
+    ("patch", "/v1/coaches/{coach_id}"): Route(
+        "org",
+        prepare=lambda w: w.ids.setdefault("coach_id", w.ids["coach1_id"]),
+        json=lambda w: {"can_publish": False},
+    ),
     ("post", "/v1/api-keys"): Route("collection", json=lambda w: {"role": "app"}),
     ("get", "/v1/api-keys"): Route("collection"),
     ("delete", "/v1/api-keys/{key_id}"): Route("org", prepare=lambda w: w.api_key() and None),
@@ -150,8 +155,10 @@ def world(client: TestClient, settings: Settings) -> World:
     _, admin_key = new_org(settings, "Matrix club")
     admin = {"Authorization": f"Bearer {admin_key}"}
     keys = {"admin": admin}
+    coach_ids = {}
     for name in ("coach1", "coach2"):
         coach = client.post("/v1/coaches", json={"name": name}, headers=admin).json()
+        coach_ids[f"{name}_id"] = coach["id"]
         key = client.post(
             "/v1/api-keys", json={"role": "coach", "coach_id": coach["id"]}, headers=admin
         ).json()["api_key"]
@@ -159,7 +166,7 @@ def world(client: TestClient, settings: Settings) -> World:
     app_key = client.post("/v1/api-keys", json={"role": "app"}, headers=admin).json()["api_key"]
     keys["app"] = {"Authorization": f"Bearer {app_key}"}
     keys["other"] = {"Authorization": f"Bearer {new_org(settings, 'Rival club')[1]}"}
-    made = World(client, keys, {"filename": "baseline.yaml"})
+    made = World(client, keys, {"filename": "baseline.yaml", **coach_ids})
     published = client.post(f"/v1/rulesets/drafts/{made.draft()}/publish", headers=admin).json()
     wait_for_job(client, admin, published["job"])
     made.ids.update(job_id=published["job"]["id"], number=str(published["version"]))

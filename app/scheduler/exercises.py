@@ -22,6 +22,8 @@ class Chosen:
     reasons: list[Reason]
     replaced: str | None = None  # the prescribed exercise this one stands in for
     core: bool = False  # from a condition- or finding-specific rule (shown every day)
+    # the rules whose prescriptions chose it (not a substitution's or an early-stage limit's)
+    prescribed_by: frozenset[str] = frozenset()
     cache: dict[tuple[str | None, bool, Dose | None], list[Any]] = field(default_factory=dict)
 
     @property
@@ -231,10 +233,12 @@ def choose_exercises(
             if final != wanted and staged:
                 reasons.extend(r for _, r in staged)
             core = any(not r.rule.startswith("baseline.") for r in prescription.reasons)
+            by = frozenset(r.rule for r in prescription.reasons)
             if final in chosen:
                 existing = chosen[final]
                 existing.reasons.extend(r for r in reasons if r not in existing.reasons)
                 existing.core = existing.core or core
+                existing.prescribed_by |= by
                 continue
             chosen[final] = Chosen(
                 catalog[final],
@@ -242,6 +246,7 @@ def choose_exercises(
                 reasons,
                 replaced=wanted if final != wanted else None,
                 core=core,
+                prescribed_by=by,
             )
             if final != wanted and staged:
                 result.notes.append(
@@ -257,11 +262,21 @@ def choose_exercises(
     return result
 
 
-def rotation(items: list[Chosen], count: int, day_index: int) -> list[Chosen]:
-    """`count` exercises for a day: core exercises every day, the rest rotating. The picks
-    repeat with the day index, so each distinct pick is worked out once per list."""
+def rotation(
+    items: list[Chosen], count: int, day_index: int, own_rules: frozenset[str] = frozenset()
+) -> list[Chosen]:
+    """`count` exercises for a day: core exercises every day, the rest rotating. When the core
+    exercises overflow the day, those prescribed by `own_rules` (the rules about the runner's
+    symptoms: the injury's own loading, stage by stage) come first, every day, and the other
+    core exercises take turns in the slots left. The picks repeat with the day index, so each
+    distinct pick is worked out once per list."""
     core = [c for c in items if c.core]
     rest = [c for c in items if not c.core]
+    if len(core) > count:
+        own = [c for c in core if c.prescribed_by & own_rules]
+        general = [c for c in core if not c.prescribed_by & own_rules]
+        if own and general and len(own) < count:
+            core, rest = own, general
     if len(core) >= count:
         start = (day_index * count) % len(core)
         return [core[(start + k) % len(core)] for k in range(count)]
@@ -279,17 +294,21 @@ class Rotations:
     """`rotation` remembered: a plan asks the same few lists for hundreds of days, and the
     answer depends only on the day index modulo the list's cycle."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_rules: frozenset[str] = frozenset()) -> None:
+        self.own_rules = own_rules
         self._cache: dict[tuple[int, int, int], list[Chosen]] = {}
         self._cycles: dict[int, int] = {}
 
     def pick(self, items: list[Chosen], count: int, day_index: int) -> list[Chosen]:
         cycle = self._cycles.get(id(items))
-        if cycle is None:  # the core and the rest each repeat with their own length
-            core = sum(1 for c in items if c.core)
-            cycle = self._cycles[id(items)] = max(1, core) * max(1, len(items) - core)
+        if cycle is None:  # the own, the other core and the rest each repeat with their length
+            core = [c for c in items if c.core]
+            own = sum(1 for c in core if c.prescribed_by & self.own_rules)
+            cycle = self._cycles[id(items)] = (
+                max(1, len(core)) * max(1, len(items) - len(core)) * max(1, len(core) - own)
+            )
         key = (id(items), count, day_index % cycle)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = rotation(items, count, day_index % cycle)
+            found = self._cache[key] = rotation(items, count, day_index % cycle, self.own_rules)
         return found

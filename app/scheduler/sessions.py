@@ -336,7 +336,7 @@ class SessionBuilder:
         )
         self.moved: dict[tuple[int, str, str], Chosen | None] = {}  # ladder moves, remembered
         self.stage_of: dict[int, tuple[int, Stage]] = {}  # stage week → stage
-        self.rotations = Rotations()
+        self.rotations = Rotations(ctx.condition_rules)
         self.light_by_stage: dict[tuple[int, frozenset[str]], list[Chosen]] = {}
         self._span: tuple[list[date], dict[date, date]] | None = None
         # race days and the day before (and the day after a marathon or ultra): no rehab
@@ -659,6 +659,7 @@ class SessionBuilder:
                     [*item.reasons, reason],
                     replaced=item.exercise.id,
                     core=item.core,
+                    prescribed_by=item.prescribed_by,
                 )
             self.moved[key] = moved
         return self.moved[key]

@@ -798,19 +798,36 @@ MARATHON_HAMSTRING = {  # from a coach's review: the hops came four times and we
 }
 
 
-@pytest.mark.parametrize("case", ["achilles", "hamstring", "hamstring marathon"])
-def test_a_tendons_hops_keep_going_once_they_start(ruleset: RuleSet, case: str) -> None:
-    """The energy-storage stage is part of the tendon's own loading (a rule about the
-    condition), so once the hops start they stay (they rotated out after four sessions)."""
+HOP_CASES = [
+    "achilles",
+    "hamstring",
+    "hamstring marathon",
+    "weak_left_glute_hamstring",
+    "weak_hips_back_to_back_halves",
+]
+
+
+def hop_plan(ruleset: RuleSet, case: str) -> Plan:
+    """A tendon's plan: a made-up runner, or an example (their own exercises overflow the
+    strength slots from the hops' stage on)."""
+    if case in ("weak_left_glute_hamstring", "weak_hips_back_to_back_halves"):
+        return build_plan(example_intake(case), ruleset)
     data = {
         "achilles": runner("achilles_tendinopathy"),
         "hamstring": runner("proximal_hamstring_tendinopathy"),
         "hamstring marathon": MARATHON_HAMSTRING,
     }[case]
-    plan = build_plan(
+    return build_plan(
         finalize(Intake.model_validate(data), date.fromisoformat(str(data["start_date"]))),
         ruleset,
     )
+
+
+@pytest.mark.parametrize("case", HOP_CASES)
+def test_a_tendons_hops_keep_going_once_they_start(ruleset: RuleSet, case: str) -> None:
+    """The energy-storage stage is part of the tendon's own loading (a rule about the
+    condition), so once the hops start they stay (they rotated out after four sessions)."""
+    plan = hop_plan(ruleset, case)
     hops = sorted({s.date for s in strength(plan) for e in s.exercises if e.id == "pogo_hops"})
     assert len(hops) >= 6
     races = [s.date for s in plan.sessions if s.kind == "race"]
@@ -820,6 +837,57 @@ def test_a_tendons_hops_keep_going_once_they_start(ruleset: RuleSet, case: str) 
         if (b - a).days > 14 and not any(a < r < b + timedelta(days=14) for r in races)
     ]
     assert not gaps, gaps
+
+
+@pytest.mark.parametrize("case", HOP_CASES)
+def test_a_tendons_hops_go_on_to_the_taper(ruleset: RuleSet, case: str) -> None:
+    """No tail-off: every strength session from the first hops on has them, the lighter
+    sessions of a taper included (the hamstring example's hops stopped after week 22 with
+    five weeks of strength to go, when the rotation of seven core exercises in five slots
+    kept only the Nordic of the tendon's own)."""
+    plan = hop_plan(ruleset, case)
+    sessions = strength(plan)
+    first = min(s.date for s in sessions for e in s.exercises if e.id == "pogo_hops")
+    without = [
+        s.date
+        for s in sessions
+        if s.date >= first and "pogo_hops" not in {e.id for e in s.exercises if e.block == "main"}
+    ]
+    assert not without, without
+
+
+def test_the_tendons_current_stage_is_in_every_strength_session(ruleset: RuleSet) -> None:
+    """When a condition's own exercises and the findings' overflow the strength slots, the
+    condition's current stage is in every session (the hinge and the hops as well as the
+    Nordic) and the findings' exercises take turns in the slots left, each in its turn."""
+    plan = build_plan(example_intake("weak_left_glute_hamstring"), ruleset)
+    sessions = strength(plan)
+    linked = {
+        i: {i, *(x for x in (ruleset.catalog[i].progression, ruleset.catalog[i].regression) if x)}
+        for i in HAMSTRING_STAGES
+    }
+    for session in sessions:
+        week = (session.date - plan.start).days // 7 + 1
+        main = {e.id for e in session.exercises if e.block == "main"}
+        due = [
+            exercise
+            for exercise, (first, last) in HAMSTRING_STAGES.items()
+            if first <= week and (last is None or week <= last)
+        ]
+        missing = [d for d in due if not linked[d] & main]
+        assert not missing, (session.date, week, missing, main)
+        assert len(main) <= 6, (session.date, main)
+        assert (session.duration_minutes or 0) <= 45, (session.date, session.duration_minutes)
+    # from week 13 the findings' exercises (or a rung up) each have their turn
+    late = {
+        e.id
+        for s in sessions
+        if s.date >= plan.start + timedelta(weeks=12)
+        for e in s.exercises
+        if e.block == "main"
+    }
+    for general in ("backward_lunge", "side_plank", "single_leg_glute_bridge"):
+        assert {general, ruleset.catalog[general].progression} & late, general
 
 
 @pytest.mark.parametrize("name", ["trail_50k", "novice_marathon", "relay_then_marathon"])

@@ -62,12 +62,19 @@ class World:
 Fill = Callable[[World], dict[str, Any]]
 
 
+ALL = frozenset({"admin", "coach", "app"})
+EDITORS = frozenset({"admin", "coach"})
+ADMIN = frozenset({"admin"})
+
+
 @dataclass(frozen=True)
 class Route:
     scope: str  # athlete | org | collection | public
     prepare: Callable[[World], object] = lambda world: None
     json: Fill | None = None
     content: Callable[[World], dict[str, Any]] | None = None  # raw body and headers
+    ok: int = 200  # the status for a caller that may use the route
+    roles: frozenset[str] = ALL  # the key roles that may (others: 403)
 
 
 def intake(_: World) -> dict[str, Any]:
@@ -88,62 +95,72 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("get", "/feeds/{token}.ics"): Route("public"),
     ("head", "/feeds/{token}.ics"): Route("public"),
     ("post", "/v1/plans/preview"): Route("collection", json=intake),
-    ("post", "/v1/athletes"): Route("collection", json=lambda w: {"name": "New"}),
+    ("post", "/v1/athletes"): Route("collection", json=lambda w: {"name": "New"}, ok=201),
     ("get", "/v1/athletes"): Route("collection"),
     ("get", "/v1/athletes/{athlete_id}"): athlete_scoped(),
     ("patch", "/v1/athletes/{athlete_id}"): athlete_scoped(
-        content=lambda w: {"json": {"name": "Renamed"}, "headers": {"If-Match": '"v1"'}}
+        content=lambda w: {"json": {"name": "Renamed"}, "headers": {"If-Match": "*"}}
     ),
-    ("post", "/v1/athletes/{athlete_id}/intakes"): athlete_scoped(json=intake),
-    ("post", "/v1/athletes/{athlete_id}/plans"): athlete_scoped(),
+    ("post", "/v1/athletes/{athlete_id}/intakes"): athlete_scoped(json=intake, ok=201),
+    ("post", "/v1/athletes/{athlete_id}/plans"): athlete_scoped(ok=201),
     ("post", "/v1/athletes/{athlete_id}/check-ins"): athlete_scoped(
-        json=lambda w: {"date": "2026-06-10", "pain_during": 2, "pain_next_morning": 1}
+        json=lambda w: {"date": "2026-06-10", "pain_during": 2, "pain_next_morning": 1}, ok=201
     ),
     ("get", "/v1/athletes/{athlete_id}/intakes"): athlete_scoped(),
-    ("post", "/v1/athletes/{athlete_id}/feed-tokens"): athlete_scoped(),
+    ("post", "/v1/athletes/{athlete_id}/feed-tokens"): athlete_scoped(ok=201),
     ("get", "/v1/athletes/{athlete_id}/feed-tokens"): athlete_scoped(),
-    ("delete", "/v1/athletes/{athlete_id}/feed-tokens/{token_id}"): athlete_scoped(),
+    ("delete", "/v1/athletes/{athlete_id}/feed-tokens/{token_id}"): athlete_scoped(ok=204),
     ("get", "/v1/plans/{plan_id}"): athlete_scoped(),
     ("get", "/v1/plans/{plan_id}.ics"): athlete_scoped(),
     ("get", "/v1/plans/{plan_id}/chart.svg"): athlete_scoped(),
-    ("post", "/v1/coaches"): Route("collection", json=lambda w: {"name": "C"}),
-    ("get", "/v1/coaches"): Route("collection"),
+    ("post", "/v1/coaches"): Route("collection", json=lambda w: {"name": "C"}, ok=201, roles=ADMIN),
+    ("get", "/v1/coaches"): Route("collection", roles=frozenset({"admin", "app"})),
     ("patch", "/v1/coaches/{coach_id}"): Route(
         "org",
         prepare=lambda w: w.ids.setdefault("coach_id", w.ids["coach1_id"]),
         json=lambda w: {"can_publish": False},
+        roles=ADMIN,
     ),
-    ("post", "/v1/api-keys"): Route("collection", json=lambda w: {"role": "app"}),
-    ("get", "/v1/api-keys"): Route("collection"),
-    ("delete", "/v1/api-keys/{key_id}"): Route("org", prepare=lambda w: w.api_key() and None),
+    ("post", "/v1/api-keys"): Route(
+        "collection", json=lambda w: {"role": "app"}, ok=201, roles=ADMIN
+    ),
+    ("get", "/v1/api-keys"): Route("collection", roles=ADMIN),
+    ("delete", "/v1/api-keys/{key_id}"): Route(
+        "org", prepare=lambda w: w.api_key() and None, ok=204, roles=ADMIN
+    ),
     ("get", "/v1/rulesets"): Route("collection"),
-    ("post", "/v1/rulesets/drafts"): Route("collection", json=lambda w: {"based_on": "base"}),
+    ("post", "/v1/rulesets/drafts"): Route(
+        "collection", json=lambda w: {"based_on": "base"}, ok=201, roles=EDITORS
+    ),
     ("get", "/v1/rulesets/drafts/{draft_id}"): draft_scoped(),
     ("put", "/v1/rulesets/drafts/{draft_id}/files/{filename}"): draft_scoped(
         content=lambda w: {
             "content": "topic: Extra\n",
             "headers": {"If-Match": w.ids["draft_etag"], "content-type": "application/yaml"},
-        }
+        },
+        roles=EDITORS,
     ),
     ("delete", "/v1/rulesets/drafts/{draft_id}/files/{filename}"): draft_scoped(
-        content=lambda w: {"headers": {"If-Match": w.ids["draft_etag"]}}
+        content=lambda w: {"headers": {"If-Match": w.ids["draft_etag"]}}, ok=204, roles=EDITORS
     ),
     ("get", "/v1/rulesets/drafts/{draft_id}/files/{filename}"): draft_scoped(),
     ("delete", "/v1/rulesets/drafts/{draft_id}"): draft_scoped(
-        content=lambda w: {"headers": {"If-Match": w.ids["draft_etag"]}}
+        content=lambda w: {"headers": {"If-Match": w.ids["draft_etag"]}}, ok=204, roles=EDITORS
     ),
     # another tenant's draft must not be found through a diff either
     ("get", "/v1/rulesets/diff"): draft_scoped(
         content=lambda w: {"params": {"from": "base", "to": w.ids["draft_id"]}}
     ),
-    ("post", "/v1/rulesets/drafts/{draft_id}/validate"): draft_scoped(),
-    ("post", "/v1/rulesets/drafts/{draft_id}/test"): draft_scoped(),
+    ("post", "/v1/rulesets/drafts/{draft_id}/validate"): draft_scoped(roles=EDITORS),
+    ("post", "/v1/rulesets/drafts/{draft_id}/test"): draft_scoped(roles=EDITORS),
     ("post", "/v1/rulesets/drafts/{draft_id}/preview"): draft_scoped(
-        json=lambda w: {"athlete_ids": []}
+        json=lambda w: {"athlete_ids": []}, roles=EDITORS
     ),
-    ("post", "/v1/rulesets/drafts/{draft_id}/publish"): draft_scoped(),
+    ("post", "/v1/rulesets/drafts/{draft_id}/publish"): draft_scoped(ok=202, roles=ADMIN),
     # the body names a version of the organisation: another tenant must not find it
-    ("post", "/v1/rulesets/rollback"): Route("org", json=lambda w: {"version": 1}),
+    ("post", "/v1/rulesets/rollback"): Route(
+        "org", json=lambda w: {"version": 1}, ok=202, roles=ADMIN
+    ),
     ("get", "/v1/rulesets/jobs/{job_id}"): Route("org"),
     ("get", "/v1/rulesets/versions/{number}"): Route("org"),
     ("get", "/v1/vocabulary"): Route("collection"),
@@ -187,6 +204,7 @@ def test_every_route_is_classified(client: TestClient) -> None:
 
 
 HEADERS = {"same_org": "admin", "other_org": "other", "other_coach": "coach2", "app": "app"}
+ROLE_OF = {"same_org": "admin", "other_coach": "coach", "app": "app"}
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -214,5 +232,8 @@ def test_route_by_caller(world: World, method: str, path: str, caller: str) -> N
         caller == "other_coach" and route.scope == "athlete"
     ):
         assert status == 404, where
-    else:
-        assert status not in (401, 404), where
+    elif caller == "other_org":  # a collection of its own: whatever its role may do there
+        assert status in (route.ok, 403), where
+    else:  # the exact status: a forgotten role check, or a wrong one, fails here
+        role = ROLE_OF[caller]
+        assert status == (route.ok if role in route.roles else 403), where

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from anyio import from_thread
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -200,14 +201,24 @@ def _authenticate(services: Services, authorization: str | None) -> Caller:
         return authenticate(db, authorization)
 
 
+# Bearer authentication, declared once: the OpenAPI document gets a `bearer` security scheme
+# and every operation that needs a key says so.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API key of the organisation: `Authorization: Bearer <key>`",
+)
+
+
 async def get_caller(
     services: ServicesDep,
-    authorization: Annotated[str | None, Header(description="Bearer <api key>")] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Caller:
     """The key's caller, remembered for a moment so that a busy client does not cost a
     database round trip per request (see TtlCache; revocations here forget at once)."""
-    if not authorization:
+    if credentials is None or not credentials.credentials:
         raise Unauthorized("send 'Authorization: Bearer <api key>'")
+    authorization = f"Bearer {credentials.credentials}"
     fingerprint = digest(authorization)
     caller = services.callers.get(fingerprint)
     if caller is None:

@@ -17,6 +17,7 @@ from app.api import (
     athletes,
     feeds,
     health,
+    openapi_extras,
     plans,
     ruleset_files,
     rulesets,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_control_characters)],
     )
     install_error_handlers(app)
+    openapi_extras.install(app)
     # Outermost last: request id and logging, compression, then the body cap, rate limits,
     # idempotency.
     app.add_middleware(IdempotencyMiddleware)

@@ -75,3 +75,30 @@ def test_every_operation_documents_its_errors() -> None:
                 if path.startswith("/v1/"):
                     schema = operation["responses"][code]["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (where, code)
+
+
+def test_write_safety_headers_are_in_the_document() -> None:
+    """What a generated client needs to send and can read back: Idempotency-Key on every POST,
+    If-Match required where the server answers 428 without it, and the response headers."""
+    from app.openapi import spec
+
+    paths = spec()["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
+            if method == "post" and path.startswith("/v1/"):
+                assert "Idempotency-Key" in headers, f"{method} {path}"
+            for status, response in operation["responses"].items():
+                assert "X-Request-ID" in response.get("headers", {}), f"{method} {path} {status}"
+                if status == "429":
+                    assert "Retry-After" in response["headers"]
+    patch = {p["name"]: p for p in paths["/v1/athletes/{athlete_id}"]["patch"]["parameters"]}
+    assert patch["if-match"]["required"] is True
+    put = {
+        p["name"]: p
+        for p in paths["/v1/rulesets/drafts/{draft_id}/files/{filename}"]["put"]["parameters"]
+    }
+    assert put["if-match"]["required"] is False  # If-None-Match: * creates a file instead
+    assert "ETag" in paths["/v1/athletes/{athlete_id}"]["get"]["responses"]["200"]["headers"]
+    created = paths["/v1/athletes/{athlete_id}/plans"]["post"]["responses"]["201"]["headers"]
+    assert {"Location", "Idempotent-Replayed"} <= set(created)

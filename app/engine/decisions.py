@@ -186,7 +186,12 @@ def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
         )
     if verb.per_week is not None and (existing.per_week or 0) < verb.per_week:
         existing.per_week, existing.until_week = verb.per_week, verb.until_week
-    if verb.extra_sets > existing.extra_sets:
+    one_sided = ("left", "right")
+    if verb.extra_sets and existing.extra_sets and {side, existing.side} == set(one_sided):
+        # Two rules each want extra sets, on opposite sides (the weak left glute, the sore
+        # right IT band): both sides get them.
+        existing.side, existing.extra_sets = "both", max(existing.extra_sets, verb.extra_sets)
+    elif verb.extra_sets > existing.extra_sets:
         existing.extra_sets = verb.extra_sets
         existing.side = side
     elif existing.side is None and side is not None:

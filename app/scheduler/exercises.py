@@ -94,6 +94,8 @@ class Chosen:
         if weak and p.extra_sets:
             other = "right" if weak == "left" else "left"
             return [{**base, "side": weak, "sets": sets + p.extra_sets}, {**base, "side": other}]
+        if p.side == "both" and p.extra_sets:  # extra sets wanted on each side
+            return [{**base, "side": "both", "sets": sets + p.extra_sets}]
         return [{**base, "side": weak or "both"}]
 
 

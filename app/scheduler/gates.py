@@ -43,12 +43,17 @@ GATE_NEEDS: dict[GateCriterion, tuple[frozenset[str], GateCriterion]] = {
     ),
     GateCriterion.hop_test_pain_free: (frozenset({"jumping"}), GateCriterion.heel_raises_25),
 }
+# A stricter criterion makes a looser one of the same test redundant: the gate lists only it.
+SUBSUMES: dict[GateCriterion, GateCriterion] = {
+    GateCriterion.pain_running_max_2: GateCriterion.pain_running_max_3,
+}
 
 
 def allowed_gates(decisions: Decisions, restrictions: list[str]) -> tuple[Decisions, list[str]]:
     """Gates whose test the runner may do: a test that needs a movement the runner's
     restrictions rule out (a single-leg squat with `no_squat`) is replaced by its alternative,
-    and the plan says so."""
+    and the plan says so; a criterion a stricter one makes redundant (pain at most 3/10 beside
+    at most 2/10) is left out."""
     ruled_out = frozenset(tag for r in restrictions for tag in RESTRICTION_TAGS.get(r, ()))
     gates: dict[str, dict[GateCriterion, Reason]] = {}
     notes: list[str] = []
@@ -65,8 +70,11 @@ def allowed_gates(decisions: Decisions, restrictions: list[str]) -> tuple[Decisi
                 )
             else:
                 chosen.setdefault(criterion, reason)
+        for stricter, looser in SUBSUMES.items():
+            if stricter in chosen and looser in chosen:
+                del chosen[looser]
         gates[phase] = chosen
-    if not notes:
+    if not notes and gates == decisions.gates:
         return decisions, []
     return replace(decisions, gates=gates), notes
 

@@ -7,7 +7,14 @@ from fastapi import APIRouter
 from app.api.deps import CallerDep, RuleSetDep
 from app.api.errors import responses
 from app.api.schemas import TermOut, VocabularyOut
-from app.intake.vocabulary import VOCABULARY_KINDS, GateCriterion, RedFlag, RedSSign, Term
+from app.intake.vocabulary import (
+    VOCABULARY_KINDS,
+    GateCriterion,
+    RedFlag,
+    RedSSign,
+    Term,
+    shipped_terms,
+)
 
 router = APIRouter(prefix="/v1", tags=["vocabulary"])
 
@@ -20,10 +27,7 @@ def _out(terms: tuple[Term, ...]) -> list[TermOut]:
 
 
 def _fixed(values: type[RedFlag] | type[RedSSign] | type[GateCriterion]) -> list[TermOut]:
-    return [
-        TermOut(name=v.value, label=v.value.replace("_", " ").capitalize(), shipped=True)
-        for v in values
-    ]
+    return _out(shipped_terms(values))
 
 
 @router.get(

@@ -240,11 +240,14 @@ class Vocabulary:
         return replace(self, **{kind: (*self.terms(kind), *terms)})
 
 
-def _shipped(values: type[StrEnum]) -> tuple[Term, ...]:
+def shipped_terms(values: type[StrEnum]) -> tuple[Term, ...]:
+    """The terms of a shipped vocabulary list, labelled from their names."""
     return tuple(Term(v.value, v.value.replace("_", " ").capitalize()) for v in values)
 
 
-BASE_VOCABULARY = Vocabulary(_shipped(Finding), _shipped(Condition), _shipped(Restriction))
+BASE_VOCABULARY = Vocabulary(
+    shipped_terms(Finding), shipped_terms(Condition), shipped_terms(Restriction)
+)
 
 
 # The vocabulary intakes are checked against while one is validated: the organisation's (set

@@ -135,12 +135,9 @@ def replan(
             check_ins=check_ins,
         ),
     )
-    cutoff = min(max(today, previous.start), previous.end)
-    if fresh.status == "referral_required":  # stopped: from the reported day, not `today`
-        cutoff = fresh.end
-        if fresh.end <= previous.start:
-            return Replanned(review_or_raise(fresh, intake, ruleset, check_ins), None)
-    if today < previous.start:
+    stopped = fresh.status == "referral_required"  # from the reported day, not `today`
+    cutoff = fresh.end if stopped else min(max(today, previous.start), previous.end)
+    if today < previous.start or (stopped and fresh.end <= previous.start):  # no past to keep
         return Replanned(review_or_raise(fresh, intake, ruleset, check_ins), None)
     merged = merge(previous, fresh, cutoff)
     return Replanned(review_or_raise(merged, intake, ruleset, check_ins), cutoff)

@@ -9,14 +9,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from app.engine.compile import is_catalog
 from app.engine.loader import YamlRejected, load_yaml
 from app.errors import InvalidInput
-from app.services.rulesets import RuleSetLibrary, draft, published
+from app.services.rulesets import RuleSetLibrary, active_version, draft, published
 from app.storage.scope import Tenant
-from app.storage.tables import Organization, RuleSetVersion
 
 REFERENCE = re.compile(r"^(base|active|[1-9][0-9]{0,6}|[0-9a-f]{8}-[0-9a-f-]{27})$")
 
@@ -54,12 +51,9 @@ def side(tenant: Tenant, library: RuleSetLibrary, reference: str, param: str) ->
     if reference == "base":
         return Side("base", dict(library.base_files))
     if reference == "active":
-        active_id = tenant.db.scalar(
-            select(Organization.active_ruleset_id).where(Organization.id == tenant.organization_id)
-        )
-        if active_id is None:
+        version = active_version(tenant)
+        if version is None:
             return Side("active (base)", dict(library.base_files))
-        version = tenant.get(RuleSetVersion, active_id, what="rule set")
         return Side(f"active (version {version.number})", dict(version.files["files"]))
     if reference.isdigit():
         version = published(tenant, int(reference))

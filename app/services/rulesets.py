@@ -153,10 +153,7 @@ def create_draft(
     if based_on == "base":
         files, label = dict(library.base_files), "base"
     elif based_on == "active":
-        active_id = tenant.db.scalar(
-            select(Organization.active_ruleset_id).where(Organization.id == tenant.organization_id)
-        )
-        source = tenant.get(RuleSetVersion, active_id, what="rule set") if active_id else None
+        source = active_version(tenant)
         files = _files(source) if source else dict(library.base_files)
         label = f"version {source.number}" if source else "base"
     else:
@@ -169,6 +166,14 @@ def create_draft(
     return tenant.add(
         RuleSetVersion(id=str(uuid.uuid4()), status="draft", based_on=label, files={"files": files})
     )
+
+
+def active_version(tenant: Tenant) -> RuleSetVersion | None:
+    """The organisation's published version in force (None: the shipped base)."""
+    active_id = tenant.db.scalar(
+        select(Organization.active_ruleset_id).where(Organization.id == tenant.organization_id)
+    )
+    return tenant.get(RuleSetVersion, active_id, what="rule set") if active_id else None
 
 
 def draft(tenant: Tenant, draft_id: str, *, for_update: bool = False) -> RuleSetVersion:

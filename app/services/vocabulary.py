@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.errors import Conflict
-from app.intake.vocabulary import Vocabulary
+from app.intake.vocabulary import VOCABULARY_KINDS, Vocabulary
 from app.storage.scope import Tenant
 from app.storage.tables import IntakeRecord
 
@@ -45,10 +45,11 @@ def orphaned_intakes(tenant: Tenant, vocabulary: Vocabulary) -> list[dict[str, A
         )
         .order_by(IntakeRecord.athlete_id)
     )
+    known = {kind: vocabulary.names(kind) for kind in VOCABULARY_KINDS}
     orphans = []
     for athlete_id, intake_id, body in rows:
         for kind, loc, name in _names(body):
-            if name not in vocabulary.names(kind):
+            if name not in known[kind]:
                 orphans.append(
                     {"athlete_id": athlete_id, "intake_id": intake_id, "loc": loc, "name": name}
                 )

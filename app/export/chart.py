@@ -71,13 +71,15 @@ def to_svg(plan: Plan) -> bytes:
         top = max([w.cap for w in plan.weeks] + [1.0]) * 1.25
         goal_names = {goal.date: goal.goal for goal in plan.feasibility}
         for session in plan.sessions:
-            if session.kind == "race":
+            raced = session.kind == "race"
+            # a race the plan advises against is still marked, as not raced
+            if raced or (session.run_type == "race_run" and session.date in goal_names):
                 x = _x(session.date)
-                axes.axvline(x, color="#222222", linestyle="--", linewidth=1)
+                axes.axvline(x, color="#222222", linestyle="--" if raced else ":", linewidth=1)
                 axes.text(
                     x,
                     top * 0.97,
-                    goal_names.get(session.date, session.title),
+                    goal_names.get(session.date, session.title) + ("" if raced else " (not raced)"),
                     rotation=90,
                     va="top",
                     ha="right",

@@ -37,7 +37,7 @@ from app.scheduler.checkins import (
 )
 from app.scheduler.exercises import staged_keys
 from app.scheduler.goals import PROFILES, RaceClass
-from app.scheduler.season import NO_RACE_DAYS, RACE_WEEK_DAYS, SHORT_TAPER_SLACK
+from app.scheduler.season import NO_RACE_DAYS, RACE_WEEK_DAYS
 from app.scheduler.settings import MIN_ACTIVATION_DAYS, ScheduleSettings
 from app.scheduler.units import MAX_PACE, MIN_PACE
 
@@ -50,6 +50,7 @@ TAPER_LONG = ((7, 0.40), (14, 0.65))
 DELOAD_LONG_RUN = 0.80
 SHARE_HARD = 0.50
 LONG_RUN_HARD_MINUTES, LONG_RUN_WARN_MINUTES = 180, 150
+START_REST = "plan.start_rest"  # a week shortened by the plan's first days without running
 FORCED_EASY_MINUTES = 80  # easy runs near their 90 minutes: the week's volume sets the long run
 FORCED_VOLUME = 1.05  # ... in a week that holds today's volume
 MARATHON_LONG_RUN_KM = 35.0
@@ -248,7 +249,12 @@ class Review:
                 elif volume > two + EPS:
                     self.hard("growth", week.start, f"{self.fmt(volume)} is over +30% in two weeks")
                 if not week.deload and cal.pure(week):
-                    ref2, ref1 = ref1, volume
+                    reference = volume
+                    if START_REST in week.why:
+                        # the plan's first days without running (a rule's) are not lost
+                        # fitness: the week counts at what it was planned for
+                        reference = max(volume, min(ref1, cal.km(week.cap)))
+                    ref2, ref1 = ref1, reference
             elif cal.recovering(week) and volume > 0 and self._after_an_a_race(week.start):
                 ref2 = ref1 = volume  # a B race's recovery is a lighter week inside the build
 
@@ -518,7 +524,7 @@ class Review:
         low, high = profile.last_long_run
         if self.cal.previous(event) is not None:
             # after another A race the taper may be the class's shortest (docs/plan-shape.md §1)
-            low = min(low, max(RACE_WEEK_DAYS + 1, profile.taper_days[0] - SHORT_TAPER_SLACK))
+            low = min(low, max(RACE_WEEK_DAYS + 1, profile.taper_days[0]))
         start = self.cal.block_start(event)
         long_days = [
             s.date

@@ -31,8 +31,11 @@ def feasibility(
     runs_per_week: int,
     compressed: bool,
     progression_limit: float,
+    fallback: Demand | None = None,
 ) -> list[dict[str, Any]]:
-    """One entry per A or B race: what it needs, what the plan reaches, and why it is at risk."""
+    """One entry per A or B race: what it needs, what the plan reaches, and why it is at risk.
+    `fallback`: the demand of a first planning that still raced the races found too far to
+    race (their needs, for the numbers)."""
     result = []
     for event in season.events:
         for goal in event.goals:
@@ -50,6 +53,7 @@ def feasibility(
                     runs_per_week,
                     compressed,
                     progression_limit,
+                    fallback,
                 )
             )
     return result
@@ -66,6 +70,7 @@ def _entry(
     runs_per_week: int,
     compressed: bool,
     progression_limit: float,
+    fallback: Demand | None,
 ) -> dict[str, Any]:
     start = _block_start(season, event)
     end = season.taper_start.get(event.index, event.first)
@@ -77,7 +82,7 @@ def _entry(
     reachable_long = max(
         (r.km for w in in_block for r in w.runs if start <= r.day < end), default=0.0
     )
-    need = demand.need_of(event)
+    need = demand.need_of(event) or (fallback.need_of(event) if fallback is not None else None)
     needed_peak = need.volume_peak if need is not None else 0.0
     needed_long = need.long_peak if need is not None else 0.0
     if goal.priority == Priority.B:
@@ -167,3 +172,30 @@ def _alternatives(goal: GoalPlan, short: int, measure: Measure) -> list[dict[str
         }
     )
     return result
+
+
+RACE_STRETCH_MAX = 2.0  # an A race (or relay leg) at most twice the longest run before it
+RACE_STRETCH_DAYS = 42  # ... of the six weeks before it
+
+
+def too_far_to_race(
+    season: Season, weeks: list[WeekPlan], measure: Measure, intake_longest_km: float
+) -> dict[int, str]:
+    """A races the planned running leaves too far to race safely: the race (or its longest
+    relay leg) more than twice the longest run of the six weeks before it. A races are exempt
+    from the 110 % single-run limit (a marathon is 132 % of a 32 km long run), not from this:
+    a marathon after 6 km long runs is advised against, run as an easy training run, and the
+    plan's feasibility names what would make it possible."""
+    runs = [(r.day, r.km) for w in weeks for r in w.runs if r.event is None]
+    unsafe: dict[int, str] = {}
+    for event in season.a_events():
+        since = event.first - timedelta(days=RACE_STRETCH_DAYS)
+        longest = max((km for day, km in runs if since <= day < event.first), default=0.0)
+        if season.start - timedelta(days=1) >= since:
+            longest = max(longest, intake_longest_km)
+        if event.leg_km > RACE_STRETCH_MAX * longest:
+            unsafe[event.index] = (
+                f"{measure.out(event.leg_km):g} {measure.units.value} is more than twice the "
+                "longest run the plan can safely build you to by then"
+            )
+    return unsafe

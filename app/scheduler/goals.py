@@ -59,7 +59,7 @@ class ClassProfile:
     long_run_minutes: int  # a long run's time guide (the hard limit is 180 minutes for all)
     long_run_cap_km: float | None  # never beyond this for the goal (marathon: 35 km)
     long_run_natural_km: float  # the longest run the goal ever calls for
-    strength_pause_after: int  # days after the race before heavy strength resumes
+    strength_pause_after: int  # days after the race without strength (it resumes the day after)
 
 
 PROFILES: dict[RaceClass, ClassProfile] = {
@@ -100,7 +100,7 @@ PROFILES: dict[RaceClass, ClassProfile] = {
         long_run_minutes=180,
         long_run_cap_km=35.0,
         long_run_natural_km=32.0,
-        strength_pause_after=7,
+        strength_pause_after=4,
     ),
     RaceClass.ultra: ClassProfile(
         taper_days=(10, 23, 21),
@@ -113,7 +113,7 @@ PROFILES: dict[RaceClass, ClassProfile] = {
         long_run_minutes=180,
         long_run_cap_km=None,
         long_run_natural_km=35.0,
-        strength_pause_after=7,
+        strength_pause_after=4,
     ),
 }
 

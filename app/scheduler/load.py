@@ -155,6 +155,11 @@ POLICY = {
         "Easy runs stay under 90 minutes and the long run a modest share of the week, so your "
         "run days hold at most this much; another run day would hold more.",
     ),
+    "start_rest": Reason(
+        "plan.start_rest",
+        "The plan's first days hold no run, so this week is shorter; the next week grows from "
+        "what this one was planned to hold, not from what its first days left out.",
+    ),
     "walk_breaks": Reason(
         "plan.walk_breaks",
         "Walk breaks (run 4 minutes, walk 1) keep each run within what your symptoms allow.",
@@ -221,6 +226,7 @@ class LoadInputs:
     pain_by_week: dict[date, bool] = field(default_factory=dict)  # week → intensity allowed
     skipped: frozenset[date] = frozenset()  # days whose runs were logged as not done
     paused: frozenset[date] = frozenset()  # no running: the days after severe pain
+    start_rest: frozenset[date] = frozenset()  # the plan's first days without running
     regressions: tuple[date, ...] = ()  # days of check-ins with a regress verdict
 
 
@@ -613,6 +619,8 @@ class LoadPlanner:
         raced = long_km if stand_in is not None and stand_in.weekday() not in runs else 0.0
         if len(build_days) == 7 and not plan.deload and runs:
             spare = [d for d in run_dates if d.weekday() not in runs]
+            if i.current_km <= 0:  # a new runner (from walk-run) runs on non-consecutive days
+                spare = [d for d in spare if all(abs((d - r.day).days) > 1 for r in runs.values())]
             short = volume - raced - sum(r.km for r in runs.values())
             if spare and short > m.km_per_unit * 0.15:  # one more run holds the week's volume
                 day = max(spare, key=lambda d: min(abs((d - r.day).days) for r in runs.values()))
@@ -1403,7 +1411,13 @@ class LoadPlanner:
         if full_week:
             self.after_recovery = False
             self.last_full_km = plan.planned_km
-            self.ref2, self.ref1 = self.ref1, logged
+            reference = logged
+            if any(d in self.i.start_rest for d in days) and logged < plan.cap_km:
+                plan.reasons.append(POLICY["start_rest"])
+                # the plan's first rest days are not lost fitness: the week still counts at
+                # what it was planned for, so the next one does not start lower
+                reference = max(logged, min(self.ref1, plan.cap_km))
+            self.ref2, self.ref1 = self.ref1, reference
             self.long_ref = plan.long_run_km
             # Each weekday's first run (a back-to-back set's second day included); the latest
             # week at the block's peak volume is the pattern its taper and recovery scale from.

@@ -3,9 +3,10 @@ sessions, feasibility, warnings), before the plan review."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.engine.decisions import Decisions, Reason
 from app.engine.model import CNode, CPattern, RuleSet
@@ -32,7 +33,7 @@ from app.scheduler.exercises import (
     later_stage_exercises,
     stage_starts,
 )
-from app.scheduler.feasibility import feasibility
+from app.scheduler.feasibility import feasibility, too_far_to_race
 from app.scheduler.gates import GATE_TEXT, allowed_gates, phases_and_gates
 from app.scheduler.goals import goal_plans
 from app.scheduler.intensity import (
@@ -44,9 +45,10 @@ from app.scheduler.intensity import (
 )
 from app.scheduler.load import EASY_MINUTES_MAX, LoadInputs, LoadPlanner, WeekPlan
 from app.scheduler.phases import PhasePlan, TaperSpan
-from app.scheduler.season import build_season
+from app.scheduler.season import Season, build_season
 from app.scheduler.sessions import RACE_NOTES, SessionBuilder, SessionContext, Stage
 from app.scheduler.settings import MAX_RUNS_PER_WEEK, ScheduleSettings
+from app.scheduler.strength import StageClock
 from app.scheduler.units import Measure
 
 WALK_RUN_END_MINUTES = 30
@@ -127,6 +129,54 @@ def _rest_weekday(run_weekdays: list[int], long_day: int, strength: list[int] | 
     return (unwanted or ordered)[0]
 
 
+class _Running(NamedTuple):
+    """The season and its weekly running, planned once (or again without unsafe races)."""
+
+    season: Season
+    phase_plan: PhasePlan
+    evidence: dict[str, GateEvidence]
+    demand: Demand
+    clock: StageClock
+    planner: LoadPlanner
+    weeks: list[WeekPlan]
+
+
+def _rest_day_for_strength(
+    run_weekdays: list[int],
+    long_day: int,
+    preferred: list[int] | None,
+    strength_per_week: int,
+    usual_runs: int,
+) -> tuple[list[int], int | None]:
+    """Run days that leave room for the strength sessions the rules ask for and a rest day.
+    When every free day holds strength (three sessions a week for a tendon, say), the week has
+    no rest day and a strength session is lost; a runner who usually runs on fewer days than
+    they listed loses a run day instead, the day before the long run first (strength never
+    goes there). Returns the run days and the run day given up (None when none is)."""
+    have, _ = choose_strength_days(
+        preferred,
+        long_day,
+        strength_per_week,
+        rest_day=_rest_weekday(run_weekdays, long_day, preferred),
+    )
+    if len(have) >= strength_per_week or len(run_weekdays) <= max(usual_runs, 3):
+        return run_weekdays, None
+    others = sorted(
+        (d for d in run_weekdays if d != long_day), key=lambda d: ((long_day - d) % 7, d)
+    )
+    for day in others:
+        fewer = [d for d in run_weekdays if d != day]
+        chosen, _ = choose_strength_days(
+            preferred,
+            long_day,
+            strength_per_week,
+            rest_day=_rest_weekday(fewer, long_day, preferred),
+        )
+        if len(chosen) >= strength_per_week:
+            return fewer, day
+    return run_weekdays, None
+
+
 def schedule(
     intake: Intake,
     ruleset: RuleSet,
@@ -153,66 +203,91 @@ def schedule(
     # Every day the runner can run is a candidate: a week uses as many as its volume needs,
     # never fewer than the runner's usual number of runs (when the volume allows them).
     run_weekdays = choose_run_days(available, long_day, min(len(available), MAX_RUNS_PER_WEEK))
-    base_runs = min(runs_wanted, len(run_weekdays))
-    season = build_season(start, goals, run_weekdays, long_day)
-    tapers = [
-        TaperSpan(event.main.index, season.taper_start[event.index], event.last)
-        for event in season.a_events()
-    ]
-    phase_plan, evidence = phases_and_gates(
-        start, season.end, tapers, settings, decisions, check_ins
-    )
-    if phase_plan.end > season.end:  # the phases' minimum lengths run past the last race
-        season = build_season(start, goals, run_weekdays, long_day, min_end=phase_plan.end)
-    # A runner starting from zero is, after the walk-run progression, at three 30-minute runs.
-    after_walk_run = measure.km_in(WALK_RUN_END_MINUTES) if current_km <= 0 else 0.0
-    demand = Demand(
-        DemandInputs(
-            season=season,
-            current_km=max(current_km, 3 * after_walk_run),
-            longest_km=max(to_km(intake.running.longest_run, units), after_walk_run),
-            runs_per_week=max(base_runs, 1),
-            most_runs=len(run_weekdays),
-            long_run_share=settings.long_run_share,
-            easy_run_max_km=measure.km_in(EASY_MINUTES_MAX),
-            base_fraction=settings.base_fraction,
-            peak_weeks=settings.peak_block_weeks,
-            easy_pace=measure.easy_pace,
-        )
-    )
-    quality = quality_contexts(intake, season)
-    clock = stage_clock(start, check_ins, intake.symptoms)
-    sick, sore = sick_days(check_ins), sore_days(check_ins)  # no training; no running
-    first_rest = {start + timedelta(days=k) for k in range(settings.rest_days_first)}
-    planner = LoadPlanner(
-        LoadInputs(
-            start=start,
-            season=season,
-            demand=demand,
-            phase_plan=phase_plan,
-            settings=settings,
-            caps={phase: (ranked.value, ranked.reason) for phase, ranked in decisions.caps.items()},
-            measure=measure,
-            current_km=current_km,
-            longest_km=to_km(intake.running.longest_run, units),
-            run_weekdays=run_weekdays,
-            runs_per_week=base_runs,
-            long_run_weekday=long_day,
-            quality=quality,
-            quality_default=default_quality(intake),
-            speed_from=speed_from(intake, decisions, ruleset, clock, phase_plan),
-            intensity_pain_ok=intake_allows_intensity(intake.symptoms),
-            adjustments=adjustments(check_ins),
-            pain_by_week=intensity_by_week(check_ins, has_tendinopathy(intake.symptoms)),
-            skipped=frozenset(day for c in check_ins for day in c.skipped_runs),
-            paused=sick | sore | first_rest,
-            regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
-        )
-    )
-    weeks = planner.plan()
     preferred = (
         [d.number for d in availability.strength_days] if availability.strength_days else None
     )
+    run_weekdays, rest_for_strength = _rest_day_for_strength(
+        run_weekdays, long_day, preferred, settings.strength_per_week, runs_wanted
+    )
+    base_runs = min(runs_wanted, len(run_weekdays))
+    sick, sore = sick_days(check_ins), sore_days(check_ins)  # no training; no running
+    first_rest = {start + timedelta(days=k) for k in range(settings.rest_days_first)}
+
+    def plan_running(unsafe: dict[int, str]) -> _Running:
+        season = build_season(start, goals, run_weekdays, long_day, unsafe=unsafe)
+        tapers = [
+            TaperSpan(event.main.index, season.taper_start[event.index], event.last)
+            for event in season.a_events()
+        ]
+        phase_plan, evidence = phases_and_gates(
+            start, season.end, tapers, settings, decisions, check_ins
+        )
+        if phase_plan.end > season.end:  # the phases' minimum lengths run past the last race
+            season = build_season(
+                start, goals, run_weekdays, long_day, min_end=phase_plan.end, unsafe=unsafe
+            )
+        # A runner starting from zero is, after the walk-run progression, at three 30-minute runs.
+        after_walk_run = measure.km_in(WALK_RUN_END_MINUTES) if current_km <= 0 else 0.0
+        demand = Demand(
+            DemandInputs(
+                season=season,
+                current_km=max(current_km, 3 * after_walk_run),
+                longest_km=max(to_km(intake.running.longest_run, units), after_walk_run),
+                runs_per_week=max(base_runs, 1),
+                most_runs=len(run_weekdays),
+                long_run_share=settings.long_run_share,
+                easy_run_max_km=measure.km_in(EASY_MINUTES_MAX),
+                base_fraction=settings.base_fraction,
+                peak_weeks=settings.peak_block_weeks,
+                easy_pace=measure.easy_pace,
+            )
+        )
+        quality = quality_contexts(intake, season)
+        clock = stage_clock(start, check_ins, intake.symptoms)
+        planner = LoadPlanner(
+            LoadInputs(
+                start=start,
+                season=season,
+                demand=demand,
+                phase_plan=phase_plan,
+                settings=settings,
+                caps={
+                    phase: (ranked.value, ranked.reason) for phase, ranked in decisions.caps.items()
+                },
+                measure=measure,
+                current_km=current_km,
+                longest_km=to_km(intake.running.longest_run, units),
+                run_weekdays=run_weekdays,
+                runs_per_week=base_runs,
+                long_run_weekday=long_day,
+                quality=quality,
+                quality_default=default_quality(intake),
+                speed_from=speed_from(intake, decisions, ruleset, clock, phase_plan),
+                intensity_pain_ok=intake_allows_intensity(intake.symptoms),
+                adjustments=adjustments(check_ins),
+                pain_by_week=intensity_by_week(check_ins, has_tendinopathy(intake.symptoms)),
+                skipped=frozenset(day for c in check_ins for day in c.skipped_runs),
+                paused=sick | sore | first_rest,
+                start_rest=frozenset(first_rest),
+                regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
+            )
+        )
+        weeks = planner.plan()
+        return _Running(season, phase_plan, evidence, demand, clock, planner, weeks)
+
+    running = first = plan_running({})
+    unsafe = too_far_to_race(
+        running.season, running.weeks, measure, to_km(intake.running.longest_run, units)
+    )
+    if unsafe:  # planned again with those races run as easy training runs
+        running = plan_running(unsafe)
+    season, phase_plan, evidence, demand = (
+        running.season,
+        running.phase_plan,
+        running.evidence,
+        running.demand,
+    )
+    clock, planner, weeks = running.clock, running.planner, running.weeks
     strength_weekdays, dropped = choose_strength_days(
         preferred,
         long_day,
@@ -262,6 +337,7 @@ def schedule(
         len(run_weekdays),
         phase_plan.compressed,
         settings.progression_limit,
+        fallback=first.demand if unsafe else None,
     )
     _at_risk_race_notes(sessions, feasible, injured=bool(intake.symptoms))
     used = dict.fromkeys(e.id for s in sessions for e in [*s["exercises"], *s["drills"]])
@@ -305,6 +381,20 @@ def schedule(
                 "week" + (f" ({wanted.rule})" if wanted else "") + f", but only "
                 f"{len(strength_weekdays)} days fit around the long run (none on it or the day "
                 f"before) and the rest day, at least 48 hours apart; {fix}.",
+            }
+        )
+    if rest_for_strength is not None:
+        wanted = decisions.parameter_reason(Parameter.strength_sessions_per_week)
+        warnings.append(
+            {
+                "code": "run_day_kept_for_rest",
+                "message": f"No runs on {calendar.day_name[rest_for_strength]}s: the rules ask "
+                f"for {settings.strength_per_week} strength sessions a week"
+                + (f" ({wanted.rule})" if wanted else "")
+                + ", at least 48 hours apart and not the day before the long run, and every "
+                "week needs a rest day. You usually run "
+                f"{intake.running.runs_per_week} times a week; your other run days hold the "
+                "running.",
             }
         )
     wanted_runs = settings.min_runs_per_week

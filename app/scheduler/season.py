@@ -9,6 +9,7 @@ training run instead.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -23,7 +24,9 @@ CLUSTER_GAP_DAYS = 1  # races on consecutive days count as one event (docs/plan-
 # shortest recovery a class allows.
 NO_RACE_DAYS = {klass: profile.recovery_days[0] for klass, profile in PROFILES.items()}
 LONG_RACE_KM = 35.0  # races this long in all (back-to-back halves too) get marathon rest
-SHORT_TAPER_SLACK = 3  # a short taper's last long run: its length in days, give or take these
+# A short taper is never shorter than the class's shortest (a marathon's two weeks): its last
+# long run falls on one of the 7 days from there, so the long-run weekday is always among them.
+SHORT_TAPER_DAYS_MORE = 6
 RACE_WEEK_DAYS = 6  # no long run in the last 6 days before an A race (docs/plan-shape.md §4)
 B_NO_LONG_RUN_DAYS = 6  # before a B race: no long run (the race is the week's long run)
 PRIORITY_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
@@ -203,12 +206,12 @@ def short_taper(event: Event, before: Event | None) -> bool:
 def last_long_run_window(event: Event, before: Event | None) -> tuple[int, int, int]:
     """(fewest, most, aimed-at) days before an A race for its last peak long run
     (docs/plan-shape.md §3): the class's window widened to hold the goal's taper length; after
-    a close A race, the class's shortest taper, give or take a few days."""
+    a close A race, the class's shortest taper or up to six days more."""
     low, high = event.profile.last_long_run
     if short_taper(event, before):
         target = min(event.taper_days, event.profile.taper_days[0])
-        low = max(RACE_WEEK_DAYS + 1, target - SHORT_TAPER_SLACK)
-        return low, target + SHORT_TAPER_SLACK, target
+        low = max(RACE_WEEK_DAYS + 1, target)
+        return low, low + SHORT_TAPER_DAYS_MORE, target
     target = event.taper_days
     return min(low, target), max(high, target), target
 
@@ -240,10 +243,14 @@ def build_season(
     run_weekdays: list[int],
     long_weekday: int,
     min_end: date | None = None,
+    unsafe: Mapping[int, str] | None = None,
 ) -> Season:
-    """Events, their tapers and recoveries, and the role of every day to the plan's end."""
+    """Events, their tapers and recoveries, and the role of every day to the plan's end.
+    `unsafe`: events (by index) the plan found too far to race, with the reason."""
     events = cluster(goals)
     demoted = _too_soon(events)
+    for index, reason in (unsafe or {}).items():
+        demoted.setdefault(index, reason)
     weekdays = set(run_weekdays)
     a_events = [e for e in events if e.index not in demoted and e.priority == Priority.A]
     peak_days: dict[int, date] = {}

@@ -38,6 +38,7 @@ SESSION_NAMESPACE = uuid.UUID("5b1e1f0e-8c55-4d1c-9a53-6f2b1c7d2e10")
 _NAMESPACE_BYTES = SESSION_NAMESPACE.bytes
 STRENGTH_BEFORE_A_RACE_DAYS = 5  # no strength in the 5 days before an A race (hard limit: 4)
 STRENGTH_BEFORE_RACE_DAYS = 2  # nor on the day of or before any other race
+C_RACE_STRENGTH_PAUSE = 1  # after a C race (a training run), no strength the day after either
 MAX_STRENGTH_EXERCISES = 5  # about 45 minutes with the warm-up
 MAX_EXERCISES_PER_TISSUE = 2  # loaded exercises for a capped tissue in one session
 MAX_STRENGTH_MINUTES = 45
@@ -768,7 +769,12 @@ class SessionBuilder:
                 return False
             if 0 <= before <= STRENGTH_BEFORE_RACE_DAYS:
                 return False
-            if 0 <= after <= event.profile.strength_pause_after:
+            # a C race up to a half is a training run in place of the long run: lifting
+            # resumes two days on (after a marathon or longer, raced at any priority, later)
+            pause = event.profile.strength_pause_after
+            if event.priority == Priority.C and event.klass.rank < LONG_RACE_RANK:
+                pause = min(pause, C_RACE_STRENGTH_PAUSE)
+            if 0 <= after <= pause:
                 return False
         week = monday_of(day)
         week_plan = self.week_of.get(week)
@@ -832,8 +838,11 @@ class SessionBuilder:
         top = sum(r.weeks or 0 for r in RUNGS)
         return rung + (weeks - top) // TOP_RUNG_BLOCK_WEEKS
 
-    def _dose_note(self, dose: Dose, main: list[Chosen], day: date) -> str:
-        """What changed since the last session (dose and exercises), and why."""
+    def _dose_note(
+        self, dose: Dose, main: list[Chosen], day: date, warm_up: frozenset[str] = frozenset()
+    ) -> str:
+        """What changed since the last session (dose and exercises), and why. An exercise
+        moved into the warm-up (`warm_up`) is not resting."""
         previous, text = self.last_dose, dose.describe()
         ids = [c.exercise.id for c in main]
         catalog = self.ctx.catalog
@@ -847,7 +856,11 @@ class SessionBuilder:
             for c in self._stage(day)[1].exercises.strength
             if c.prescription.per_week is not None
         }
-        out = [catalog[i].name.lower() for i in self.last_main if i not in ids and i not in loading]
+        out = [
+            catalog[i].name.lower()
+            for i in self.last_main
+            if i not in ids and i not in loading and i not in warm_up
+        ]
         swaps = ""
         if self.last_main and (new or back or out):
             swaps = (
@@ -936,7 +949,8 @@ class SessionBuilder:
             f"Strength ({dose.label}) · {names}",
         )
         notes, note_reasons = self._notes("strength")
-        note = self._dose_note(dose, main, day)
+        warm_ids = frozenset(e.id for e in entries if e.block == "warm_up")
+        note = self._dose_note(dose, main, day, warm_ids)
         catalog = self.ctx.catalog
         if any(
             c.exercise.id not in self.last_main

@@ -49,9 +49,14 @@ def test_knees_that_cannot_squat_or_lunge(plans: dict[str, Plan], ruleset: RuleS
         assert not tags & {"squat", "lunge"}, exercise_id
     assert {"fire_hydrant", "side_lying_leg_raise", "clamshell"} <= set(used(plan, "activation"))
     assert "hip_thrust" in used(plan, "strength")
-    # a step-up is a single-leg squat on a step: it waits too, and bridges take its place
-    assert not {"step_up", "step_down"} & set(used(plan))
+    # a step-down lowers the body on a bent knee: it waits; a step-up from a low step stays,
+    # and every session that holds one says how low
+    assert "step_down" not in used(plan)
     assert {"single_leg_glute_bridge", "glute_bridge"} & set(used(plan, "strength"))
+    stepping = [s for s in plan.sessions if any(e.id == "step_up" for e in s.exercises)]
+    assert stepping
+    for session in stepping:
+        assert any("low step only (15 cm at most)" in note for note in session.notes), session.date
 
 
 def test_it_band_runner_with_a_10k_soon(plans: dict[str, Plan]) -> None:

@@ -700,12 +700,42 @@ def test_a_tendon_gets_speed_only_two_weeks_after_its_hops(
 def test_the_strength_days_warning_does_not_ask_for_days_already_listed(
     ruleset: RuleSet,
 ) -> None:
-    """The seed runner lists three strength days; the third is the week's rest day: the
-    warning says so instead of asking for more strength days."""
-    plan = build_plan(example_intake("weak_left_glute_hamstring"), ruleset)
+    """A runner who lists three strength days and runs on all four run days they list: the
+    third strength day is the week's rest day, and the warning says so instead of asking for
+    more strength days."""
+    intake = example_intake("weak_left_glute_hamstring")
+    running = intake.running.model_copy(update={"runs_per_week": 4})
+    plan = build_plan(intake.model_copy(update={"running": running}), ruleset)
     warning = next(w for w in plan.warnings if w.code == "strength_days_fewer")
     assert "list more" not in warning.message
     assert "rest day" in warning.message
+
+
+def test_a_tendon_gets_its_three_strength_days_from_a_run_day_the_runner_can_spare(
+    ruleset: RuleSet,
+) -> None:
+    """The seed runner's tendon wants heavy slow loading three times a week; she lists four run
+    days but usually runs three times: the day before the long run gives up its run, so
+    Monday, Wednesday and Friday all hold strength and Saturday is the rest day (she had
+    strength twice a week, and the warning told her to give up a run day herself)."""
+    plan = build_plan(example_intake("weak_left_glute_hamstring"), ruleset)
+    codes = {w.code for w in plan.warnings}
+    assert "strength_days_fewer" not in codes
+    assert (
+        "Saturdays" in next(w for w in plan.warnings if w.code == "run_day_kept_for_rest").message
+    )
+    assert not [s for s in plan.sessions if s.kind == "run" and s.date.weekday() == 5]
+    strength = next(p for p in plan.phases if p.name == "strength")
+    weeks: Counter[date] = Counter(
+        s.date - timedelta(days=s.date.weekday())
+        for s in plan.sessions
+        if s.kind == "strength" and strength.start <= s.date <= strength.end
+    )
+    assert weeks and all(n == 3 for n in weeks.values()), weeks
+    for week in plan.weeks:
+        busy = {s.date for s in plan.sessions if s.kind in ("run", "strength", "race")}
+        days = [week.start + timedelta(days=k) for k in range(7)]
+        assert any(d not in busy for d in days), week.start
 
 
 @pytest.mark.parametrize("name", ["weak_hips_back_to_back_halves", "knees_no_squat_lunge"])

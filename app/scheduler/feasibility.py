@@ -179,13 +179,19 @@ RACE_STRETCH_DAYS = 42  # ... of the six weeks before it
 
 
 def too_far_to_race(
-    season: Season, weeks: list[WeekPlan], measure: Measure, intake_longest_km: float
+    season: Season,
+    weeks: list[WeekPlan],
+    measure: Measure,
+    intake_longest_km: float,
+    intake_week_km: float = 0.0,
 ) -> dict[int, str]:
     """A races the planned running leaves too far to race safely: the race (or its longest
     relay leg) more than twice the longest run of the six weeks before it. A races are exempt
     from the 110 % single-run limit (a marathon is 132 % of a 32 km long run), not from this:
     a marathon after 6 km long runs is advised against, run as an easy training run, and the
-    plan's feasibility names what would make it possible."""
+    plan's feasibility names what would make it possible. A relay (several legs in a day or
+    two) is also too far when its legs add up to more than twice the biggest week of those
+    six weeks."""
     runs = [(r.day, r.km) for w in weeks for r in w.runs if r.event is None]
     unsafe: dict[int, str] = {}
     for event in season.a_events():
@@ -193,9 +199,18 @@ def too_far_to_race(
         longest = max((km for day, km in runs if since <= day < event.first), default=0.0)
         if season.start - timedelta(days=1) >= since:
             longest = max(longest, intake_longest_km)
+        biggest = max((w.planned_km for w in weeks if since <= w.start < event.first), default=0)
+        if season.start - timedelta(days=1) >= since:
+            biggest = max(biggest, intake_week_km)
+        unit = measure.units.value
         if event.leg_km > RACE_STRETCH_MAX * longest:
             unsafe[event.index] = (
-                f"{measure.out(event.leg_km):g} {measure.units.value} is more than twice the "
-                "longest run the plan can safely build you to by then"
+                f"{measure.out(event.leg_km):g} {unit} is more than twice the longest run the "
+                "plan can safely build you to by then"
+            )
+        elif any(g.legs > 1 for g in event.goals) and event.race_km > RACE_STRETCH_MAX * biggest:
+            unsafe[event.index] = (
+                f"its legs add up to {measure.out(event.race_km):g} {unit}, more than twice the "
+                "biggest week the plan can safely build you to by then"
             )
     return unsafe

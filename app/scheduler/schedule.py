@@ -277,7 +277,11 @@ def schedule(
 
     running = first = plan_running({})
     unsafe = too_far_to_race(
-        running.season, running.weeks, measure, to_km(intake.running.longest_run, units)
+        running.season,
+        running.weeks,
+        measure,
+        to_km(intake.running.longest_run, units),
+        current_km,
     )
     if unsafe:  # planned again with those races run as easy training runs
         running = plan_running(unsafe)

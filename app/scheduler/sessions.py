@@ -20,7 +20,7 @@ from app.scheduler.exercises import Chosen, PhaseExercises, Rotations
 from app.scheduler.goals import GoalPlan, RaceClass
 from app.scheduler.load import RunPlan, WeekPlan
 from app.scheduler.phases import PhasePlan
-from app.scheduler.season import Season
+from app.scheduler.season import Event, Season
 from app.scheduler.strength import (
     CLIMB_RUNG,
     RUNGS,
@@ -45,6 +45,7 @@ MAX_STRENGTH_MINUTES = 45
 RESTART_WEEK_DAYS = 7  # back after a pause: a week with the exercises you know
 LONG_RECOVERY_MINUTES = 70  # a recovery run this long is the week's longer run, not a short one
 LONG_RACE_RANK = RaceClass.marathon.rank  # marathons and ultras: no rehab the day after
+HOPS_WAIT_DAYS = 14  # no hops or bounds in the two weeks after a marathon or longer
 TOP_RUNG_BLOCK_WEEKS = 4
 RESTART_DAYS = 14  # strength back after this long without: a step down to start again
 MAX_REHAB_PAUSE_DAYS = 3  # rehab exercises: never more than 3 days without (docs/plan-shape.md §4)
@@ -925,6 +926,20 @@ class SessionBuilder:
                 self._rotate("strength", MAX_STRENGTH_EXERCISES, self._block(day), day), day, dose
             )
         main, rested = self._one_tissue_at_a_time(main)
+        chosen = main
+        jumps: list[Chosen] = []  # hops and bounds waiting after a long race
+        hops_note = None
+        hops_wait = self._after_long_race(day)
+        if hops_wait is not None:
+            jumps = [c for c in main if "jumping" in c.exercise.contraindications]
+            if len(jumps) == len(main):
+                jumps = []
+            if jumps:
+                main = [c for c in main if c not in jumps]
+                hops_note = (
+                    f"No {', '.join(c.exercise.name.lower() for c in jumps)} yet: hopping "
+                    f"waits two weeks after {hops_wait.names}, while tendons and bones recover."
+                )
         warm = self._rotate("activation", WARM_UP_EXERCISES, index, day)
         doses = {c.exercise.id: self.ladder.dose(c.exercise.id, day, dose) for c in main}
         if back:  # the first week back after a pause: hops and drills a set fewer too
@@ -965,6 +980,8 @@ class SessionBuilder:
                 f"{', '.join(rested).capitalize()} rests today: two loaded exercises for the "
                 "same tendon are enough in one session."
             )
+        if hops_note is not None:
+            notes.append(hops_note)
         for c in main:
             self.ladder.record(c.exercise.id, day, doses[c.exercise.id])
         extra: list[Reason] = [STRENGTH_LADDER]
@@ -976,7 +993,8 @@ class SessionBuilder:
             extra.insert(0, STRENGTH_REGRESS)
         self.last_dose, self.last_day = dose, day
         self.last_main = [c.exercise.id for c in main]
-        self.last_chosen = main
+        # what the next lighter session repeats: the hops that waited come back with it
+        self.last_chosen = [c for c in chosen if c in main or c in jumps]
         if dose.why in ("ladder", "maintenance"):
             self.last_full = dose
         session.update(
@@ -993,6 +1011,14 @@ class SessionBuilder:
             ),
         )
         return session
+
+    def _after_long_race(self, day: date) -> Event | None:
+        """The marathon or longer raced in the two weeks before `day`: its legs are not ready
+        for hops and bounds yet (tendons and bone take longer than muscle to recover)."""
+        for event in self.raced:
+            if event.klass.rank >= LONG_RACE_RANK and 0 < (day - event.last).days <= HOPS_WAIT_DAYS:
+                return event
+        return None
 
     def _one_tissue_at_a_time(self, main: list[Chosen]) -> tuple[list[Chosen], list[str]]:
         """At most two loaded exercises for a tissue whose load adds up (the calf: the Achilles

@@ -160,7 +160,8 @@ def dose_for(
     return Dose(rung, sets, "maintenance" if maintenance and why == "ladder" else why, weights)
 
 
-REINTRODUCE_DAYS = 21  # an exercise away this long comes back a rung below where it was
+REINTRODUCE_DAYS = 21  # an exercise away this long comes back at the rung it had, no higher
+DETRAINED_DAYS = 42  # ... and one away this long a rung below it
 
 
 def weeks_before(rung: int) -> int:
@@ -174,7 +175,8 @@ class ExerciseLadder:
     joins later (a later stage's exercise, a harder version, a tendon's heavy loading) starts
     light and climbs as the ladder does from its first week (two weeks light, three moderate,
     three heavier, then heavy), at most a rung from one week to the next; one away for three
-    weeks or more comes back a rung below where it was (docs/plan-shape.md §7)."""
+    to six weeks comes back at the rung it had and climbs on from there, one away for longer a
+    rung below it (docs/plan-shape.md §7)."""
 
     seen: dict[str, tuple[date, int]] = field(default_factory=dict)  # last day and its rung
     start: dict[str, date] = field(default_factory=dict)  # the Monday its climb counts from
@@ -190,16 +192,22 @@ class ExerciseLadder:
         if last is None:
             return monday_of(day)
         if self._returning(exercise, day):
-            return monday_of(day) - timedelta(weeks=weeks_before(max(0, last[1] - 1)))
+            return monday_of(day) - timedelta(weeks=weeks_before(self._back_at(exercise, day)))
         return self.start[exercise]
+
+    def _back_at(self, exercise: str, day: date) -> int:
+        """The rung of an exercise back after a rest: where it was after three to six weeks
+        away (strength built over weeks is not lost in a few), a rung below after longer."""
+        last_day, rung = self.seen[exercise]
+        return max(0, rung - 1) if (day - last_day).days >= DETRAINED_DAYS else rung
 
     def dose(self, exercise: str, day: date, session: Dose) -> Dose:
         last = self.seen.get(exercise)
         monday = monday_of(day)
         if last is None:
             own = 0
-        elif self._returning(exercise, day):  # back after a rest: a rung down
-            own = max(0, last[1] - 1)
+        elif self._returning(exercise, day):  # back after a rest: no new rung that day
+            own = self._back_at(exercise, day)
         elif session.why not in ("ladder", "maintenance") or monday == monday_of(last[0]):
             own = last[1]  # the same week, or a lighter session: no new rung
         else:

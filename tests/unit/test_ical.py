@@ -49,15 +49,15 @@ def test_all_day_sessions_are_dates(ruleset: RuleSet) -> None:
     assert b"DTSTART;VALUE=DATE:" in render(plan)
 
 
-def test_timed_race_has_matching_vtimezone(plan: Plan) -> None:
-    text = render(plan)
+def test_timed_race_has_matching_vtimezone(ruleset: RuleSet) -> None:
+    text = render(build_plan(example_intake("relay_then_marathon"), ruleset))
     calendar = Calendar.from_ical(text)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
     race = next(e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]).startswith("Race ·"))
     start = race.decoded("DTSTART")
     assert isinstance(start, datetime)
-    # 08:00 in New York in September (EDT, UTC-4) is 12:00Z
-    assert start.astimezone(UTC) == datetime(2026, 9, 18, 12, 0, tzinfo=UTC)
+    # 07:00 in New York in September (EDT, UTC-4) is 11:00Z
+    assert start.astimezone(UTC) == datetime(2026, 9, 11, 11, 0, tzinfo=UTC)
     assert b"METHOD" not in text
     assert b"RDATE" not in text
 

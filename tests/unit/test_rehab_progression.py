@@ -98,7 +98,7 @@ def test_a_season_of_strength_climbs_the_ladder(ruleset: RuleSet) -> None:
 
     assert weighted(heavy)
     # every weighted exercise is heavy, but one new to the runner, which starts light
-    # (or back after a rest, which starts a rung below where it was)
+    # (or back after a rest, which starts no higher than the rung it had)
     new = " ".join(
         heavy.notes[0].split(label)[1].split(".")[0]
         for label in ("New: ", "Back: ")
@@ -731,7 +731,8 @@ def test_a_tendon_gets_its_three_strength_days_from_a_run_day_the_runner_can_spa
         for s in plan.sessions
         if s.kind == "strength" and strength.start <= s.date <= strength.end
     )
-    assert weeks and all(n == 3 for n in weeks.values()), weeks
+    assert weeks
+    assert all(n == 3 for n in weeks.values()), weeks
     for week in plan.weeks:
         busy = {s.date for s in plan.sessions if s.kind in ("run", "strength", "race")}
         days = [week.start + timedelta(days=k) for k in range(7)]
@@ -879,11 +880,16 @@ def test_a_tendons_hops_go_on_to_the_taper(ruleset: RuleSet, case: str) -> None:
     sessions = strength(plan)
     first = min(s.date for s in sessions for e in s.exercises if e.id == "pogo_hops")
     without = [
-        s.date
+        s
         for s in sessions
         if s.date >= first and "pogo_hops" not in {e.id for e in s.exercises if e.block == "main"}
     ]
-    assert not without, without
+    # ... but in the two weeks after a marathon or longer, which say why they wait
+    races = [s.date for s in plan.sessions if s.kind == "race"]
+    for s in [s for s in without if any("hopping waits two weeks" in n for n in s.notes)]:
+        assert any(0 < (s.date - r).days <= 14 for r in races), s.date
+        without.remove(s)
+    assert not without, [s.date for s in without]
 
 
 def test_the_tendons_current_stage_is_in_every_strength_session(ruleset: RuleSet) -> None:
@@ -939,7 +945,8 @@ def test_the_first_week_back_after_a_race_brings_nothing_new(ruleset: RuleSet, n
 
 def test_each_loaded_exercise_climbs_at_most_a_rung_a_week(ruleset: RuleSet) -> None:
     """A loaded exercise starts light, climbs at most one rung from one week to the next, and
-    after three weeks or more away comes back below where it was (docs/plan-shape.md §7)."""
+    after three to six weeks away comes back no higher than it was, after longer a rung below
+    (docs/plan-shape.md §7)."""
     rung_of_load = {r.load: k for k, r in enumerate(RUNGS)}
     checked = 0
     for name in sorted(p.stem for p in EXAMPLES.glob("*.json")):
@@ -956,8 +963,10 @@ def test_each_loaded_exercise_climbs_at_most_a_rung_a_week(ruleset: RuleSet) -> 
             assert days[0][1] == 0, (*where, days[0])
             for (before, was), (after, now) in itertools.pairwise(days):
                 checked += 1
-                if (after - before).days >= 21:
+                if (after - before).days >= 42:
                     assert now <= max(0, was - 1), (*where, before, after)
+                elif (after - before).days >= 21:
+                    assert now <= was, (*where, before, after)
                 elif monday_of(after) != monday_of(before):
                     assert now <= was + 1, (*where, before, after)
                 else:
@@ -1001,3 +1010,32 @@ def test_no_session_stacks_more_than_two_loaded_calf_exercises(ruleset: RuleSet)
             sessions += bool(calf)
             assert len(calf) <= 2, (name, s.date, calf)
     assert sessions > 50
+
+
+def test_an_exercise_back_after_a_few_weeks_keeps_its_rung(ruleset: RuleSet) -> None:
+    """Strength built over weeks is not lost in three to six weeks away: an exercise that
+    rotates out and back comes back at the rung it had and climbs on, so a loaded exercise
+    that keeps returning still reaches heavier rungs (before, each return stepped it down a
+    rung, and a 'heavy' session held hip thrusts at the learning dose for months)."""
+    rung_of_load = {r.load: k for k, r in enumerate(RUNGS)}
+    kept = 0
+    for name in sorted(p.stem for p in EXAMPLES.glob("*.json")):
+        plan = build_plan(example_intake(name), ruleset)
+        last: dict[str, tuple[date, int]] = {}
+        for session in strength(plan):
+            if not session.notes[0].startswith(("Up a step", "Same dose", "Back to the full")):
+                continue  # full ladder sessions only (no taper, deload or restart)
+            for e in session.exercises:
+                if e.block != "main" or e.load not in rung_of_load:
+                    continue
+                now = rung_of_load[e.load]
+                if e.id in last and 21 <= (session.date - last[e.id][0]).days < 42:
+                    assert now >= min(last[e.id][1], session_rung(session)), (name, e.id)
+                    kept += 1
+                last[e.id] = (session.date, now)
+    assert kept
+
+
+def session_rung(session: SessionOut) -> int:
+    label = session.title.split("(")[1].split(",")[0]
+    return RUNG_ORDER.index(label)

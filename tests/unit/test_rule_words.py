@@ -166,8 +166,11 @@ def no_knee_bends(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
 
 
 def no_hops(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:
-    # "while running still hurts the knee more than 2/10 they are left out of the plan"
+    # "hops and bounds ... are left out"
     assert first_use(plan, tagged(ruleset, "jumping")) is None
+    # "weekly distance stays at today's level" (in every phase, not only activation)
+    assert plan.weeks
+    assert all(w.planned_distance <= current_km(data) + 0.1 for w in plan.weeks)
 
 
 def plantar(ruleset: RuleSet, plan: Plan, data: dict[str, Any]) -> None:

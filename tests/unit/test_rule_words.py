@@ -306,9 +306,9 @@ CASES: dict[str, list[tuple[dict[str, Any], Check]]] = {
     ],
     "condition.achilles": [
         (intake({"condition": "achilles_tendinopathy", "pain_running": 3}), achilles),
-        (intake({"condition": "ankle_pain", "pain_running": 2}), achilles),
     ],
     "condition.achilles_insertional": [
+        (intake({"condition": "ankle_pain", "pain_running": 2}), achilles_insertional),
         (
             intake({"condition": "insertional_achilles_tendinopathy", "pain_running": 3}),
             achilles_insertional,

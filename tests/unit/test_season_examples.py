@@ -331,10 +331,10 @@ def test_a_relay_six_weeks_before_a_marathon_is_a_stepping_stone(plans: dict[str
     assert last_long.weekday() == 6
     rebuild_weeks = [w for w in plan.weeks if monday < w.start < taper and w.kind != "recovery"]
     assert len(rebuild_weeks) == 2
-    longest = max(s.distance or 0 for s in runs(plan, relay.date + timedelta(days=1), taper))
-    assert [s.distance for s in runs(plan, last_long, last_long)] == [longest]
+    peak_long = max(s.distance or 0 for s in runs(plan, relay.date + timedelta(days=1), taper))
+    assert [s.distance for s in runs(plan, last_long, last_long)] == [peak_long]
     for s in runs(plan, marathon.date - timedelta(days=14), marathon.date - timedelta(days=8)):
-        assert (s.distance or 0) <= 0.65 * longest + 0.05, s.date
+        assert (s.distance or 0) <= 0.65 * peak_long + 0.05, s.date
 
 
 def test_back_to_back_halves_practise_back_to_back_days(plans: dict[str, Plan]) -> None:

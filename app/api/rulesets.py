@@ -13,11 +13,13 @@ from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit, stop_w
 from app.api.errors import responses
 from app.api.pagination import etag_of
 from app.api.schemas import (
+    JOB_HINT,
     DraftCreate,
     DraftOut,
     JobFailure,
     JobOut,
     JobProblem,
+    JobStatus,
     PreviewRequest,
     PublishOut,
     RollbackRequest,
@@ -88,12 +90,13 @@ def _job_out(job: RegenerationJob, failed: list[RegenerationItem] | None = None)
     return JobOut(
         id=job.id,
         reason=job.reason,
-        status=job.status,
+        status=JobStatus(job.status),
         total=job.total,
         done=job.done,
         failed=job.failed,
         errors={item.plan_id: _message(item) for item in failed},
         failures=[_failure(item) for item in failed],
+        hint=JOB_HINT if job.failed else None,
         created_at=job.created_at,
         finished_at=job.finished_at,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
@@ -299,6 +300,16 @@ class RollbackRequest(BaseModel):
     version: Literal["base"] | Annotated[int, Field(ge=1, le=1_000_000)]
 
 
+JOB_HINT = (
+    "Some athletes could not be planned with these rules; each is listed in `failures` with "
+    "the rule, week and message. They are on the shipped base rules (or keep the plan they had) "
+    "and can still check in. To fix: create a draft from the active rules (POST "
+    "/v1/rulesets/drafts), correct the named rule, validate, test and preview it on those "
+    "athletes, then publish it. To undo: roll back (POST /v1/rulesets/rollback with "
+    '{"version": <an earlier version>} or {"version": "base"}).'
+)
+
+
 class JobProblem(BaseModel):
     """One rule the new rules broke for an athlete, and the week, where the error names them."""
 
@@ -320,10 +331,59 @@ class JobFailure(BaseModel):
     problems: list[JobProblem] = []
 
 
+class JobStatus(StrEnum):
+    """Where a plan re-generation is: `done_with_errors` when it went through every athlete
+    but some could not be planned with the new rules (listed in `failures`)."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    done_with_errors = "done_with_errors"
+
+
 class JobOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5b0c1f0e-8d1a-4c53-9a43-0d7f3b2f7a10",
+                    "reason": "published version 3",
+                    "status": "done_with_errors",
+                    "total": 12,
+                    "done": 11,
+                    "failed": 1,
+                    "errors": {
+                        "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11": "week 2026-03-02 is above its "
+                        "cap (rule load.pain_acceptable); the athlete's plan was made with the "
+                        "shipped base rules instead"
+                    },
+                    "failures": [
+                        {
+                            "athlete_id": "a1c3e1f2-7d4b-4a0e-8f7c-2b9d6e5f4a33",
+                            "plan_id": "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11",
+                            "outcome": "base_rules",
+                            "rule": "load.pain_acceptable",
+                            "week": "2026-03-02",
+                            "message": "week 2026-03-02 is above its cap (rule "
+                            "load.pain_acceptable); the athlete's plan was made with the "
+                            "shipped base rules instead",
+                            "problems": [],
+                        }
+                    ],
+                    "hint": JOB_HINT,
+                    "created_at": "2026-03-01T09:00:00Z",
+                    "finished_at": "2026-03-01T09:00:04Z",
+                }
+            ]
+        }
+    )
+
     id: str
     reason: str
-    status: str = Field(description="queued, running, done, or failed (some athlete failed)")
+    status: JobStatus = Field(
+        description="queued, running, done, or done_with_errors (every athlete was seen to, "
+        "some could not be planned with the new rules: see `failures` and `hint`)"
+    )
     total: int
     done: int
     failed: int
@@ -332,6 +392,10 @@ class JobOut(BaseModel):
     )
     failures: list[JobFailure] = Field(
         default=[], description="Each failed athlete (at most 500), with rule, week and message"
+    )
+    hint: str | None = Field(
+        default=None,
+        description="When some athlete failed: how to fix the rules or roll back",
     )
     created_at: datetime
     finished_at: datetime | None = None

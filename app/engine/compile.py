@@ -266,6 +266,7 @@ def _assemble(
                 file=item.file,
                 line=item.line,
                 stratum=strata.get(rule.id, 0),
+                window=rule.window,
             )
         )
     levels = max((r.stratum for r in compiled), default=0) + 1

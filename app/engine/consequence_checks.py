@@ -9,7 +9,17 @@ from app.catalog.models import Catalog
 from app.engine.conditions import suggest
 from app.engine.located import LocatedRule
 from app.engine.problems import RuleProblem
-from app.engine.verbs import Avoid, Cap, Prescribe, Substitute, Target
+from app.engine.verbs import (
+    WINDOWED_VERBS,
+    Avoid,
+    Cap,
+    Consequence,
+    Note,
+    Prescribe,
+    Substitute,
+    Target,
+    verb_name,
+)
 from app.intake.vocabulary import RESTRICTION_TAGS
 
 # A percentage below this is almost surely a fraction (0.7 meant as 70 %); 0 stays allowed.
@@ -47,6 +57,30 @@ def consequence_problems(located: LocatedRule, catalog: Catalog) -> Iterator[Rul
                 *where,
             )
         yield from _fraction_problems(located, verb, where)
+        if located.rule.window is not None:
+            yield from _window_problems(located, verb, where)
+
+
+def _window_problems(
+    located: LocatedRule, verb: Consequence, where: tuple[str | int, ...]
+) -> Iterator[RuleProblem]:
+    """A window limits what a rule puts into sessions, day by day: prescriptions and notes on
+    sessions. Everything else a rule does holds for a whole phase or the whole plan."""
+    name = verb_name(verb)
+    if name not in WINDOWED_VERBS:
+        yield located.problem(
+            f"a rule with a window may only prescribe and note (what goes into sessions, day "
+            f"by day); '{name}' applies to a whole phase or plan, so put it in a rule without "
+            "a window",
+            *where,
+        )
+    elif isinstance(verb, Note) and verb.kind == "plan":
+        yield located.problem(
+            "a plan note has no day for a window to limit; give the note the kind of session "
+            'it is for, e.g. note: {kind: run, text: "…"} (activation, strength, run, drills '
+            "or race)",
+            *where,
+        )
 
 
 def _fraction_problems(

@@ -10,7 +10,7 @@ from app.catalog.models import Catalog
 from app.engine.canonical import Conjunction, conjunction_json
 from app.engine.conditions import Test
 from app.engine.schema import Case, Domain
-from app.engine.verbs import Consequence
+from app.engine.verbs import Consequence, Window
 from app.intake.vocabulary import BASE_VOCABULARY, Vocabulary
 
 
@@ -47,6 +47,7 @@ class CompiledRule:
     file: str
     line: int | None
     stratum: int
+    window: Window | None = None  # the part of the plan its prescriptions and notes hold in
 
     @property
     def precedence(self) -> tuple[int, int, str]:

@@ -290,6 +290,70 @@ class SetParameter(_Verb):
         return self
 
 
+WindowPhase = Literal["activation", "strength", "running_form"]
+WINDOW_EXAMPLE = (
+    "window: {weeks_before: taper, weeks: 6}, window: {from_phase: strength} or "
+    "window: {until_phase: running_form}"
+)
+# The verbs a window limits: what the rule puts into sessions, day by day.
+WINDOWED_VERBS = ("prescribe", "note")
+
+
+class Window(_Verb):
+    """Part of the plan a rule is limited to: the last `weeks` weeks before each A race
+    (`weeks_before: goal`) or before its taper (`weeks_before: taper`), and/or from the start
+    of one phase (`from_phase`) until another begins (`until_phase`). Given together, the
+    window is where they overlap."""
+
+    weeks_before: Literal["goal", "taper"] | None = Field(
+        default=None, description="with `weeks`: counted back from each A race, or its taper"
+    )
+    weeks: Annotated[int, Field(ge=1, le=MAX_STAGE_WEEK)] | None = Field(
+        default=None, description="with `weeks_before`: how many weeks"
+    )
+    from_phase: WindowPhase | None = Field(
+        default=None, description="from the first day of this phase on"
+    )
+    until_phase: Literal["strength", "running_form"] | None = Field(
+        default=None, description="up to the day before this phase begins"
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if (self.weeks_before is None) != (self.weeks is None):
+            raise ValueError(
+                "weeks_before and weeks go together, e.g. window: {weeks_before: taper, weeks: 6}"
+            )
+        if self.weeks_before is None and self.from_phase is None and self.until_phase is None:
+            raise ValueError(
+                f"a window needs weeks_before with weeks, from_phase or "
+                f"until_phase, e.g. {WINDOW_EXAMPLE}"
+            )
+        order = ("activation", "strength", "running_form")
+        if (
+            self.from_phase is not None
+            and self.until_phase is not None
+            and order.index(self.until_phase) <= order.index(self.from_phase)
+        ):
+            raise ValueError(
+                f"until_phase {self.until_phase} does not come after from_phase "
+                f"{self.from_phase}; the phases run activation, strength, running_form"
+            )
+        return self
+
+    def describe(self) -> str:
+        """The window in words, for notes and messages."""
+        parts = []
+        if self.weeks_before is not None:
+            before = "each A race" if self.weeks_before == "goal" else "each A race's taper"
+            parts.append(f"the last {self.weeks} weeks before {before}")
+        if self.from_phase is not None:
+            parts.append(f"from the {self.from_phase.replace('_', '-')} phase")
+        if self.until_phase is not None:
+            parts.append(f"until the {self.until_phase.replace('_', '-')} phase")
+        return ", ".join(parts)
+
+
 class ThenItem(BaseModel):
     """One consequence: a mapping with exactly one verb."""
 

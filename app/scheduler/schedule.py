@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from app.engine.decisions import Decisions, Reason
+from app.engine.decisions import Decisions, Reason, Windows
 from app.engine.model import CNode, CPattern, RuleSet
 from app.engine.verbs import Parameter
 from app.facts.build import to_km
@@ -48,6 +48,7 @@ from app.scheduler.season import build_season
 from app.scheduler.sessions import RACE_NOTES, SessionBuilder, SessionContext, Stage
 from app.scheduler.settings import MAX_RUNS_PER_WEEK, ScheduleSettings
 from app.scheduler.units import Measure
+from app.scheduler.windows import PlanWindows
 
 WALK_RUN_END_MINUTES = 30
 
@@ -229,9 +230,9 @@ def schedule(
         )
         for week in stage_starts(decisions)
     )
-    notes_by_kind: dict[str, list[tuple[str, Reason]]] = {}
-    for kind, text, reason in decisions.notes:
-        notes_by_kind.setdefault(kind, []).append((text, reason))
+    notes_by_kind: dict[str, list[tuple[str, Reason, Windows]]] = {}
+    for kind, text, reason, windows in decisions.notes:
+        notes_by_kind.setdefault(kind, []).append((text, reason, windows))
     sessions = SessionBuilder(
         SessionContext(
             lineage=lineage,
@@ -247,6 +248,7 @@ def schedule(
             session_time=availability.session_time,
             measure=measure,
             notes_by_kind=notes_by_kind,
+            windows=PlanWindows(phase_plan, season),
             sick_days=sick,
             sore_days=sore - sick,
             condition_rules=_symptom_rules(ruleset),
@@ -331,7 +333,7 @@ def schedule(
         "feasibility": feasible,
         "exercises": exercise_info,
         "notes": [
-            *[text for text, _ in notes_by_kind.get("plan", [])],
+            *[text for text, _, _ in notes_by_kind.get("plan", [])],
             *dict.fromkeys(note for stage in stages for note in stage.exercises.notes),
             *gate_notes,
             *speed_note,

@@ -197,8 +197,12 @@ def validate_ruleset_draft(
     draft_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
-    ruleset, problems = problems_of(services.library, draft(tenant, draft_id))
-    result: dict[str, Any] = {"ok": not problems, "problems": [p.as_dict() for p in problems]}
+    ruleset, problems, warnings = problems_of(services.library, draft(tenant, draft_id))
+    result: dict[str, Any] = {
+        "ok": not problems,
+        "problems": [p.as_dict() for p in problems],
+        "warnings": [w.as_dict() for w in warnings],
+    }
     if ruleset is not None:
         result["rules"], result["files"] = len(ruleset.rules), len(ruleset.files)
     return result
@@ -270,7 +274,7 @@ def publish_ruleset_draft(
     caller.require_publisher()
     version = draft(tenant, draft_id)
     # Rules that drop a term some athlete's intake names would leave them unplannable.
-    compiled, _ = problems_of(services.library, version)
+    compiled = problems_of(services.library, version).ruleset
     if compiled is not None:  # (a draft that does not compile is refused just below)
         refuse_orphans(tenant, compiled.vocabulary)
     job, plan_ids = publish(tenant, services.library, version)

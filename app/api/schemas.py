@@ -465,11 +465,18 @@ class TermOut(BaseModel):
 
 
 class VocabularyOut(BaseModel):
-    """What intakes may name, for this organisation."""
+    """What intakes, check-ins and rules may name, for this organisation."""
 
     findings: list[TermOut]
     conditions: list[TermOut]
     restrictions: list[TermOut]
     red_flags: list[TermOut]
     red_s_signs: list[TermOut]
-    gate_criteria: list[TermOut]
+    gate_criteria: list[TermOut] = Field(
+        description="What a gate may ask for, and a check-in's `tests_passed` may name"
+    )
+    exercise_tags: list[TermOut] = Field(
+        default=[],
+        description="Contraindication tags of catalog exercises (what restrictions and "
+        "rules' `avoid: {tag: …}` rule out)",
+    )

@@ -19,7 +19,6 @@ from app.engine.verbs import (
     Consequence,
     Derive,
     Gate,
-    GateCriterion,
     Note,
     Parameter,
     Prescribe,
@@ -119,7 +118,7 @@ class Decisions:
     # "exercise:<id>" or "tag:<tag>" → (the week it is allowed again, the rule)
     staged_avoids: dict[str, tuple[int, Reason]] = field(default_factory=dict)
     cap_candidates: dict[str, list[CapCandidate]] = field(default_factory=dict)
-    gates: dict[str, dict[GateCriterion, Reason]] = field(default_factory=dict)
+    gates: dict[str, dict[str, Reason]] = field(default_factory=dict)  # phase → criterion
     parameters: dict[Parameter, Ranked] = field(default_factory=dict)
     notes: list[tuple[str, str, Reason, Windows]] = field(default_factory=list)
     derived: list[tuple[str, str | None]] = field(default_factory=list)

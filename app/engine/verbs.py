@@ -199,7 +199,12 @@ class Gate(_Verb):
     """A criterion to meet before `phase` may start."""
 
     phase: Literal["strength", "running_form"]
-    criterion: Annotated[GateCriterion, Strict(False)]
+    criterion: Identifier = Field(
+        description="one of the shipped gate criteria ("
+        + ", ".join(c.value for c in GateCriterion)
+        + ") or one the organisation declares in vocabulary.yaml (gate_criteria)",
+        examples=["single_leg_bridge_20"],
+    )
 
 
 class Refer(_Verb):

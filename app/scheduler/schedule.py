@@ -12,6 +12,7 @@ from app.engine.model import CNode, CPattern, RuleSet
 from app.engine.verbs import Parameter
 from app.facts.build import to_km
 from app.intake.models import Intake
+from app.intake.vocabulary import Vocabulary
 from app.scheduler.blocks import season_blocks
 from app.scheduler.calendar import choose_run_days, choose_strength_days
 from app.scheduler.checkins import (
@@ -33,7 +34,7 @@ from app.scheduler.exercises import (
     stage_starts,
 )
 from app.scheduler.feasibility import feasibility
-from app.scheduler.gates import GATE_TEXT, allowed_gates, phases_and_gates
+from app.scheduler.gates import allowed_gates, gate_text, phases_and_gates
 from app.scheduler.goals import goal_plans
 from app.scheduler.intensity import (
     default_quality,
@@ -58,7 +59,9 @@ def _phases_out(
     decisions: Decisions,
     names: dict[int, str],
     evidence: dict[str, GateEvidence],
+    vocabulary: Vocabulary,
 ) -> list[dict[str, Any]]:
+    declared = {t.name: t for t in vocabulary.gate_criteria if not t.shipped}
     result: list[dict[str, Any]] = []
     for span in phase_plan.spans:
         phase: dict[str, Any] = {"name": span.name, "start": span.start, "end": span.end}
@@ -72,12 +75,12 @@ def _phases_out(
             phase["gate"] = {
                 "criteria": [
                     {
-                        "id": c.value,
-                        "description": GATE_TEXT[c],
+                        "id": str(c),
+                        "description": gate_text(c, declared),
                         "met": judged.met.get(c),
                         "why": r.as_dict(),
                     }
-                    for c, r in sorted(gates.items(), key=lambda item: item[0].value)
+                    for c, r in sorted(gates.items(), key=lambda item: str(item[0]))
                 ],
                 "projected": span.start,
                 "status": judged.status,
@@ -326,7 +329,7 @@ def schedule(
     return {
         "status": "goal_at_risk" if at_risk else "ok",
         "end": season.end,
-        "phases": _phases_out(phase_plan, decisions, names, evidence),
+        "phases": _phases_out(phase_plan, decisions, names, evidence, ruleset.vocabulary),
         "weeks": _weeks_out(weeks, measure),
         "sessions": sessions,
         "warnings": warnings,

@@ -20,6 +20,7 @@ from app.api.schemas import (
     JobOut,
     JobProblem,
     JobStatus,
+    PreviewOut,
     PreviewRequest,
     PublishOut,
     RollbackRequest,
@@ -222,7 +223,10 @@ def test_ruleset_draft(
 
 @router.post(
     "/drafts/{draft_id}/preview",
-    responses=responses(401, 403, 404, 409, 413, 422, 429),
+    responses={
+        **responses(401, 403, 404, 409, 413, 422, 429),
+        200: {"model": PreviewOut, "description": "What the draft would change, per athlete"},
+    },
     summary="Re-plan athletes with the draft and show what would change",
 )
 def preview_ruleset_draft(

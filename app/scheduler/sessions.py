@@ -1106,6 +1106,10 @@ class SessionBuilder:
             chosen = self._rotate("running_form", DRILLS_PER_RUN, index, day)
             drills = _entries(chosen, "warm_up", ctx.catalog)
             note_reasons = [*note_reasons, *[r for c in chosen for r in c.reasons]]
+            if drills:  # the rules' notes for drills go where the drills are
+                drill_notes, drill_reasons = self._notes("drills", day)
+                notes = [*notes, *drill_notes]
+                note_reasons = [*note_reasons, *drill_reasons]
             notes = ["Jog 5-10 minutes easy, then the drills, then the run.", *notes]
         warm: list[ExerciseOut] = []
         if phase == "strength" and order == 0:

@@ -206,3 +206,16 @@ def test_a_wrong_window_is_refused_with_what_is_allowed(
     messages = [p.message for p in refused.value.problems]
     assert any(message in m for m in messages), messages
     assert all(p.file == "coach.yaml" and p.line for p in refused.value.problems)
+
+
+def test_a_drills_note_is_on_the_runs_that_carry_drills_in_its_window() -> None:
+    plan = plan_for(
+        rule(
+            "{weeks_before: goal, weeks: 8}",
+            'note: {kind: drills, text: "Do the drills on grass if you can."}',
+        )
+    )
+    with_drills = [s for s in plan.sessions if s.drills and s.date >= date(2026, 7, 26)]
+    noted = [s for s in plan.sessions if any("on grass" in n for n in s.notes)]
+    assert noted
+    assert noted == [s for s in with_drills if s.date < date(2026, 9, 20)]

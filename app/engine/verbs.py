@@ -346,18 +346,6 @@ class Window(_Verb):
             )
         return self
 
-    def describe(self) -> str:
-        """The window in words, for notes and messages."""
-        parts = []
-        if self.weeks_before is not None:
-            before = "each A race" if self.weeks_before == "goal" else "each A race's taper"
-            parts.append(f"the last {self.weeks} weeks before {before}")
-        if self.from_phase is not None:
-            parts.append(f"from the {self.from_phase.replace('_', '-')} phase")
-        if self.until_phase is not None:
-            parts.append(f"until the {self.until_phase.replace('_', '-')} phase")
-        return ", ".join(parts)
-
 
 class ThenItem(BaseModel):
     """One consequence: a mapping with exactly one verb."""

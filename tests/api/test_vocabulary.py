@@ -78,8 +78,19 @@ def test_a_coach_declares_a_finding_and_uses_it_end_to_end(
     create(client, coach, draft_id, "catalog_hips.yaml", EXERCISE)
     checked = client.post(f"/v1/rulesets/drafts/{draft_id}/validate", headers=coach).json()
     assert checked["ok"], checked
+    assert checked["warnings"] == []  # nothing that looks like a slip either
     tested = client.post(f"/v1/rulesets/drafts/{draft_id}/test", headers=coach).json()
     assert tested["ok"], tested
+    diff = client.get(f"/v1/rulesets/diff?from=active&to={draft_id}", headers=coach).json()
+    assert {(f["name"], f["change"]) for f in diff["files"]} == {
+        ("vocabulary.yaml", "added"),
+        ("hips.yaml", "added"),
+        ("catalog_hips.yaml", "added"),
+    }
+    assert [(r["id"], r["change"]) for r in diff["rules"]] == [("coach.tight_hip_flexors", "added")]
+    assert [(e["id"], e["change"]) for e in diff["exercises"]] == [
+        ("half_kneeling_hip_flexor_stretch", "added")
+    ]
     preview = client.post(
         f"/v1/rulesets/drafts/{draft_id}/preview", json={"athlete_ids": [sarah]}, headers=coach
     ).json()

@@ -87,9 +87,15 @@ def _window_problems(
     name = verb_name(verb)
     if name not in WINDOWED_VERBS:
         yield located.problem(
-            f"a rule with a window may only prescribe and note (what goes into sessions, day "
-            f"by day); '{name}' applies to a whole phase or plan, so put it in a rule without "
-            "a window",
+            f"a rule with a window may only prescribe, avoid and note (what goes into "
+            f"sessions, day by day); '{name}' applies to a whole phase or plan, so put it in a "
+            "rule without a window",
+            *where,
+        )
+    elif isinstance(verb, Avoid) and verb.until_week is not None:
+        yield located.problem(
+            "a windowed avoid takes no until_week: the rule's window says when, e.g. "
+            "avoid: {tag: jumping} with window: {until_phase: running_form}",
             *where,
         )
     elif isinstance(verb, Note) and verb.kind == "plan":

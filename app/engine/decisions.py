@@ -87,6 +87,16 @@ class Prescription:
 
 
 @dataclass(frozen=True, slots=True)
+class WindowedAvoid:
+    """An exercise, or a contraindication tag, kept out of the sessions in a rule's window."""
+
+    exercise: str | None
+    tag: str | None
+    reason: Reason
+    windows: Windows
+
+
+@dataclass(frozen=True, slots=True)
 class Ranked:
     """A resolved value and the rule that set it."""
 
@@ -118,6 +128,7 @@ class Decisions:
     # "exercise:<id>" or "tag:<tag>" → (the week it is allowed again, the rule)
     staged_avoids: dict[str, tuple[int, Reason]] = field(default_factory=dict)
     cap_candidates: dict[str, list[CapCandidate]] = field(default_factory=dict)
+    windowed_avoids: list[WindowedAvoid] = field(default_factory=list)
     gates: dict[str, dict[str, Reason]] = field(default_factory=dict)  # phase → criterion
     parameters: dict[Parameter, Ranked] = field(default_factory=dict)
     notes: list[tuple[str, str, Reason, Windows]] = field(default_factory=list)
@@ -219,6 +230,9 @@ def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
 
 
 def _avoid(d: Decisions, verb: Avoid, f: Firing) -> None:
+    if f.windows is not None:  # only in the sessions of the rule's window
+        d.windowed_avoids.append(WindowedAvoid(verb.exercise, verb.tag, f.reason, f.windows))
+        return
     if verb.until_week is not None:  # early stages only: the latest week any rule asks for
         key = f"exercise:{verb.exercise}" if verb.exercise else f"tag:{verb.tag}"
         current = d.staged_avoids.get(key)

@@ -90,7 +90,7 @@ class Rule(_Model):
     then: Annotated[list[ThenItem], Field(min_length=1, max_length=30)]
     window: Window | None = Field(
         default=None,
-        description="Limit what the rule prescribes and notes to part of the plan, e.g. "
+        description="Limit what the rule prescribes, avoids and notes to part of the plan, e.g. "
         "{weeks_before: taper, weeks: 6}, {from_phase: strength}, {until_phase: running_form}",
     )
 

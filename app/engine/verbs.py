@@ -301,14 +301,14 @@ WINDOW_EXAMPLE = (
     "window: {until_phase: running_form}"
 )
 # The verbs a window limits: what the rule puts into sessions, day by day.
-WINDOWED_VERBS = ("prescribe", "note")
+WINDOWED_VERBS = ("prescribe", "avoid", "note")
 
 
 class Window(_Verb):
-    """Part of the plan a rule is limited to: the last `weeks` weeks before each A race
-    (`weeks_before: goal`) or before its taper (`weeks_before: taper`), and/or from the start
-    of one phase (`from_phase`) until another begins (`until_phase`). Given together, the
-    window is where they overlap."""
+    """Part of the plan a rule's prescriptions, avoidances and session notes are limited to:
+    the last `weeks` weeks before each A race (`weeks_before: goal`) or before its taper
+    (`weeks_before: taper`), and/or from the start of one phase (`from_phase`) until another
+    begins (`until_phase`). Given together, the window is where they overlap."""
 
     weeks_before: Literal["goal", "taper"] | None = Field(
         default=None, description="with `weeks`: counted back from each A race, or its taper"

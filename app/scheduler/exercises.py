@@ -195,12 +195,19 @@ def in_stage(prescription: Prescription, week: int) -> bool:
 
 
 def choose_exercises(
-    decisions: Decisions, catalog: Catalog, restrictions: list[str], week: int = 1
+    decisions: Decisions,
+    catalog: Catalog,
+    restrictions: list[str],
+    week: int = 1,
+    also: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
 ) -> PhaseExercises:
     """Resolve the prescriptions into exercises the runner can do in `week` of the stage
-    clock, in a stable order."""
+    clock, in a stable order; `also` rules out more exercises and tags (windowed
+    avoidances in force)."""
     blocked_ids, blocked_tags = blocked(decisions, restrictions, week)
     always_ids, always_tags = blocked(decisions, restrictions)
+    blocked_ids, blocked_tags = blocked_ids | also[0], blocked_tags | also[1]
+    always_ids, always_tags = always_ids | also[0], always_tags | also[1]
     result = PhaseExercises()
     for phase in ("activation", "strength", "running_form"):
         chosen: dict[str, Chosen] = {}

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from app.engine.decisions import Decisions, Reason, Windows
+from app.catalog.models import Catalog
+from app.engine.decisions import Decisions, Reason, WindowedAvoid, Windows
 from app.engine.model import CNode, CPattern, RuleSet
 from app.engine.verbs import Parameter
 from app.facts.build import to_km
@@ -52,6 +54,26 @@ from app.scheduler.units import Measure
 from app.scheduler.windows import PlanWindows
 
 WALK_RUN_END_MINUTES = 30
+
+
+def _stage_without(
+    decisions: Decisions,
+    catalog: Catalog,
+    restrictions: list[str],
+    stage: Stage,
+    avoids: list[WindowedAvoid],
+) -> Stage:
+    """`stage` with the exercises and tags of windowed avoidances ruled out too (their easier
+    versions stand in, as for any avoidance)."""
+    ids = frozenset(a.exercise for a in avoids if a.exercise is not None)
+    tags = frozenset(a.tag for a in avoids if a.tag is not None)
+    return Stage(
+        stage.from_week,
+        choose_exercises(decisions, catalog, restrictions, stage.from_week, also=(ids, tags)),
+        stage.blocked_ids | ids,
+        stage.blocked_tags | tags,
+        not_yet=stage.not_yet,
+    )
 
 
 def _phases_out(
@@ -252,6 +274,8 @@ def schedule(
             measure=measure,
             notes_by_kind=notes_by_kind,
             windows=PlanWindows(phase_plan, season),
+            windowed_avoids=tuple(decisions.windowed_avoids),
+            stage_without=partial(_stage_without, decisions, ruleset.catalog, restrictions),
             sick_days=sick,
             sore_days=sore - sick,
             condition_rules=_symptom_rules(ruleset),

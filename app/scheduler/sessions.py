@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from functools import lru_cache
@@ -12,7 +13,7 @@ from typing import Any
 
 from app.catalog.models import Catalog, Exercise
 from app.contract.entries import ExerciseOut, Why
-from app.engine.decisions import Reason, Windows
+from app.engine.decisions import Reason, WindowedAvoid, Windows
 from app.engine.verbs import MAX_STAGE_WEEK
 from app.intake.vocabulary import Priority
 from app.scheduler.calendar import days, monday_of
@@ -137,6 +138,9 @@ class SessionContext:
     measure: Measure
     notes_by_kind: dict[str, list[tuple[str, Reason, Windows]]]
     windows: PlanWindows  # the days windowed rules hold in
+    # avoidances limited to a window, and a stage with some of them in force
+    windowed_avoids: tuple[WindowedAvoid, ...] = ()
+    stage_without: Callable[[Stage, list[WindowedAvoid]], Stage] = lambda stage, _: stage
     sick_days: frozenset[date] = frozenset()  # an illness: no training at all
     sore_days: frozenset[date] = frozenset()  # running paused after severe pain: strength eases
     condition_rules: frozenset[str] = frozenset()  # rules about a symptom (the injury's own)
@@ -329,6 +333,8 @@ class SessionBuilder:
         # a stage's exercises of a phase on days some windowed ones are out: kept (their ids
         # key the rotations' memory)
         self.in_window: dict[tuple[int, str, tuple[bool, ...]], list[Chosen]] = {}
+        # stages with windowed avoidances in force, by stage and which of them hold
+        self.variants: dict[tuple[int, tuple[bool, ...]], tuple[int, Stage]] = {}
         self.last_dose: Dose | None = None  # the previous strength session's
         self.last_full: Dose | None = None  # the previous one at the ladder's full dose
         self.last_day: date | None = None  # the previous strength session's day
@@ -626,7 +632,8 @@ class SessionBuilder:
                     last[ident] = max(carried)
 
     def _stage(self, day: date) -> tuple[int, Stage]:
-        """The stage in force on `day` (by the stage clock), and its index."""
+        """The stage in force on `day` (by the stage clock), and its index; on a day inside a
+        windowed avoidance's window, that stage with the avoided exercises ruled out too."""
         week = self.ctx.clock.week(day)
         found = self.stage_of.get(week)
         if found is None:
@@ -635,7 +642,19 @@ class SessionBuilder:
                 if stage.from_week <= week:
                     index = k
             found = self.stage_of[week] = (index, self.ctx.stages[index])
-        return found
+        avoids = self.ctx.windowed_avoids
+        if not avoids:
+            return found
+        held = tuple(self.ctx.windows.covers(a.windows, day) for a in avoids)
+        if not any(held):
+            return found
+        key = (found[0], held)
+        variant = self.variants.get(key)
+        if variant is None:  # its own index: the caches keyed by stage keep them apart
+            ruled_out = [a for a, h in zip(avoids, held, strict=True) if h]
+            index = len(self.ctx.stages) + len(self.variants)
+            variant = self.variants[key] = (index, self.ctx.stage_without(found[1], ruled_out))
+        return variant
 
     def _rotate(self, phase: str, count: int, day_index: int, day: date) -> list[Chosen]:
         """The day's exercises of a phase."""
@@ -677,6 +696,7 @@ class SessionBuilder:
                     replaced=item.exercise.id,
                     core=item.core,
                     prescribed_by=item.prescribed_by,
+                    windows=item.windows,
                 )
             self.moved[key] = moved
         return self.moved[key]

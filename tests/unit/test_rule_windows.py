@@ -187,8 +187,13 @@ def test_cases_check_a_windowed_rule_in_the_plan() -> None:
         (
             "{from_phase: strength}",
             "cap: {phase: strength, km: 20}",
-            "a rule with a window may only prescribe and note (what goes into sessions, day "
-            "by day); 'cap' applies to a whole phase or plan",
+            "a rule with a window may only prescribe, avoid and note (what goes into "
+            "sessions, day by day); 'cap' applies to a whole phase or plan",
+        ),
+        (
+            "{until_phase: running_form}",
+            "avoid: {tag: jumping, until_week: 8}",
+            "a windowed avoid takes no until_week: the rule's window says when",
         ),
         (
             "{from_phase: strength}",
@@ -219,3 +224,23 @@ def test_a_drills_note_is_on_the_runs_that_carry_drills_in_its_window() -> None:
     noted = [s for s in plan.sessions if any("on grass" in n for n in s.notes)]
     assert noted
     assert noted == [s for s in with_drills if s.date < date(2026, 9, 20)]
+
+
+def test_an_avoidance_until_running_form_keeps_the_exercise_out_before_it_only() -> None:
+    """The baseline's backward lunge, avoided until running form by a windowed rule: not in
+    the sessions before running form (its easier version stands in), back from it on."""
+    unlimited = plan_for(
+        rule("{from_phase: activation}", 'note: {kind: run, text: "Just a note."}')
+    )
+    form = phase_start(unlimited, "running_form")
+    lunges = days_with(unlimited, "backward_lunge")
+    assert any(d < form for d in lunges), "the baseline has lunges before running form"
+    plan = plan_for(rule("{until_phase: running_form}", "avoid: {exercise: backward_lunge}"))
+    form = phase_start(plan, "running_form")
+    lunges = days_with(plan, "backward_lunge")
+    assert lunges
+    assert min(lunges) >= form
+    # its catalog regression takes its place, where the lunge was
+    before = [d for d in days_with(unlimited, "backward_lunge") if d < form]
+    assert [d for d in days_with(plan, "step_up") if d < form] == before
+    assert [d for d in days_with(unlimited, "step_up") if d < form] == []

@@ -234,8 +234,9 @@ VOCABULARY_FIELDS = {
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The findings, conditions and restrictions intakes may name: the shipped ones and an
-    organisation's own (declared in its rule set's `vocabulary.yaml`)."""
+    """The findings, conditions and restrictions intakes may name, the gate criteria rules and
+    check-ins may name and the exercise tags: the shipped ones and an organisation's own
+    (declared in its rule set's `vocabulary.yaml`)."""
 
     findings: tuple[Term, ...]
     conditions: tuple[Term, ...]

@@ -16,7 +16,10 @@ from rich.progress import track
 from app.config import get_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from app.engine.model import RuleSet
+    from app.engine.problems import RuleProblem
     from app.plan.models import Plan
 
 cli = typer.Typer(
@@ -285,8 +288,17 @@ def _load_rules(path: Path | None) -> RuleSet:
     except RuleSetRejected as exc:
         for problem in exc.problems:
             out.print(str(problem), markup=False)
+        _print_warnings(exc.warnings)
         out.print(f"[red]{len(exc.problems)} problem(s) in {target}[/red]")
         raise typer.Exit(1) from None
+
+
+def _print_warnings(warnings: Sequence[RuleProblem]) -> None:
+    """Likely mistakes, after the errors: they never fail a check."""
+    for warning in warnings:
+        out.print(f"warning: {warning}", markup=False)
+    if warnings:
+        out.print(f"[yellow]{len(warnings)} warning(s)[/yellow] (likely mistakes; not errors)")
 
 
 @rules_cli.command("check")
@@ -311,6 +323,7 @@ def rules_check(
     problems = case_problems(ruleset)
     for problem in problems:
         out.print(str(problem), markup=False)
+    _print_warnings(ruleset.warnings)
     if problems:
         out.print(f"[red]{len(problems)} problem(s) in the cases[/red]")
         raise typer.Exit(1)

@@ -102,3 +102,17 @@ def test_write_safety_headers_are_in_the_document() -> None:
     assert "ETag" in paths["/v1/athletes/{athlete_id}"]["get"]["responses"]["200"]["headers"]
     created = paths["/v1/athletes/{athlete_id}/plans"]["post"]["responses"]["201"]["headers"]
     assert {"Location", "Idempotent-Replayed"} <= set(created)
+
+
+def test_the_documented_examples_are_valid_responses() -> None:
+    """The examples of the preview, the diff and the publish job in the document are what the
+    models accept (so the document never shows a response the service cannot send)."""
+    from app.api.schemas import JobOut, PreviewOut, RuleSetDiffOut
+
+    schemas = spec()["components"]["schemas"]
+    for model in (PreviewOut, RuleSetDiffOut, JobOut):
+        [example] = schemas[model.__name__]["examples"]
+        model.model_validate(example)
+    preview = schemas["PreviewOut"]["examples"][0]["athletes"][0]["sessions"]["changed"]
+    assert [c["wording_only"] for c in preview] == [False, True]
+    assert schemas["JobOut"]["examples"][0]["status"] == "done_with_errors"

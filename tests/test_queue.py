@@ -90,7 +90,7 @@ def wait_until(
     deadline = time.monotonic() + timeout
     while True:
         state = job_state(database, job_id)
-        if state[0] in ("done", "failed") or state[2] + state[3] >= done_at_least:
+        if state[0] in ("done", "done_with_errors") or state[2] + state[3] >= done_at_least:
             return state
         if time.monotonic() > deadline:
             raise AssertionError(f"the job got no further than {state} in {timeout} s")

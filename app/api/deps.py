@@ -250,7 +250,8 @@ async def get_ruleset(services: ServicesDep, caller: CallerDep) -> RuleSet:
         ruleset = await run_in_threadpool(_active, services, caller.organization_id)
         services.active_rulesets.put(caller.organization_id, ruleset)
     # The request's body (resolved after its dependencies) is checked against this
-    # organisation's vocabulary: its own findings, conditions and restrictions are valid.
+    # organisation's vocabulary: its own findings, conditions, restrictions and gate criteria
+    # are valid.
     ACTIVE_VOCABULARY.set(ruleset.vocabulary)
     return ruleset
 

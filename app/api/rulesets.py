@@ -13,11 +13,14 @@ from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit, stop_w
 from app.api.errors import responses
 from app.api.pagination import etag_of
 from app.api.schemas import (
+    JOB_HINT,
     DraftCreate,
     DraftOut,
     JobFailure,
     JobOut,
     JobProblem,
+    JobStatus,
+    PreviewOut,
     PreviewRequest,
     PublishOut,
     RollbackRequest,
@@ -88,12 +91,13 @@ def _job_out(job: RegenerationJob, failed: list[RegenerationItem] | None = None)
     return JobOut(
         id=job.id,
         reason=job.reason,
-        status=job.status,
+        status=JobStatus(job.status),
         total=job.total,
         done=job.done,
         failed=job.failed,
         errors={item.plan_id: _message(item) for item in failed},
         failures=[_failure(item) for item in failed],
+        hint=JOB_HINT if job.failed else None,
         created_at=job.created_at,
         finished_at=job.finished_at,
     )
@@ -194,8 +198,12 @@ def validate_ruleset_draft(
     draft_id: str, tenant: TenantDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
-    ruleset, problems = problems_of(services.library, draft(tenant, draft_id))
-    result: dict[str, Any] = {"ok": not problems, "problems": [p.as_dict() for p in problems]}
+    ruleset, problems, warnings = problems_of(services.library, draft(tenant, draft_id))
+    result: dict[str, Any] = {
+        "ok": not problems,
+        "problems": [p.as_dict() for p in problems],
+        "warnings": [w.as_dict() for w in warnings],
+    }
     if ruleset is not None:
         result["rules"], result["files"] = len(ruleset.rules), len(ruleset.files)
     return result
@@ -215,7 +223,10 @@ def test_ruleset_draft(
 
 @router.post(
     "/drafts/{draft_id}/preview",
-    responses=responses(401, 403, 404, 409, 413, 422, 429),
+    responses={
+        **responses(401, 403, 404, 409, 413, 422, 429),
+        200: {"model": PreviewOut, "description": "What the draft would change, per athlete"},
+    },
     summary="Re-plan athletes with the draft and show what would change",
 )
 def preview_ruleset_draft(
@@ -267,7 +278,7 @@ def publish_ruleset_draft(
     caller.require_publisher()
     version = draft(tenant, draft_id)
     # Rules that drop a term some athlete's intake names would leave them unplannable.
-    compiled, _ = problems_of(services.library, version)
+    compiled = problems_of(services.library, version).ruleset
     if compiled is not None:  # (a draft that does not compile is refused just below)
         refuse_orphans(tenant, compiled.vocabulary)
     job, plan_ids = publish(tenant, services.library, version)

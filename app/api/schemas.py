@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
@@ -293,10 +294,158 @@ class PreviewRequest(BaseModel):
     )
 
 
+class CapChange(BaseModel):
+    week: str = Field(description="The week's Monday")
+    before: float | None = Field(description="The weekly cap in km before (null: none)")
+    after: float | None
+
+
+class AthletePreview(BaseModel):
+    """One athlete re-planned with the draft: the sessions that would change, or why none."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    athlete_id: str
+    plan_id: str
+    status_before: str
+    from_: str = Field(alias="from", description="The day re-planned from")
+    note: str | None = Field(
+        default=None, description="Why nothing changes (the plan ended before `from`)"
+    )
+    error: str | None = Field(default=None, description="The draft could not plan this athlete")
+    status_after: str | None = None
+    added: int | None = None
+    removed: int | None = None
+    changed: int | None = None
+    sessions: PlanChanges | None = None
+    caps_changed: list[CapChange] | None = None
+
+
+class PreviewTotals(BaseModel):
+    athletes: int
+    added: int
+    removed: int
+    changed: int
+    caps_changed: int
+    status_changed: int
+    failed: int
+    ended: int = Field(description="Athletes whose plans ended before the day re-planned from")
+    wording_only: int = Field(description="Changed sessions whose training is the same")
+
+
+PREVIEW_EXAMPLE: dict[str, Any] = {
+    "ruleset": {"name": "strideplan-base", "version": "draft"},
+    "totals": {
+        "athletes": 1,
+        "added": 0,
+        "removed": 0,
+        "changed": 2,
+        "caps_changed": 0,
+        "status_changed": 0,
+        "failed": 0,
+        "ended": 0,
+        "wording_only": 1,
+    },
+    "athletes": [
+        {
+            "athlete_id": "a1c3e1f2-7d4b-4a0e-8f7c-2b9d6e5f4a33",
+            "plan_id": "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11",
+            "status_before": "ok",
+            "from": "2026-05-10",
+            "status_after": "ok",
+            "added": 0,
+            "removed": 0,
+            "changed": 2,
+            "sessions": {
+                "added": [],
+                "removed": [],
+                "changed": [
+                    {
+                        "before": {
+                            "id": "5d1f…",
+                            "date": "2026-05-11",
+                            "kind": "activation",
+                            "title": "Activation · 14 min",
+                        },
+                        "after": {
+                            "id": "5d1f…",
+                            "date": "2026-05-11",
+                            "kind": "activation",
+                            "title": "Activation · 16 min",
+                        },
+                        "fields": ["duration_minutes", "exercises", "title"],
+                        "wording_only": False,
+                        "exercises": {
+                            "added": [
+                                {
+                                    "id": "half_kneeling_hip_flexor_stretch",
+                                    "side": "both",
+                                    "block": "morning",
+                                    "sets": 1,
+                                    "seconds": 30,
+                                }
+                            ],
+                            "removed": [],
+                            "changed": [
+                                {
+                                    "before": {"id": "clamshell", "side": "left", "sets": 2},
+                                    "after": {"id": "clamshell", "side": "left", "sets": 3},
+                                }
+                            ],
+                        },
+                    },
+                    {
+                        "before": {
+                            "id": "9a0b…",
+                            "date": "2026-05-12",
+                            "kind": "run",
+                            "title": "Easy run · 5 km",
+                            "distance": 5.0,
+                        },
+                        "after": {
+                            "id": "9a0b…",
+                            "date": "2026-05-12",
+                            "kind": "run",
+                            "title": "Easy run · 5 km",
+                            "distance": 5.0,
+                        },
+                        "fields": ["notes"],
+                        "wording_only": True,
+                        "exercises": {"added": [], "removed": [], "changed": []},
+                    },
+                ],
+                "unchanged": 41,
+            },
+            "caps_changed": [],
+        }
+    ],
+}
+
+
+class PreviewOut(BaseModel):
+    """What a draft would change, athlete by athlete; nothing is stored."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [PREVIEW_EXAMPLE]})
+
+    ruleset: dict[str, str]
+    totals: PreviewTotals
+    athletes: list[AthletePreview]
+
+
 class RollbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     version: Literal["base"] | Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+JOB_HINT = (
+    "Some athletes could not be planned with these rules; each is listed in `failures` with "
+    "the rule, week and message. They are on the shipped base rules (or keep the plan they had) "
+    "and can still check in. To fix: create a draft from the active rules (POST "
+    "/v1/rulesets/drafts), correct the named rule, validate, test and preview it on those "
+    "athletes, then publish it. To undo: roll back (POST /v1/rulesets/rollback with "
+    '{"version": <an earlier version>} or {"version": "base"}).'
+)
 
 
 class JobProblem(BaseModel):
@@ -320,10 +469,59 @@ class JobFailure(BaseModel):
     problems: list[JobProblem] = []
 
 
+class JobStatus(StrEnum):
+    """Where a plan re-generation is: `done_with_errors` when it went through every athlete
+    but some could not be planned with the new rules (listed in `failures`)."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    done_with_errors = "done_with_errors"
+
+
 class JobOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5b0c1f0e-8d1a-4c53-9a43-0d7f3b2f7a10",
+                    "reason": "published version 3",
+                    "status": "done_with_errors",
+                    "total": 12,
+                    "done": 11,
+                    "failed": 1,
+                    "errors": {
+                        "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11": "week 2026-03-02 is above its "
+                        "cap (rule load.pain_acceptable); the athlete's plan was made with the "
+                        "shipped base rules instead"
+                    },
+                    "failures": [
+                        {
+                            "athlete_id": "a1c3e1f2-7d4b-4a0e-8f7c-2b9d6e5f4a33",
+                            "plan_id": "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11",
+                            "outcome": "base_rules",
+                            "rule": "load.pain_acceptable",
+                            "week": "2026-03-02",
+                            "message": "week 2026-03-02 is above its cap (rule "
+                            "load.pain_acceptable); the athlete's plan was made with the "
+                            "shipped base rules instead",
+                            "problems": [],
+                        }
+                    ],
+                    "hint": JOB_HINT,
+                    "created_at": "2026-03-01T09:00:00Z",
+                    "finished_at": "2026-03-01T09:00:04Z",
+                }
+            ]
+        }
+    )
+
     id: str
     reason: str
-    status: str = Field(description="queued, running, done, or failed (some athlete failed)")
+    status: JobStatus = Field(
+        description="queued, running, done, or done_with_errors (every athlete was seen to, "
+        "some could not be planned with the new rules: see `failures` and `hint`)"
+    )
     total: int
     done: int
     failed: int
@@ -332,6 +530,10 @@ class JobOut(BaseModel):
     )
     failures: list[JobFailure] = Field(
         default=[], description="Each failed athlete (at most 500), with rule, week and message"
+    )
+    hint: str | None = Field(
+        default=None,
+        description="When some athlete failed: how to fix the rules or roll back",
     )
     created_at: datetime
     finished_at: datetime | None = None
@@ -382,7 +584,58 @@ class DiffSummary(BaseModel):
 class RuleSetDiffOut(BaseModel):
     """What differs from one rule set to another."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "from": "base",
+                    "to": "draft 8c2f41d0-5b7e-4d8a-9f0e-1a2b3c4d5e6f",
+                    "files": [
+                        {
+                            "name": "findings.yaml",
+                            "change": "changed",
+                            "diff": "--- base/findings.yaml\n+++ draft 8c2f…/findings.yaml\n"
+                            "@@ -12,7 +12,7 @@\n   - id: finding.weak_glute_med\n"
+                            "-    why: A weak gluteus medius lets the pelvis drop.\n"
+                            "+    why: A weak gluteus medius lets the pelvis drop on each step.\n",
+                        },
+                        {
+                            "name": "catalog_hips.yaml",
+                            "change": "added",
+                            "diff": "--- /dev/null\n+++ draft 8c2f…/catalog_hips.yaml\n…",
+                        },
+                    ],
+                    "rules": [
+                        {
+                            "id": "finding.weak_glute_med",
+                            "file": "findings.yaml",
+                            "change": "changed",
+                            "fields": ["why"],
+                        }
+                    ],
+                    "exercises": [
+                        {
+                            "id": "half_kneeling_hip_flexor_stretch",
+                            "file": "catalog_hips.yaml",
+                            "change": "added",
+                            "fields": [],
+                        }
+                    ],
+                    "unparsed": [],
+                    "summary": {
+                        "files_changed": 2,
+                        "rules_added": 0,
+                        "rules_removed": 0,
+                        "rules_changed": 1,
+                        "exercises_added": 1,
+                        "exercises_removed": 0,
+                        "exercises_changed": 0,
+                    },
+                }
+            ]
+        },
+    )
 
     from_: str = Field(alias="from", description="The rule set compared from")
     to: str
@@ -401,11 +654,18 @@ class TermOut(BaseModel):
 
 
 class VocabularyOut(BaseModel):
-    """What intakes may name, for this organisation."""
+    """What intakes, check-ins and rules may name, for this organisation."""
 
     findings: list[TermOut]
     conditions: list[TermOut]
     restrictions: list[TermOut]
     red_flags: list[TermOut]
     red_s_signs: list[TermOut]
-    gate_criteria: list[TermOut]
+    gate_criteria: list[TermOut] = Field(
+        description="What a gate may ask for, and a check-in's `tests_passed` may name"
+    )
+    exercise_tags: list[TermOut] = Field(
+        default=[],
+        description="Contraindication tags of catalog exercises (what restrictions and "
+        "rules' `avoid: {tag: …}` rule out)",
+    )

@@ -8,8 +8,7 @@ from app.api.deps import CallerDep, RuleSetDep
 from app.api.errors import responses
 from app.api.schemas import TermOut, VocabularyOut
 from app.intake.vocabulary import (
-    VOCABULARY_KINDS,
-    GateCriterion,
+    OWN_KINDS,
     RedFlag,
     RedSSign,
     Term,
@@ -26,7 +25,7 @@ def _out(terms: tuple[Term, ...]) -> list[TermOut]:
     ]
 
 
-def _fixed(values: type[RedFlag] | type[RedSSign] | type[GateCriterion]) -> list[TermOut]:
+def _fixed(values: type[RedFlag] | type[RedSSign]) -> list[TermOut]:
     return _out(shipped_terms(values))
 
 
@@ -34,19 +33,21 @@ def _fixed(values: type[RedFlag] | type[RedSSign] | type[GateCriterion]) -> list
     "/vocabulary",
     response_model=VocabularyOut,
     responses=responses(401, 429),
-    summary="The findings, conditions and restrictions intakes may name",
+    summary="The findings, conditions, restrictions, gate criteria and tags in use",
 )
 def get_vocabulary(_caller: CallerDep, ruleset: RuleSetDep) -> VocabularyOut:
     """The shipped vocabulary and the terms the organisation's active rule set declares
-    (`shipped: false`). Red flags, RED-S signs and gate criteria belong to the protected safety
-    core and the scheduler: every organisation has the shipped ones."""
+    (`shipped: false`): findings, conditions, restrictions, gate criteria and exercise tags.
+    Red flags and RED-S signs belong to the protected safety core: every organisation has
+    exactly the shipped ones."""
     vocabulary = ruleset.vocabulary
-    kinds = {kind: _out(vocabulary.terms(kind)) for kind in VOCABULARY_KINDS}
+    kinds = {kind: _out(vocabulary.terms(kind)) for kind in OWN_KINDS}
     return VocabularyOut(
         findings=kinds["findings"],
         conditions=kinds["conditions"],
         restrictions=kinds["restrictions"],
         red_flags=_fixed(RedFlag),
         red_s_signs=_fixed(RedSSign),
-        gate_criteria=_fixed(GateCriterion),
+        gate_criteria=kinds["gate_criteria"],
+        exercise_tags=kinds["exercise_tags"],
     )

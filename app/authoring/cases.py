@@ -186,7 +186,7 @@ def decision_failures(expect: Expect, decisions: Decisions) -> list[str]:
         actual = decisions.parameter(name)
         if abs(actual - wanted_value) > 1e-9:
             failures.append(f"expected the setting {name} to be {wanted_value:g}, got {actual:g}")
-    texts = [text for _, text, _ in decisions.notes]
+    texts = [text for _, text, _, _ in decisions.notes]
     failures += [
         f"expected a note saying '{t}'" for t in expect.notes if not any(t in x for x in texts)
     ]
@@ -207,7 +207,11 @@ def _sessions_with(plan: Plan, wanted: PlanExpect) -> list[str]:
     return [
         s.date.isoformat()
         for s in plan.sessions
-        if any(e.id == wanted.exercise for e in [*s.exercises, *s.drills])
+        if (
+            any(e.id == wanted.exercise for e in [*s.exercises, *s.drills])
+            if wanted.note is None
+            else any(wanted.note in note for note in s.notes)
+        )
         and wanted.phase in (None, s.phase)
         and (wanted.from_date is None or s.date >= wanted.from_date)
         and (wanted.until is None or s.date <= wanted.until)
@@ -226,7 +230,7 @@ def _window(wanted: PlanExpect) -> str:
 def plan_failures(expect: Expect, plan: Plan) -> list[str]:
     """Exercises the plan's sessions must (or must not) hold, in a phase or a date window."""
     failures = [
-        f"expected {w.exercise} in a session {_window(w)}; it is in none"
+        f"expected {w.what} in a session {_window(w)}; it is in none"
         for w in expect.in_plan
         if not _sessions_with(plan, w)
     ]
@@ -234,7 +238,7 @@ def plan_failures(expect: Expect, plan: Plan) -> list[str]:
         days = _sessions_with(plan, wanted)
         if days:
             failures.append(
-                f"expected no {wanted.exercise} {_window(wanted)}; it is on {', '.join(days[:3])}"
+                f"expected no {wanted.what} {_window(wanted)}; it is on {', '.join(days[:3])}"
                 + (f" and {len(days) - 3} more days" if len(days) > 3 else "")
             )
     return failures

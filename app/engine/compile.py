@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from app.catalog.models import MAX_EXERCISES, Catalog, CatalogFile
 from app.engine.canonical import Conjunction, pattern_conjunctions
 from app.engine.conditions import Condition, Pattern, parse_condition
+from app.engine.likely_mistakes import likely_mistakes
 from app.engine.loader import MAX_FILE_BYTES, LoadedYaml, YamlRejected, load_yaml
 from app.engine.located import LocatedRule
 from app.engine.messages import plain_message, where
@@ -30,6 +31,7 @@ from app.engine.vocabulary import (
     VocabularyFile,
     declared_vocabulary,
     extra_values,
+    undeclared_tags,
     unused_terms,
 )
 from app.intake.vocabulary import BASE_VOCABULARY
@@ -183,21 +185,26 @@ def compile_sources(
     if catalog is None and not any(is_catalog(n.rsplit("/", 1)[-1]) for n in names):
         problems.append(RuleProblem(CATALOG_FILE, None, "no exercise catalog in the rule set"))
     extra = extra_values(vocabulary)
+    # Likely mistakes are warnings: shown beside the errors, never a reason to refuse.
+    warnings = likely_mistakes(located, catalog, vocabulary) if catalog is not None else []
+    warnings.extend(undeclared_tags(catalog_parts, vocabulary))
     if problems:
         # One pass: what did parse is checked too, so a schema error does not hide a misspelt
         # name elsewhere. Checks that need the whole set (the protected core, the cases, the
         # engine's limits) wait until every file parses.
-        problems.extend(partial_problems([*located, *partial], catalog, extra))
-        raise RuleSetRejected(problems)
+        problems.extend(partial_problems([*located, *partial], catalog, extra, vocabulary))
+        raise RuleSetRejected(problems, warnings)
     assert catalog is not None
-    strata, found = validate(located, catalog, protected=protected, extra=extra)
+    strata, found = validate(
+        located, catalog, protected=protected, extra=extra, vocabulary=vocabulary
+    )
     problems.extend(found)
     problems.extend(_case_reference_problems(cases, located, catalog))
-    problems.extend(unused_terms(vocabulary, located, VOCABULARY_FILE, vocabulary_yaml))
+    problems.extend(unused_terms(vocabulary, located, VOCABULARY_FILE, vocabulary_yaml, catalog))
     if problems:
-        raise RuleSetRejected(problems)
+        raise RuleSetRejected(problems, warnings)
     ruleset = _assemble(sources, manifest, catalog, located, strata, cases)
-    return dataclasses.replace(ruleset, vocabulary=vocabulary) if extra else ruleset
+    return dataclasses.replace(ruleset, vocabulary=vocabulary, warnings=tuple(warnings))
 
 
 def is_catalog(name: str) -> bool:
@@ -266,6 +273,7 @@ def _assemble(
                 file=item.file,
                 line=item.line,
                 stratum=strata.get(rule.id, 0),
+                window=rule.window,
             )
         )
     levels = max((r.stratum for r in compiled), default=0) + 1

@@ -19,7 +19,6 @@ from app.engine.verbs import (
     Consequence,
     Derive,
     Gate,
-    GateCriterion,
     Note,
     Parameter,
     Prescribe,
@@ -28,8 +27,21 @@ from app.engine.verbs import (
     SetParameter,
     Substitute,
     Target,
+    Window,
 )
 from app.facts.build import Fact
+
+# The parts of the plan a prescription or note holds in: None for the whole plan, otherwise
+# the windows of the rules that gave it (it holds where any of them does).
+Windows = tuple[Window, ...] | None
+
+
+def joined(first: Windows, second: Windows) -> Windows:
+    """Where either of two prescriptions of one exercise holds (None: everywhere)."""
+    if first is None or second is None:
+        return None
+    return first + tuple(w for w in second if w not in first)
+
 
 # Which way is conservative for each parameter when rules of equal precedence disagree.
 _CONSERVATIVE_MAX = {
@@ -71,6 +83,17 @@ class Prescription:
     last_week: int | None = None  # a stage that ends: up to and including this week
     per_week: int | None = None  # at least this many sessions a week…
     until_week: int | None = None  # …until this week
+    windows: Windows = None  # the rules' windows (None: the whole plan)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowedAvoid:
+    """An exercise, or a contraindication tag, kept out of the sessions in a rule's window."""
+
+    exercise: str | None
+    tag: str | None
+    reason: Reason
+    windows: Windows
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +128,10 @@ class Decisions:
     # "exercise:<id>" or "tag:<tag>" → (the week it is allowed again, the rule)
     staged_avoids: dict[str, tuple[int, Reason]] = field(default_factory=dict)
     cap_candidates: dict[str, list[CapCandidate]] = field(default_factory=dict)
-    gates: dict[str, dict[GateCriterion, Reason]] = field(default_factory=dict)
+    windowed_avoids: list[WindowedAvoid] = field(default_factory=list)
+    gates: dict[str, dict[str, Reason]] = field(default_factory=dict)  # phase → criterion
     parameters: dict[Parameter, Ranked] = field(default_factory=dict)
-    notes: list[tuple[str, str, Reason]] = field(default_factory=list)
+    notes: list[tuple[str, str, Reason, Windows]] = field(default_factory=list)
     derived: list[tuple[str, str | None]] = field(default_factory=list)
     targets: dict[int, dict[str, tuple[float | bool, Reason]]] = field(default_factory=dict)
     response: tuple[str, list[Reason]] | None = None  # the pain-monitoring verdict, with reasons
@@ -138,6 +162,11 @@ class Firing:
     @property
     def rank(self) -> tuple[int, int]:
         return (self.fired.rule.domain.rank, -self.fired.rule.priority)
+
+    @property
+    def windows(self) -> Windows:
+        window = self.fired.rule.window
+        return None if window is None else (window,)
 
 
 Handler = Callable[[Decisions, Any, Firing], None]
@@ -170,11 +199,13 @@ def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
             verb.last_week,
             verb.per_week,
             verb.until_week,
+            f.windows,
         )
         return
     # Rules arrive in precedence order: the first dose stands; sides and extra sets accumulate.
     if reason not in existing.reasons:
         existing.reasons.append(reason)
+    existing.windows = joined(existing.windows, f.windows)
     # The earliest start, the latest end and the most frequent loading any rule asks for.
     if existing.from_week is not None:
         existing.from_week = (
@@ -199,6 +230,9 @@ def _prescribe(d: Decisions, verb: Prescribe, f: Firing) -> None:
 
 
 def _avoid(d: Decisions, verb: Avoid, f: Firing) -> None:
+    if f.windows is not None:  # only in the sessions of the rule's window
+        d.windowed_avoids.append(WindowedAvoid(verb.exercise, verb.tag, f.reason, f.windows))
+        return
     if verb.until_week is not None:  # early stages only: the latest week any rule asks for
         key = f"exercise:{verb.exercise}" if verb.exercise else f"tag:{verb.tag}"
         current = d.staged_avoids.get(key)
@@ -251,7 +285,7 @@ def _derive(d: Decisions, verb: Derive, f: Firing) -> None:
 
 
 def _note(d: Decisions, verb: Note, f: Firing) -> None:
-    d.notes.append((verb.kind, verb.text, f.reason))
+    d.notes.append((verb.kind, verb.text, f.reason, f.windows))
 
 
 def _set(d: Decisions, verb: SetParameter, f: Firing) -> None:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from app.engine.conditions import suggest
+from app.engine.verbs import WINDOW_EXAMPLE
 
 # Examples a coach can copy, for the consequences whose fields alone do not say enough.
 VERB_EXAMPLES = {
@@ -122,6 +123,8 @@ def example(key: str | int | None, model: type[BaseModel]) -> str:
     """A small example of `model` written at `key`: its required keys (and choices)."""
     if isinstance(key, str) and key in VERB_EXAMPLES:
         return VERB_EXAMPLES[key]
+    if key == "window":
+        return WINDOW_EXAMPLE
     shown = [
         f"{field.alias or name}: {_placeholder(field.annotation)}"
         for name, field in model.model_fields.items()

@@ -9,8 +9,9 @@ from typing import Any
 from app.catalog.models import Catalog
 from app.engine.canonical import Conjunction, conjunction_json
 from app.engine.conditions import Test
+from app.engine.problems import RuleProblem
 from app.engine.schema import Case, Domain
-from app.engine.verbs import Consequence
+from app.engine.verbs import Consequence, Window
 from app.intake.vocabulary import BASE_VOCABULARY, Vocabulary
 
 
@@ -47,6 +48,7 @@ class CompiledRule:
     file: str
     line: int | None
     stratum: int
+    window: Window | None = None  # the part of the plan its prescriptions and notes hold in
 
     @property
     def precedence(self) -> tuple[int, int, str]:
@@ -77,6 +79,7 @@ class RuleSet:
     cases: tuple[LocatedCase, ...]
     files: tuple[str, ...]
     vocabulary: Vocabulary = BASE_VOCABULARY  # the shipped one with the organisation's terms
+    warnings: tuple[RuleProblem, ...] = ()  # likely mistakes (app.engine.likely_mistakes)
 
     @cached_property
     def engine_name(self) -> str:

@@ -28,8 +28,11 @@ class RuleProblem:
 class RuleSetRejected(RuleSetInvalid):
     """A rule set with one or more problems; nothing of it reaches the engine."""
 
-    def __init__(self, problems: list[RuleProblem]) -> None:
+    def __init__(
+        self, problems: list[RuleProblem], warnings: list[RuleProblem] | None = None
+    ) -> None:
         self.problems = problems
+        self.warnings = warnings or []  # likely mistakes in what did parse
         first = str(problems[0]) if problems else "invalid rule set"
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(first + more, detail=[p.as_dict() for p in problems])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -18,6 +18,7 @@ from pydantic import (
     PlainSerializer,
     Strict,
     WithJsonSchema,
+    model_validator,
 )
 
 from app.engine.conditions import Condition, condition_json_schema, parse_condition
@@ -28,6 +29,7 @@ from app.engine.verbs import (
     ThenItem,
     TrainingPhase,
     Verdict,
+    Window,
 )
 
 MAX_RULES_PER_FILE = 2500
@@ -86,6 +88,11 @@ class Rule(_Model):
     ] = []
     when: When
     then: Annotated[list[ThenItem], Field(min_length=1, max_length=30)]
+    window: Window | None = Field(
+        default=None,
+        description="Limit what the rule prescribes, avoids and notes to part of the plan, e.g. "
+        "{weeks_before: taper, weeks: 6}, {from_phase: strength}, {until_phase: running_form}",
+    )
 
 
 class CapExpect(_Model):
@@ -114,12 +121,29 @@ class GateExpect(_Model):
 
 
 class PlanExpect(_Model):
-    """An exercise in the generated plan's sessions: in a phase, or between two dates."""
+    """An exercise, or a note's text (or part of it), in the generated plan's sessions: in a
+    phase, or between two dates."""
 
-    exercise: str
+    exercise: str | None = None
+    note: Annotated[str, Field(min_length=3, max_length=200)] | None = Field(
+        default=None, description="a session note holding this text (instead of `exercise`)"
+    )
     phase: TrainingPhase | None = None
     from_date: date | None = Field(default=None, alias="from")
     until: date | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if (self.exercise is None) == (self.note is None):
+            raise ValueError(
+                "give exercise or note, e.g. {exercise: clamshell, phase: strength} or "
+                '{note: "flat routes", until: "2026-03-01"}'
+            )
+        return self
+
+    @property
+    def what(self) -> str:
+        return self.exercise if self.exercise is not None else f'the note "{self.note}"'
 
 
 class Expect(_Model):

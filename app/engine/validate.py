@@ -29,7 +29,7 @@ from app.engine.problems import RuleProblem
 from app.engine.schema import Domain
 from app.engine.verbs import Cap, Derive, Refer, SetParameter
 from app.facts.schema import FACT_TYPES, Scalar
-from app.intake.vocabulary import RedFlag, RedSSign
+from app.intake.vocabulary import BASE_VOCABULARY, RedFlag, RedSSign, Vocabulary
 
 
 def derived_names(rules: list[LocatedRule]) -> dict[str, list[LocatedRule]]:
@@ -313,7 +313,12 @@ def _replacement_problems(rules: list[LocatedRule]) -> Iterator[RuleProblem]:
 
 
 def validate(
-    rules: list[LocatedRule], catalog: Catalog, *, protected: bool = False, extra: Extra = NO_EXTRA
+    rules: list[LocatedRule],
+    catalog: Catalog,
+    *,
+    protected: bool = False,
+    extra: Extra = NO_EXTRA,
+    vocabulary: Vocabulary = BASE_VOCABULARY,
 ) -> tuple[dict[str, int], list[RuleProblem]]:
     """Every problem in the rules, and each rule's stratum (meaningful when there are none)."""
     problems: list[RuleProblem] = []
@@ -342,7 +347,7 @@ def validate(
             continue
         for pattern in patterns_of(located.rule.when):
             problems.extend(_pattern_problems(located, pattern, derived, extra))
-        problems.extend(consequence_problems(located, catalog))
+        problems.extend(consequence_problems(located, catalog, vocabulary))
     strata, cycle_problems = _strata([r for r in rules if first_seen[r.rule.id] is r], derived)
     problems.extend(cycle_problems)
     problems.extend(_contradictions(rules))
@@ -356,7 +361,10 @@ def validate(
 
 
 def partial_problems(
-    rules: list[LocatedRule], catalog: Catalog | None, extra: Extra = NO_EXTRA
+    rules: list[LocatedRule],
+    catalog: Catalog | None,
+    extra: Extra = NO_EXTRA,
+    vocabulary: Vocabulary = BASE_VOCABULARY,
 ) -> list[RuleProblem]:
     """The checks that hold rule by rule, for a rule set some of whose files failed the schema:
     names in conditions, and (when the catalog parsed) exercises and tags in consequences."""
@@ -368,7 +376,7 @@ def partial_problems(
         for pattern in patterns_of(located.rule.when):
             problems.extend(_pattern_problems(located, pattern, derived, extra))
         if catalog is not None and located.derives is None:
-            problems.extend(consequence_problems(located, catalog))
+            problems.extend(consequence_problems(located, catalog, vocabulary))
     return problems
 
 

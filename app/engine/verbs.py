@@ -199,7 +199,12 @@ class Gate(_Verb):
     """A criterion to meet before `phase` may start."""
 
     phase: Literal["strength", "running_form"]
-    criterion: Annotated[GateCriterion, Strict(False)]
+    criterion: Identifier = Field(
+        description="one of the shipped gate criteria ("
+        + ", ".join(c.value for c in GateCriterion)
+        + ") or one the organisation declares in vocabulary.yaml (gate_criteria)",
+        examples=["single_leg_bridge_20"],
+    )
 
 
 class Refer(_Verb):
@@ -287,6 +292,58 @@ class SetParameter(_Verb):
         low, high, _, _ = PARAMETERS[self.parameter]
         if not low <= self.value <= high:
             raise ValueError(f"{self.parameter.value} must be between {low:g} and {high:g}")
+        return self
+
+
+WindowPhase = Literal["activation", "strength", "running_form"]
+WINDOW_EXAMPLE = (
+    "window: {weeks_before: taper, weeks: 6}, window: {from_phase: strength} or "
+    "window: {until_phase: running_form}"
+)
+# The verbs a window limits: what the rule puts into sessions, day by day.
+WINDOWED_VERBS = ("prescribe", "avoid", "note")
+
+
+class Window(_Verb):
+    """Part of the plan a rule's prescriptions, avoidances and session notes are limited to:
+    the last `weeks` weeks before each A race (`weeks_before: goal`) or before its taper
+    (`weeks_before: taper`), and/or from the start of one phase (`from_phase`) until another
+    begins (`until_phase`). Given together, the window is where they overlap."""
+
+    weeks_before: Literal["goal", "taper"] | None = Field(
+        default=None, description="with `weeks`: counted back from each A race, or its taper"
+    )
+    weeks: Annotated[int, Field(ge=1, le=MAX_STAGE_WEEK)] | None = Field(
+        default=None, description="with `weeks_before`: how many weeks"
+    )
+    from_phase: WindowPhase | None = Field(
+        default=None, description="from the first day of this phase on"
+    )
+    until_phase: Literal["strength", "running_form"] | None = Field(
+        default=None, description="up to the day before this phase begins"
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if (self.weeks_before is None) != (self.weeks is None):
+            raise ValueError(
+                "weeks_before and weeks go together, e.g. window: {weeks_before: taper, weeks: 6}"
+            )
+        if self.weeks_before is None and self.from_phase is None and self.until_phase is None:
+            raise ValueError(
+                f"a window needs weeks_before with weeks, from_phase or "
+                f"until_phase, e.g. {WINDOW_EXAMPLE}"
+            )
+        order = ("activation", "strength", "running_form")
+        if (
+            self.from_phase is not None
+            and self.until_phase is not None
+            and order.index(self.until_phase) <= order.index(self.from_phase)
+        ):
+            raise ValueError(
+                f"until_phase {self.until_phase} does not come after from_phase "
+                f"{self.from_phase}; the phases run activation, strength, running_form"
+            )
         return self
 
 

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, Strict
 
-from app.intake.models import IsoDate, Pain, _Strict, _unique
-from app.intake.vocabulary import GateCriterion, Illness, RedFlag
+from app.intake.models import GateCriterionName, IsoDate, Pain, _Strict, _unique
+from app.intake.vocabulary import Illness, RedFlag
+
+MAX_TESTS_PASSED = 50  # the shipped gate criteria and an organisation's own
 
 SessionRef = Annotated[str, Field(min_length=1, max_length=36)]
 
@@ -27,8 +29,8 @@ class CheckInIn(_Strict):
         default_factory=list, description="Ids of the sessions skipped."
     )
     tests_passed: Annotated[
-        list[Annotated[GateCriterion, Strict(False)]],
-        Field(max_length=len(GateCriterion)),
+        list[GateCriterionName],
+        Field(max_length=MAX_TESTS_PASSED),
         AfterValidator(_unique),
     ] = Field(default_factory=list, description="Gate tests the runner now passes.")
     red_flags: Annotated[

@@ -29,6 +29,7 @@ from app.intake.vocabulary import (
     ACTIVE_VOCABULARY,
     Condition,
     Finding,
+    GateCriterion,
     GoalType,
     Priority,
     RedFlag,
@@ -234,6 +235,15 @@ RestrictionName = Annotated[
         examples=["no_squat"],
     ),
     _known("restrictions"),
+]
+GateCriterionName = Annotated[
+    str,
+    Field(
+        pattern=TERM_PATTERN,
+        description=_described("gate criteria", GateCriterion),
+        examples=["single_leg_bridge_20"],
+    ),
+    _known("gate_criteria"),
 ]
 MAX_RESTRICTIONS = 20
 

@@ -195,6 +195,21 @@ class GateCriterion(StrEnum):
     level_pelvis_single_leg = "level_pelvis_single_leg"
 
 
+class ExerciseTag(StrEnum):
+    """The shipped contraindication tags of catalog exercises (restrictions rule them out and
+    rules `avoid` them); an organisation may declare its own in `vocabulary.yaml`."""
+
+    squat = "squat"
+    lunge = "lunge"
+    deep_hip_flexion = "deep_hip_flexion"
+    deep_knee_flexion = "deep_knee_flexion"
+    loaded_hip_flexion = "loaded_hip_flexion"
+    jumping = "jumping"
+    kneeling = "kneeling"
+    external_load = "external_load"
+    speed = "speed"
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """A name an intake may use: shipped with the product or declared by an organisation."""
@@ -206,6 +221,9 @@ class Term:
 
 
 VOCABULARY_KINDS = ("findings", "conditions", "restrictions")
+# The names rules use beyond the intake's: what gates test, and what exercises are tagged with.
+RULE_KINDS = ("gate_criteria", "exercise_tags")
+OWN_KINDS = (*VOCABULARY_KINDS, *RULE_KINDS)  # every kind an organisation may declare
 # Where each kind is used in an intake, and which fact field holds it in the rules.
 VOCABULARY_FIELDS = {
     "findings": ("finding", "name"),
@@ -216,12 +234,15 @@ VOCABULARY_FIELDS = {
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The findings, conditions and restrictions intakes may name: the shipped ones and an
-    organisation's own (declared in its rule set's `vocabulary.yaml`)."""
+    """The findings, conditions and restrictions intakes may name, the gate criteria rules and
+    check-ins may name and the exercise tags: the shipped ones and an organisation's own
+    (declared in its rule set's `vocabulary.yaml`)."""
 
     findings: tuple[Term, ...]
     conditions: tuple[Term, ...]
     restrictions: tuple[Term, ...]
+    gate_criteria: tuple[Term, ...] = ()
+    exercise_tags: tuple[Term, ...] = ()
 
     def terms(self, kind: str) -> tuple[Term, ...]:
         terms: tuple[Term, ...] = getattr(self, kind)
@@ -232,9 +253,7 @@ class Vocabulary:
 
     def declared(self) -> dict[str, tuple[Term, ...]]:
         """The organisation's own terms, by kind."""
-        return {
-            kind: tuple(t for t in self.terms(kind) if not t.shipped) for kind in VOCABULARY_KINDS
-        }
+        return {kind: tuple(t for t in self.terms(kind) if not t.shipped) for kind in OWN_KINDS}
 
     def extended(self, kind: str, terms: tuple[Term, ...]) -> Vocabulary:
         return replace(self, **{kind: (*self.terms(kind), *terms)})
@@ -246,7 +265,11 @@ def shipped_terms(values: type[StrEnum]) -> tuple[Term, ...]:
 
 
 BASE_VOCABULARY = Vocabulary(
-    shipped_terms(Finding), shipped_terms(Condition), shipped_terms(Restriction)
+    shipped_terms(Finding),
+    shipped_terms(Condition),
+    shipped_terms(Restriction),
+    shipped_terms(GateCriterion),
+    shipped_terms(ExerciseTag),
 )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.models import Catalog, Exercise
-from app.engine.decisions import Decisions, Prescription, Reason
+from app.engine.decisions import Decisions, Prescription, Reason, Windows, joined
 from app.intake.vocabulary import RESTRICTION_TAGS
 from app.scheduler.strength import ASSIST_CUE, BAND_CUE, LIGHTER, NO_WEIGHTS_CUE, Dose
 
@@ -24,6 +24,7 @@ class Chosen:
     core: bool = False  # from a condition- or finding-specific rule (shown every day)
     # the rules whose prescriptions chose it (not a substitution's or an early-stage limit's)
     prescribed_by: frozenset[str] = frozenset()
+    windows: Windows = None  # the days it holds in (None: every day of its stage)
     cache: dict[tuple[str | None, bool, Dose | None], list[Any]] = field(default_factory=dict)
 
     @property
@@ -194,12 +195,19 @@ def in_stage(prescription: Prescription, week: int) -> bool:
 
 
 def choose_exercises(
-    decisions: Decisions, catalog: Catalog, restrictions: list[str], week: int = 1
+    decisions: Decisions,
+    catalog: Catalog,
+    restrictions: list[str],
+    week: int = 1,
+    also: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
 ) -> PhaseExercises:
     """Resolve the prescriptions into exercises the runner can do in `week` of the stage
-    clock, in a stable order."""
+    clock, in a stable order; `also` rules out more exercises and tags (windowed
+    avoidances in force)."""
     blocked_ids, blocked_tags = blocked(decisions, restrictions, week)
     always_ids, always_tags = blocked(decisions, restrictions)
+    blocked_ids, blocked_tags = blocked_ids | also[0], blocked_tags | also[1]
+    always_ids, always_tags = always_ids | also[0], always_tags | also[1]
     result = PhaseExercises()
     for phase in ("activation", "strength", "running_form"):
         chosen: dict[str, Chosen] = {}
@@ -241,6 +249,7 @@ def choose_exercises(
                 existing.reasons.extend(r for r in reasons if r not in existing.reasons)
                 existing.core = existing.core or core
                 existing.prescribed_by |= by
+                existing.windows = joined(existing.windows, prescription.windows)
                 continue
             chosen[final] = Chosen(
                 catalog[final],
@@ -249,6 +258,7 @@ def choose_exercises(
                 replaced=wanted if final != wanted else None,
                 core=core,
                 prescribed_by=by,
+                windows=prescription.windows,
             )
             if final != wanted and staged:
                 result.notes.append(

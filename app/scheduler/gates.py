@@ -3,12 +3,13 @@ and the phases moved by the gates' verdicts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
 from app.engine.decisions import Decisions, Reason
 from app.engine.verbs import GateCriterion
-from app.intake.vocabulary import RESTRICTION_TAGS
+from app.intake.vocabulary import RESTRICTION_TAGS, Term
 from app.scheduler.checkins import (
     CheckInRecord,
     GateEvidence,
@@ -18,7 +19,7 @@ from app.scheduler.checkins import (
 from app.scheduler.phases import PhasePlan, TaperSpan, plan_phases
 from app.scheduler.settings import ScheduleSettings
 
-GATE_TEXT: dict[GateCriterion, str] = {
+GATE_TEXT: dict[str, str] = {
     GateCriterion.pain_running_max_2: "Pain while running stays at 2/10 or less",
     GateCriterion.pain_running_max_3: "Pain while running stays at 3/10 or less",
     GateCriterion.no_morning_flare: "No rise in pain or stiffness the next morning",
@@ -34,9 +35,21 @@ GATE_TEXT: dict[GateCriterion, str] = {
 }
 
 
+def gate_text(criterion: str, declared: Mapping[str, Term]) -> str:
+    """What a criterion asks, for the runner: the shipped text, or the organisation's label
+    and description for one it declares."""
+    shipped = GATE_TEXT.get(criterion)
+    if shipped is not None:
+        return shipped
+    term = declared.get(criterion)
+    if term is None:  # pragma: no cover - validated against the vocabulary
+        return criterion.replace("_", " ").capitalize()
+    return f"{term.label}: {term.description}" if term.description else term.label
+
+
 # What a gate's test asks the runner to do (contraindication tags), and the test used instead
 # when that is ruled out for them (a gate never asks for a forbidden test, docs/plan-shape.md §11).
-GATE_NEEDS: dict[GateCriterion, tuple[frozenset[str], GateCriterion]] = {
+GATE_NEEDS: dict[str, tuple[frozenset[str], str]] = {
     GateCriterion.single_leg_squat_no_valgus: (
         frozenset({"squat", "deep_knee_flexion"}),
         GateCriterion.level_pelvis_single_leg,
@@ -44,7 +57,7 @@ GATE_NEEDS: dict[GateCriterion, tuple[frozenset[str], GateCriterion]] = {
     GateCriterion.hop_test_pain_free: (frozenset({"jumping"}), GateCriterion.heel_raises_25),
 }
 # A stricter criterion makes a looser one of the same test redundant: the gate lists only it.
-SUBSUMES: dict[GateCriterion, GateCriterion] = {
+SUBSUMES: dict[str, str] = {
     GateCriterion.pain_running_max_2: GateCriterion.pain_running_max_3,
 }
 
@@ -55,10 +68,10 @@ def allowed_gates(decisions: Decisions, restrictions: list[str]) -> tuple[Decisi
     and the plan says so; a criterion a stricter one makes redundant (pain at most 3/10 beside
     at most 2/10) is left out."""
     ruled_out = frozenset(tag for r in restrictions for tag in RESTRICTION_TAGS.get(r, ()))
-    gates: dict[str, dict[GateCriterion, Reason]] = {}
+    gates: dict[str, dict[str, Reason]] = {}
     notes: list[str] = []
     for phase, criteria in decisions.gates.items():
-        chosen: dict[GateCriterion, Reason] = {}
+        chosen: dict[str, Reason] = {}
         for criterion, reason in criteria.items():
             needs = GATE_NEEDS.get(criterion)
             if needs is not None and needs[0] & ruled_out:
@@ -93,7 +106,7 @@ def phases_and_gates(
     delays: dict[str, int] = {}
     for name in ("strength", "running_form"):
         span = next(s for s in projected.spans if s.name == name)
-        criteria = sorted(decisions.gates.get(name, {}), key=lambda c: c.value)
+        criteria = sorted(decisions.gates.get(name, {}), key=str)
         evidence[name] = judge_gate(criteria, span.start, check_ins)
         delays[name] = gate_delay(evidence[name], span.start, check_ins)
     if not any(delays.values()):

@@ -6,13 +6,16 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
-from app.engine.decisions import Decisions, Reason
+from app.catalog.models import Catalog
+from app.engine.decisions import Decisions, Reason, WindowedAvoid, Windows
 from app.engine.model import CNode, CPattern, RuleSet
 from app.engine.verbs import Parameter
 from app.facts.build import to_km
 from app.intake.models import Intake
+from app.intake.vocabulary import Vocabulary
 from app.scheduler.blocks import season_blocks
 from app.scheduler.calendar import choose_run_days, choose_strength_days
 from app.scheduler.checkins import (
@@ -34,7 +37,7 @@ from app.scheduler.exercises import (
     stage_starts,
 )
 from app.scheduler.feasibility import feasibility, too_far_to_race
-from app.scheduler.gates import GATE_TEXT, allowed_gates, phases_and_gates
+from app.scheduler.gates import allowed_gates, gate_text, phases_and_gates
 from app.scheduler.goals import goal_plans
 from app.scheduler.intensity import (
     default_quality,
@@ -50,8 +53,29 @@ from app.scheduler.sessions import RACE_NOTES, SessionBuilder, SessionContext, S
 from app.scheduler.settings import MAX_RUNS_PER_WEEK, ScheduleSettings
 from app.scheduler.strength import StageClock
 from app.scheduler.units import Measure
+from app.scheduler.windows import PlanWindows
 
 WALK_RUN_END_MINUTES = 30
+
+
+def _stage_without(
+    decisions: Decisions,
+    catalog: Catalog,
+    restrictions: list[str],
+    stage: Stage,
+    avoids: list[WindowedAvoid],
+) -> Stage:
+    """`stage` with the exercises and tags of windowed avoidances ruled out too (their easier
+    versions stand in, as for any avoidance)."""
+    ids = frozenset(a.exercise for a in avoids if a.exercise is not None)
+    tags = frozenset(a.tag for a in avoids if a.tag is not None)
+    return Stage(
+        stage.from_week,
+        choose_exercises(decisions, catalog, restrictions, stage.from_week, also=(ids, tags)),
+        stage.blocked_ids | ids,
+        stage.blocked_tags | tags,
+        not_yet=stage.not_yet,
+    )
 
 
 def _phases_out(
@@ -59,7 +83,9 @@ def _phases_out(
     decisions: Decisions,
     names: dict[int, str],
     evidence: dict[str, GateEvidence],
+    vocabulary: Vocabulary,
 ) -> list[dict[str, Any]]:
+    declared = {t.name: t for t in vocabulary.gate_criteria if not t.shipped}
     result: list[dict[str, Any]] = []
     for span in phase_plan.spans:
         phase: dict[str, Any] = {"name": span.name, "start": span.start, "end": span.end}
@@ -73,12 +99,12 @@ def _phases_out(
             phase["gate"] = {
                 "criteria": [
                     {
-                        "id": c.value,
-                        "description": GATE_TEXT[c],
+                        "id": str(c),
+                        "description": gate_text(c, declared),
                         "met": judged.met.get(c),
                         "why": r.as_dict(),
                     }
-                    for c, r in sorted(gates.items(), key=lambda item: item[0].value)
+                    for c, r in sorted(gates.items(), key=lambda item: str(item[0]))
                 ],
                 "projected": span.start,
                 "status": judged.status,
@@ -308,9 +334,9 @@ def schedule(
         )
         for week in stage_starts(decisions)
     )
-    notes_by_kind: dict[str, list[tuple[str, Reason]]] = {}
-    for kind, text, reason in decisions.notes:
-        notes_by_kind.setdefault(kind, []).append((text, reason))
+    notes_by_kind: dict[str, list[tuple[str, Reason, Windows]]] = {}
+    for kind, text, reason, windows in decisions.notes:
+        notes_by_kind.setdefault(kind, []).append((text, reason, windows))
     sessions = SessionBuilder(
         SessionContext(
             lineage=lineage,
@@ -326,6 +352,9 @@ def schedule(
             session_time=availability.session_time,
             measure=measure,
             notes_by_kind=notes_by_kind,
+            windows=PlanWindows(phase_plan, season),
+            windowed_avoids=tuple(decisions.windowed_avoids),
+            stage_without=partial(_stage_without, decisions, ruleset.catalog, restrictions),
             sick_days=sick,
             sore_days=sore - sick,
             condition_rules=_symptom_rules(ruleset),
@@ -418,14 +447,14 @@ def schedule(
     return {
         "status": "goal_at_risk" if at_risk else "ok",
         "end": season.end,
-        "phases": _phases_out(phase_plan, decisions, names, evidence),
+        "phases": _phases_out(phase_plan, decisions, names, evidence, ruleset.vocabulary),
         "weeks": _weeks_out(weeks, measure),
         "sessions": sessions,
         "warnings": warnings,
         "feasibility": feasible,
         "exercises": exercise_info,
         "notes": [
-            *[text for text, _ in notes_by_kind.get("plan", [])],
+            *[text for text, _, _ in notes_by_kind.get("plan", [])],
             *dict.fromkeys(note for stage in stages for note in stage.exercises.notes),
             *gate_notes,
             *speed_note,

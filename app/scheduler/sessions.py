@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from functools import lru_cache
@@ -12,7 +13,7 @@ from typing import Any
 
 from app.catalog.models import Catalog, Exercise
 from app.contract.entries import ExerciseOut, Why
-from app.engine.decisions import Reason
+from app.engine.decisions import Reason, WindowedAvoid, Windows
 from app.engine.verbs import MAX_STAGE_WEEK
 from app.intake.vocabulary import Priority
 from app.scheduler.calendar import days, monday_of
@@ -33,6 +34,7 @@ from app.scheduler.strength import (
     rung_of,
 )
 from app.scheduler.units import Measure
+from app.scheduler.windows import PlanWindows
 
 SESSION_NAMESPACE = uuid.UUID("5b1e1f0e-8c55-4d1c-9a53-6f2b1c7d2e10")
 _NAMESPACE_BYTES = SESSION_NAMESPACE.bytes
@@ -136,7 +138,11 @@ class SessionContext:
     activation_count: int
     session_time: time | None
     measure: Measure
-    notes_by_kind: dict[str, list[tuple[str, Reason]]]
+    notes_by_kind: dict[str, list[tuple[str, Reason, Windows]]]
+    windows: PlanWindows  # the days windowed rules hold in
+    # avoidances limited to a window, and a stage with some of them in force
+    windowed_avoids: tuple[WindowedAvoid, ...] = ()
+    stage_without: Callable[[Stage, list[WindowedAvoid]], Stage] = lambda stage, _: stage
     sick_days: frozenset[date] = frozenset()  # an illness: no training at all
     sore_days: frozenset[date] = frozenset()  # running paused after severe pain: strength eases
     condition_rules: frozenset[str] = frozenset()  # rules about a symptom (the injury's own)
@@ -325,7 +331,12 @@ class SessionBuilder:
         self.busy: dict[date, set[date]] = defaultdict(set)  # week → days with a session
         for day in [*self.runs_by_day, *self.goal_days]:
             self.busy[monday_of(day)].add(day)
-        self.notes: dict[str, tuple[list[str], list[Reason]]] = {}
+        self.notes: dict[tuple[str, tuple[bool, ...]], tuple[list[str], list[Reason]]] = {}
+        # a stage's exercises of a phase on days some windowed ones are out: kept (their ids
+        # key the rotations' memory)
+        self.in_window: dict[tuple[int, str, tuple[bool, ...]], list[Chosen]] = {}
+        # stages with windowed avoidances in force, by stage and which of them hold
+        self.variants: dict[tuple[int, tuple[bool, ...]], tuple[int, Stage]] = {}
         self.last_dose: Dose | None = None  # the previous strength session's
         self.last_full: Dose | None = None  # the previous one at the ladder's full dose
         self.last_day: date | None = None  # the previous strength session's day
@@ -582,6 +593,7 @@ class SessionBuilder:
                     and s["date"] not in carried
                     and self._rehab_day(s["date"])  # not on a race day or the day before
                     and s.get("run_type") != "shake_out"
+                    and self.ctx.windows.covers(original.windows, s["date"])
                     and not (s["kind"] == "strength" and self._tissue_full(s, item))
                 ]
                 entry = _entries([item], "main", self.ctx.catalog)
@@ -622,7 +634,8 @@ class SessionBuilder:
                     last[ident] = max(carried)
 
     def _stage(self, day: date) -> tuple[int, Stage]:
-        """The stage in force on `day` (by the stage clock), and its index."""
+        """The stage in force on `day` (by the stage clock), and its index; on a day inside a
+        windowed avoidance's window, that stage with the avoided exercises ruled out too."""
         week = self.ctx.clock.week(day)
         found = self.stage_of.get(week)
         if found is None:
@@ -631,11 +644,34 @@ class SessionBuilder:
                 if stage.from_week <= week:
                     index = k
             found = self.stage_of[week] = (index, self.ctx.stages[index])
-        return found
+        avoids = self.ctx.windowed_avoids
+        if not avoids:
+            return found
+        held = tuple(self.ctx.windows.covers(a.windows, day) for a in avoids)
+        if not any(held):
+            return found
+        key = (found[0], held)
+        variant = self.variants.get(key)
+        if variant is None:  # its own index: the caches keyed by stage keep them apart
+            ruled_out = [a for a, h in zip(avoids, held, strict=True) if h]
+            index = len(self.ctx.stages) + len(self.variants)
+            variant = self.variants[key] = (index, self.ctx.stage_without(found[1], ruled_out))
+        return variant
 
     def _rotate(self, phase: str, count: int, day_index: int, day: date) -> list[Chosen]:
         """The day's exercises of a phase."""
-        return self.rotations.pick(self._stage(day)[1].exercises.of(phase), count, day_index)
+        index, stage = self._stage(day)
+        items = stage.exercises.of(phase)
+        if any(c.windows is not None for c in items):  # rules limited to part of the plan
+            covers = self.ctx.windows.covers
+            held = tuple(covers(c.windows, day) for c in items)
+            if not all(held):
+                key = (index, phase, held)
+                kept = self.in_window.get(key)
+                if kept is None:
+                    kept = self.in_window[key] = [c for c, h in zip(items, held, strict=True) if h]
+                items = kept
+        return self.rotations.pick(items, count, day_index)
 
     def _move(self, item: Chosen, day: date, direction: str) -> Chosen | None:
         """`item` one rung up (`progression`) or down (`regression`) its catalog ladder, when
@@ -662,6 +698,7 @@ class SessionBuilder:
                     replaced=item.exercise.id,
                     core=item.core,
                     prescribed_by=item.prescribed_by,
+                    windows=item.windows,
                 )
             self.moved[key] = moved
         return self.moved[key]
@@ -713,12 +750,15 @@ class SessionBuilder:
             "why": [],
         }
 
-    def _notes(self, kind: str) -> tuple[list[str], list[Reason]]:
-        """The rules' notes for a kind of session, and their reasons (fresh lists each call)."""
-        cached = self.notes.get(kind)
+    def _notes(self, kind: str, day: date) -> tuple[list[str], list[Reason]]:
+        """The rules' notes for a kind of session on `day` (a windowed rule's only inside its
+        window), and their reasons (fresh lists each call)."""
+        given = self.ctx.notes_by_kind.get(kind, [])
+        held = tuple(self.ctx.windows.covers(w, day) for _, _, w in given)
+        cached = self.notes.get((kind, held))
         if cached is None:
-            pairs = self.ctx.notes_by_kind.get(kind, [])
-            cached = self.notes[kind] = ([t for t, _ in pairs], [r for _, r in pairs])
+            pairs = [(t, r) for (t, r, _), h in zip(given, held, strict=True) if h]
+            cached = self.notes[(kind, held)] = ([t for t, _ in pairs], [r for _, r in pairs])
         return list(cached[0]), list(cached[1])
 
     # -- kinds ------------------------------------------------------------------------------
@@ -736,7 +776,7 @@ class SessionBuilder:
             "activation",
             f"Activation · {minutes} min",
         )
-        notes, note_reasons = self._notes("activation")
+        notes, note_reasons = self._notes("activation", day)
         session.update(
             exercises=entries,
             duration_minutes=minutes,
@@ -919,8 +959,10 @@ class SessionBuilder:
         back = self.restart is not None and (day - self.restart[0]).days < RESTART_WEEK_DAYS
         if (dose.why in ("taper", "deload") or back) and self.last_chosen:
             # a lighter session, or the first week back after a pause (a race and its
-            # recovery): the exercises you know, nothing new
-            main = self.last_chosen
+            # recovery): the exercises you know, nothing new (and none whose rule's window
+            # has closed)
+            covers = self.ctx.windows.covers
+            main = [c for c in self.last_chosen if covers(c.windows, day)]
         else:
             main = self._ladder(
                 self._rotate("strength", MAX_STRENGTH_EXERCISES, self._block(day), day), day, dose
@@ -963,7 +1005,7 @@ class SessionBuilder:
             phase,
             f"Strength ({dose.label}) · {names}",
         )
-        notes, note_reasons = self._notes("strength")
+        notes, note_reasons = self._notes("strength", day)
         warm_ids = frozenset(e.id for e in entries if e.block == "warm_up")
         note = self._dose_note(dose, main, day, warm_ids)
         catalog = self.ctx.catalog
@@ -1080,7 +1122,7 @@ class SessionBuilder:
         title = _run_title(run, _fmt(distance, units), ctx.season, longer)
         kind_key = "long_run" if run.role == "long" else "run"
         session = self._base(self._key(kind_key, day), day, "run", phase, title)
-        notes, note_reasons = self._notes("run")
+        notes, note_reasons = self._notes("run", day)
         reasons: list[Reason] = []
         minutes = run.minutes
         if run.workout is not None:
@@ -1124,6 +1166,10 @@ class SessionBuilder:
             chosen = self._rotate("running_form", DRILLS_PER_RUN, index, day)
             drills = _entries(chosen, "warm_up", ctx.catalog)
             note_reasons = [*note_reasons, *[r for c in chosen for r in c.reasons]]
+            if drills:  # the rules' notes for drills go where the drills are
+                drill_notes, drill_reasons = self._notes("drills", day)
+                notes = [*notes, *drill_notes]
+                note_reasons = [*note_reasons, *drill_reasons]
             notes = ["Jog 5-10 minutes easy, then the drills, then the run.", *notes]
         warm: list[ExerciseOut] = []
         if phase == "strength" and order == 0:
@@ -1158,7 +1204,7 @@ class SessionBuilder:
         distance = m.out(goal.race_km)
         title = f"Race · {goal.goal.name} · {_fmt(distance, units)}"
         session = self._base(f"race:{goal.index}:{goal.goal.name}", day, "race", phase, title)
-        notes, note_reasons = self._notes("race")
+        notes, note_reasons = self._notes("race", day)
         notes = [RACE_NOTES[goal.priority], *notes]
         if goal.legs > 1:
             average = m.out(goal.race_km / goal.legs)

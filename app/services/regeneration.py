@@ -41,7 +41,10 @@ DONE = ("replanned", "unchanged", "gone")
 # those failed, left on the plan they had.
 FAILED = ("base_rules", "kept")
 Outcome = Literal["replanned", "unchanged", "gone", "base_rules", "kept", "already"]
-FINISHED = ("done", "failed")
+# A job ends `done`, or `done_with_errors` when some athlete failed (every athlete was still
+# seen to: the failed ones are on the base rules or their previous plan).
+DONE_WITH_ERRORS = "done_with_errors"
+FINISHED = ("done", DONE_WITH_ERRORS)
 
 
 class TaskContext(Protocol):
@@ -129,7 +132,7 @@ def _count(db: Session, job_id: str, failed: bool) -> None:
             job.status.not_in(FINISHED),
         )
         .values(
-            status=case((job.failed > 0, "failed"), else_="done"),
+            status=case((job.failed > 0, DONE_WITH_ERRORS), else_="done"),
             finished_at=utcnow(),
         )
         .execution_options(synchronize_session=False)
@@ -279,12 +282,12 @@ def pending_plan_ids(db: Session, job: RegenerationJob) -> list[str]:
 
 def finish(db: Session, job_id: str) -> None:
     """Close a job whose athletes are all through (its total may count an athlete deleted
-    since): done, or failed when any athlete failed."""
+    since): done, or done_with_errors when any athlete failed."""
     db.execute(
         update(RegenerationJob)
         .where(RegenerationJob.id == job_id, RegenerationJob.status.not_in(FINISHED))
         .values(
-            status=case((RegenerationJob.failed > 0, "failed"), else_="done"),
+            status=case((RegenerationJob.failed > 0, DONE_WITH_ERRORS), else_="done"),
             finished_at=utcnow(),
         )
         .execution_options(synchronize_session=False)

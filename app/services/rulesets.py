@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from sqlalchemy import Select, func, select
@@ -264,15 +264,23 @@ def _bounded(files: dict[str, str]) -> None:
         )
 
 
-def problems_of(
-    library: RuleSetLibrary, version: RuleSetVersion
-) -> tuple[RuleSet | None, list[RuleProblem]]:
+class Checked(NamedTuple):
+    """A draft as `strideplan rules check` sees it (without the safety sample): compiled when
+    it has no errors, its errors, and its warnings (likely mistakes, never a reason to
+    refuse)."""
+
+    ruleset: RuleSet | None
+    problems: list[RuleProblem]
+    warnings: list[RuleProblem]
+
+
+def problems_of(library: RuleSetLibrary, version: RuleSetVersion) -> Checked:
     """Everything `strideplan rules check` reports, without the safety sample."""
     try:
         ruleset = library.compile(_files(version))
     except RuleSetRejected as exc:
-        return None, exc.problems
-    return ruleset, case_problems(ruleset)
+        return Checked(None, exc.problems, exc.warnings)
+    return Checked(ruleset, case_problems(ruleset), list(ruleset.warnings))
 
 
 def test_results(
@@ -280,11 +288,13 @@ def test_results(
 ) -> dict[str, Any]:
     """Run every case and the safety rules on a sample of random intakes. `stop` is called
     between pieces of work and may raise to end it (the client went away)."""
-    ruleset, problems = problems_of(library, version)
+    ruleset, problems, warnings = problems_of(library, version)
+    shown = [w.as_dict() for w in warnings]
     if ruleset is None or problems:
         return {
             "ok": False,
             "problems": [p.as_dict() for p in problems],
+            "warnings": shown,
             "cases": [],
             "safety": None,
         }
@@ -308,6 +318,7 @@ def test_results(
     return {
         "ok": all(r.passed for r in results) and found is None and not lenient,
         "problems": [],
+        "warnings": shown,
         "cases": [
             {
                 "file": r.file,
@@ -480,7 +491,7 @@ def require_safe(library: RuleSetLibrary, version: RuleSetVersion, what: str) ->
     """The version's `test` must pass (its cases, the protected safety core and the plan
     review over a seeded sample of runners) before it governs anyone's plan: else 409 naming
     every violation."""
-    ruleset, problems = problems_of(library, version)
+    ruleset, problems, _ = problems_of(library, version)
     if ruleset is None or problems:
         raise Conflict(
             f"the {what} does not validate; fix it before it can be used",

@@ -327,7 +327,8 @@ class RegenerationJob(Base):
     )
     ruleset_id: Mapped[str | None] = mapped_column(String(36), default=None)
     reason: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    # queued, running, done or done_with_errors
+    status: Mapped[str] = mapped_column(String(16), default="queued")
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)

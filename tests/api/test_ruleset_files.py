@@ -171,3 +171,40 @@ def test_a_diff_reference_that_names_nothing_is_refused_clearly(
     )
     assert unknown.status_code == 404
     assert client.get("/v1/rulesets/diff?from=base", headers=coach).status_code == 422
+
+
+def test_validate_and_test_show_warnings_beside_problems(
+    client: TestClient, settings: Settings
+) -> None:
+    """A likely mistake is a warning with file, line and rule: the draft still validates and
+    its test still passes; an error elsewhere does not hide it."""
+    _admin, coach = coach_setup(client, settings)
+    draft_id = new_draft(client, coach)
+    slip = (
+        "topic: Slips\nrules:\n  - id: coach.slip\n    title: A slip\n"
+        "    why: Avoids an exercise the catalog does not have.\n"
+        "    when: {fact: symptom, condition: knee_pain}\n"
+        "    then:\n      - avoid: {exercise: pistol_squat}\n"
+    )
+    url = f"/v1/rulesets/drafts/{draft_id}/files/slips.yaml"
+    put = client.put(url, content=slip, headers={**coach, **YAML, "If-None-Match": "*"})
+    assert put.status_code == 200, put.text
+    warning = {
+        "file": "slips.yaml",
+        "line": 8,
+        "rule": "coach.slip",
+        "message": "'pistol_squat' is not in the catalog, so this avoid changes nothing (add "
+        "the exercise to the catalog, or correct the name)",
+    }
+    checked = client.post(f"/v1/rulesets/drafts/{draft_id}/validate", headers=coach).json()
+    assert (checked["ok"], checked["problems"], checked["warnings"]) == (True, [], [warning])
+    tested = client.post(f"/v1/rulesets/drafts/{draft_id}/test", headers=coach).json()
+    assert (tested["ok"], tested["warnings"]) == (True, [warning])
+
+    broken = slip + "      - prescribe: {exercise: moonwalk, phase: strength}\n"
+    etag = put.headers["ETag"]
+    client.put(url, content=broken, headers={**coach, **YAML, "If-Match": etag})
+    checked = client.post(f"/v1/rulesets/drafts/{draft_id}/validate", headers=coach).json()
+    assert checked["ok"] is False
+    assert [p["line"] for p in checked["problems"]] == [9]
+    assert checked["warnings"] == [warning]

@@ -18,7 +18,7 @@ def wait_for_job(client: TestClient, auth: dict[str, str], job: dict[str, Any]) 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         state: dict[str, Any] = client.get(f"/v1/rulesets/jobs/{job['id']}", headers=auth).json()
-        if state["status"] in ("done", "failed"):
+        if state["status"] in ("done", "done_with_errors"):
             return state
         time.sleep(0.1)
     raise AssertionError(f"job did not finish: {state}")
@@ -101,6 +101,7 @@ def test_coach_forks_previews_publishes_and_rolls_back(
     assert published.status_code == 202, published.text
     job = wait_for_job(client, coach, published.json()["job"])
     assert (job["status"], job["done"], job["failed"]) == ("done", 3, 0)
+    assert job["hint"] is None
     for athlete, before in plans.items():
         after = client.get(f"/v1/plans/{before['id']}", headers=coach).json()
         assert after["revision"] == 2
@@ -192,7 +193,9 @@ def test_an_athlete_the_new_rules_cannot_plan_goes_onto_the_base_rules(
     published = client.post(f"/v1/rulesets/drafts/{draft['id']}/publish", headers=coach)
     assert published.status_code == 202, published.text
     job = wait_for_job(client, coach, published.json()["job"])
-    assert (job["status"], job["failed"]) == ("failed", 1)
+    assert (job["status"], job["failed"]) == ("done_with_errors", 1)
+    assert "roll back" in job["hint"]
+    assert "/v1/rulesets/rollback" in job["hint"]
     message = next(iter(job["errors"].values()))
     assert "base rules instead" in message
     assert "RuntimeError" in message
@@ -237,7 +240,9 @@ def test_an_athlete_no_rules_can_plan_keeps_their_plan_and_the_job_names_rule_an
     published = client.post(f"/v1/rulesets/drafts/{draft['id']}/publish", headers=coach)
     assert published.status_code == 202, published.text
     job = wait_for_job(client, coach, published.json()["job"])
-    assert (job["status"], job["done"], job["failed"]) == ("failed", 1, 1)
+    assert (job["status"], job["done"], job["failed"]) == ("done_with_errors", 1, 1)
+    assert "failures" in job["hint"]
+    assert "publish" in job["hint"]
     [failure] = job["failures"]
     assert failure["athlete_id"] == athletes[0]
     assert failure["plan_id"] == stuck["id"]

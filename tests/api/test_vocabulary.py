@@ -78,8 +78,19 @@ def test_a_coach_declares_a_finding_and_uses_it_end_to_end(
     create(client, coach, draft_id, "catalog_hips.yaml", EXERCISE)
     checked = client.post(f"/v1/rulesets/drafts/{draft_id}/validate", headers=coach).json()
     assert checked["ok"], checked
+    assert checked["warnings"] == []  # nothing that looks like a slip either
     tested = client.post(f"/v1/rulesets/drafts/{draft_id}/test", headers=coach).json()
     assert tested["ok"], tested
+    diff = client.get(f"/v1/rulesets/diff?from=active&to={draft_id}", headers=coach).json()
+    assert {(f["name"], f["change"]) for f in diff["files"]} == {
+        ("vocabulary.yaml", "added"),
+        ("hips.yaml", "added"),
+        ("catalog_hips.yaml", "added"),
+    }
+    assert [(r["id"], r["change"]) for r in diff["rules"]] == [("coach.tight_hip_flexors", "added")]
+    assert [(e["id"], e["change"]) for e in diff["exercises"]] == [
+        ("half_kneeling_hip_flexor_stretch", "added")
+    ]
     preview = client.post(
         f"/v1/rulesets/drafts/{draft_id}/preview", json={"athlete_ids": [sarah]}, headers=coach
     ).json()
@@ -152,7 +163,7 @@ def test_declared_terms_are_checked_like_rules() -> None:
 
     base = {name: text.decode() for name, text in read_sources(RULES).items()}
     unused = {**base, "vocabulary.yaml": VOCABULARY}
-    with pytest.raises(RuleSetRejected, match="declared but no rule's condition uses it"):
+    with pytest.raises(RuleSetRejected, match="declared but nothing uses it"):
         compile_sources(unused)
     shipped = {
         **base,
@@ -165,3 +176,167 @@ def test_declared_terms_are_checked_like_rules() -> None:
     )
     assert "tight_hip_flexors" in ruleset.vocabulary.names("findings")
     assert "half_kneeling_hip_flexor_stretch" in ruleset.catalog
+
+
+OWN_GATE_AND_TAG = """gate_criteria:
+  - name: thomas_test_negative
+    label: Negative Thomas test
+    description: The thigh rests flat on the table in the modified Thomas test.
+exercise_tags:
+  - name: overhead
+    label: Overhead
+    description: A weight held or moved overhead.
+"""
+GATED = """topic: Hip flexors before strength
+rules:
+  - id: coach.thomas_gate
+    title: Hip flexors free before strength
+    why: Strength work on a tilted pelvis trains the tilt; loosen the hip flexors first.
+    when: {fact: finding, name: anterior_pelvic_tilt}
+    then:
+      - gate: {phase: strength, criterion: thomas_test_negative}
+      - avoid: {tag: overhead}
+cases:
+  - name: a tilted pelvis waits for the Thomas test
+    intake: {findings: [{name: anterior_pelvic_tilt}]}
+    expect:
+      gates: [{phase: strength, criterion: thomas_test_negative}]
+"""
+OVERHEAD = """exercises:
+  - id: overhead_walking_lunge
+    name: Overhead walking lunge
+    kind: strength
+    phases: [strength]
+    targets: [glutes, core]
+    unilateral: true
+    loaded: true
+    dose: {sets: 2, reps: 8}
+    contraindications: [lunge, external_load, overhead]
+    cues:
+      - Keep the weight over the shoulders and the ribs down.
+"""
+
+
+def _base() -> dict[str, str]:
+    from app.engine.compile import read_sources
+    from tests.conftest import RULES
+
+    return {name: text.decode() for name, text in read_sources(RULES).items()}
+
+
+def test_an_organisation_declares_gate_criteria_and_exercise_tags() -> None:
+    from app.engine.compile import compile_sources
+
+    ruleset = compile_sources(
+        {
+            **_base(),
+            "vocabulary.yaml": OWN_GATE_AND_TAG,
+            "gates.yaml": GATED,
+            "catalog_overhead.yaml": OVERHEAD,
+        }
+    )
+    assert "thomas_test_negative" in ruleset.vocabulary.names("gate_criteria")
+    assert "overhead" in ruleset.vocabulary.names("exercise_tags")
+    assert ruleset.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("files", "message", "where"),
+    [
+        (
+            {"gates.yaml": GATED, "catalog_overhead.yaml": OVERHEAD},
+            "unknown gate criterion 'thomas_test_negative'; the criteria are: heel_raises_25",
+            "gates.yaml:8",
+        ),
+        (
+            {"gates.yaml": GATED, "catalog_overhead.yaml": OVERHEAD},
+            "(an organisation declares its own in vocabulary.yaml, under gate_criteria)",
+            "gates.yaml:8",
+        ),
+        (
+            {"vocabulary.yaml": OWN_GATE_AND_TAG},
+            "'thomas_test_negative' is declared but nothing uses it (a rule's gate: {phase: "
+            "strength, criterion: thomas_test_negative})",
+            "vocabulary.yaml:2",
+        ),
+        (
+            {"vocabulary.yaml": OWN_GATE_AND_TAG},
+            "'overhead' is declared but nothing uses it (an exercise's contraindications: "
+            "[overhead], or a rule's avoid: {tag: overhead})",
+            "vocabulary.yaml:6",
+        ),
+        (
+            {"vocabulary.yaml": "exercise_tags:\n  - {name: squat, label: Squat}\n"},
+            "'squat' is already one of the shipped exercise_tags",
+            "vocabulary.yaml:2",
+        ),
+    ],
+)
+def test_undeclared_and_unused_gate_criteria_and_tags_are_errors(
+    files: dict[str, str], message: str, where: str
+) -> None:
+    from app.engine.compile import compile_sources
+    from app.engine.problems import RuleSetRejected
+
+    with pytest.raises(RuleSetRejected) as refused:
+        compile_sources({**_base(), **files})
+    found = [str(p) for p in refused.value.problems]
+    assert any(message in text and text.startswith(where) for text in found), found
+
+
+def test_an_undeclared_tag_in_the_catalog_is_a_warning() -> None:
+    """Catalogs with tags of their own kept working before tags could be declared: such a tag
+    is a warning (with the catalog's file and line), not an error."""
+    from app.engine.compile import compile_sources
+
+    catalog = OVERHEAD.replace("overhead]", "overhead_press]")
+    ruleset = compile_sources({**_base(), "catalog_overhead.yaml": catalog})
+    [warning] = ruleset.warnings
+    assert warning.file == "catalog_overhead.yaml"
+    assert warning.line == 10
+    assert "'overhead_walking_lunge' has the tag 'overhead_press', which is neither shipped" in (
+        warning.message
+    )
+
+
+def test_a_check_in_passes_a_declared_gate_criterion(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before publishing, the criterion is unknown to check-ins (422); after, a check-in may
+    report it passed and the plan's gate shows the organisation's label as met."""
+    monkeypatch.setattr(client.app.state.services, "today", lambda _tz: date(2026, 5, 10))  # type: ignore[attr-defined]
+    admin, coach = coach_setup(client, settings)
+    sarah = client.post("/v1/athletes", json={"name": "Sarah"}, headers=coach).json()["id"]
+    intake = load_example("weak_left_glute_hamstring")  # anterior pelvic tilt among findings
+    client.post(f"/v1/athletes/{sarah}/intakes", json=intake, headers=coach)
+    plan = client.post(f"/v1/athletes/{sarah}/plans", headers=coach).json()
+    assert plan["start"] == "2026-05-04"  # activation: the strength gate is ahead
+    report = {"date": "2026-05-08", "pain_during": 1, "tests_passed": ["thomas_test_negative"]}
+    refused = client.post(f"/v1/athletes/{sarah}/check-ins", json=report, headers=coach)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "tests_passed", 0]
+
+    draft_id = new_draft(client, coach)
+    create(client, coach, draft_id, "vocabulary.yaml", OWN_GATE_AND_TAG)
+    create(client, coach, draft_id, "gates.yaml", GATED)
+    create(client, coach, draft_id, "catalog_overhead.yaml", OVERHEAD)
+    checked = client.post(f"/v1/rulesets/drafts/{draft_id}/validate", headers=coach).json()
+    assert (checked["ok"], checked["warnings"]) == (True, []), checked
+    published = client.post(f"/v1/rulesets/drafts/{draft_id}/publish", headers=admin)
+    assert published.status_code == 202, published.text
+    assert wait_for_job(client, admin, published.json()["job"])["status"] == "done"
+    vocabulary = client.get("/v1/vocabulary", headers=coach).json()
+    assert [t["name"] for t in vocabulary["gate_criteria"] if not t["shipped"]] == [
+        "thomas_test_negative"
+    ]
+    assert [t["label"] for t in vocabulary["exercise_tags"] if not t["shipped"]] == ["Overhead"]
+
+    accepted = client.post(f"/v1/athletes/{sarah}/check-ins", json=report, headers=coach)
+    assert accepted.status_code in (200, 201), accepted.text
+    replanned = client.get(f"/v1/plans/{plan['id']}", headers=coach).json()
+    strength = next(p for p in replanned["phases"] if p["name"] == "strength")
+    criteria = {c["id"]: c for c in strength["gate"]["criteria"]}
+    assert criteria["thomas_test_negative"]["description"] == (
+        "Negative Thomas test: The thigh rests flat on the table in the modified Thomas test."
+    )
+    assert criteria["thomas_test_negative"]["met"] is True

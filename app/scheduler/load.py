@@ -501,6 +501,12 @@ class LoadPlanner:
         else:  # tapers, races and recoveries have their own bounds, cut from the peak week
             peak = max(self.block.peak_km, self.previous_block.peak_km, ceiling)
             plan.cap_km = min(rule_cap, peak)
+            values = list(roles.values())
+            if any(r.build for r in values) and all(
+                r.build or (r.taper is not None and r.race is None) for r in values
+            ):  # the week of the last long run, its taper starting late in it: still a week
+                # that grows from the last one by the usual limits
+                plan.cap_km = min(plan.cap_km, ceiling)
         build_days = [d for d in days if self._build_like(roles[d]) and d not in i.paused]
         pattern = self._pattern(plan, build_days, roles, volume, adjustment)
         for day in days:
@@ -665,6 +671,10 @@ class LoadPlanner:
             # the whole week's volume, never absorbing the volume of the days it does not have.
             share = share_limit(len(self.i.run_weekdays), self.i.settings.long_run_share)
             share_bound = max(long_run.km, min(share, 0.5) * self._volume_target)
+            if any(plan.start + timedelta(days=k) in self.i.start_rest for k in range(7)):
+                # the plan's first days without running: the few runs left are not one long
+                # run and a short one (never over half of what the week holds)
+                share_bound = min(share_bound, others)
         limit = min(
             self._single_limit(long_run.day),
             share_bound,

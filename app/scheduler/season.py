@@ -27,6 +27,7 @@ LONG_RACE_KM = 35.0  # races this long in all (back-to-back halves too) get mara
 # A short taper is never shorter than the class's shortest (a marathon's two weeks): its last
 # long run falls on one of the 7 days from there, so the long-run weekday is always among them.
 SHORT_TAPER_DAYS_MORE = 6
+SHORT_TAPER_NEAR = 2  # ... a run day this near the shortest taper first, whatever its weekday
 RACE_WEEK_DAYS = 6  # no long run in the last 6 days before an A race (docs/plan-shape.md §4)
 B_NO_LONG_RUN_DAYS = 6  # before a B race: no long run (the race is the week's long run)
 PRIORITY_RANK = {Priority.A: 0, Priority.B: 1, Priority.C: 2}
@@ -222,9 +223,12 @@ def _peak_long_day(
     long_weekday: int,
     start: date,
     window: tuple[int, int, int],
+    short: bool = False,
 ) -> date | None:
     """The day of the last peak long run before an A race: on a run day in the class's window
-    (docs/plan-shape.md §3), the long-run weekday preferred, nearest the taper length aimed at."""
+    (docs/plan-shape.md §3), the long-run weekday preferred, nearest the taper length aimed at.
+    `short`: a short taper after a close A race, where a run day within two days of the
+    shortest taper comes before the long-run weekday (a marathon's two weeks, not three)."""
     low, high, target = window
     days_ = [event.first - timedelta(days=k) for k in range(low, high + 1)]
     candidates = [d for d in days_ if d.weekday() in run_weekdays and d > start]
@@ -233,6 +237,9 @@ def _peak_long_day(
         candidates = [d for d in later if d.weekday() in run_weekdays and d > start][:1]
     if not candidates:
         return None
+    if short:  # the shortest taper is the point: a run day near it before the long-run day
+        near = [d for d in candidates if (event.first - d).days - target <= SHORT_TAPER_NEAR]
+        candidates = near or candidates
     preferred = [d for d in candidates if d.weekday() == long_weekday] or candidates
     return min(preferred, key=lambda d: (abs((event.first - d).days - target), -d.toordinal()))
 
@@ -255,8 +262,11 @@ def build_season(
     a_events = [e for e in events if e.index not in demoted and e.priority == Priority.A]
     peak_days: dict[int, date] = {}
     for n, event in enumerate(a_events):
-        window = last_long_run_window(event, a_events[n - 1] if n else None)
-        day = _peak_long_day(event, weekdays, long_weekday, start, window)
+        before = a_events[n - 1] if n else None
+        window = last_long_run_window(event, before)
+        day = _peak_long_day(
+            event, weekdays, long_weekday, start, window, short=short_taper(event, before)
+        )
         if day is not None:
             peak_days[event.index] = day
     # B and C races inside an A race's taper would undo it: they are not raced.

@@ -13,8 +13,12 @@ from app.api.deps import CallerDep, ServicesDep, TenantDep, after_commit, stop_w
 from app.api.errors import responses
 from app.api.pagination import etag_of
 from app.api.schemas import (
+    ActiveRuleSet,
     DraftCreate,
     DraftOut,
+    DraftPreviewOut,
+    DraftTestOut,
+    DraftValidateOut,
     JobFailure,
     JobOut,
     JobProblem,
@@ -132,12 +136,12 @@ def list_rulesets(tenant: TenantDep, services: ServicesDep) -> RuleSetsOut:
         )
     )
     return RuleSetsOut(
-        active={
-            "name": active.name,
-            "version": active.version,
-            "digest": active.digest[:16],
-            "custom": organization.active_ruleset_id is not None,
-        },
+        active=ActiveRuleSet(
+            name=active.name,
+            version=active.version,
+            digest=active.digest[:16],
+            custom=organization.active_ruleset_id is not None,
+        ),
         versions=[
             VersionOut(
                 number=v.number or 0,
@@ -187,6 +191,8 @@ def get_ruleset_draft(draft_id: str, tenant: TenantDep, response: Response) -> D
 
 @router.post(
     "/drafts/{draft_id}/validate",
+    response_model=DraftValidateOut,
+    response_model_exclude_unset=True,
     responses=responses(401, 403, 404, 409, 429),
     summary="The same checks and messages as `strideplan rules check`",
 )
@@ -203,6 +209,8 @@ def validate_ruleset_draft(
 
 @router.post(
     "/drafts/{draft_id}/test",
+    response_model=DraftTestOut,
+    response_model_exclude_unset=True,
     responses=responses(401, 403, 404, 409, 429),
     summary="Run the draft's cases and the safety rules on random intakes",
 )
@@ -215,6 +223,8 @@ def test_ruleset_draft(
 
 @router.post(
     "/drafts/{draft_id}/preview",
+    response_model=DraftPreviewOut,
+    response_model_exclude_unset=True,
     responses=responses(401, 403, 404, 409, 413, 422, 429),
     summary="Re-plan athletes with the draft and show what would change",
 )

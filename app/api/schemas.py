@@ -3,26 +3,79 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, WithJsonSchema, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from app.contract.entries import Block, SideOut, Why
+from app.contract.served import SERVED
 from app.intake.models import IsoDate, Name, TimezoneName, UnitsField
 from app.intake.vocabulary import Units
-from app.plan.models import Plan
+from app.plan.models import Plan, SessionKind, Status
+
+# The closed sets of strings the API sends; app/api/openapi_extras.py names each in the document.
+Role = Literal["admin", "coach", "app"]
+JobStatus = Literal["queued", "running", "done", "failed"]  # as app/services/regeneration.py sets
+Load = Literal["progress", "hold", "regress"]
+Change = Literal["added", "removed", "changed"]
+HealthStatus = Literal["ok", "unavailable"]
+# A day as the API writes it (YYYY-MM-DD), for fields held as text.
+DayText = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+# The stored intake, as it was posted (validated then).
+IntakeBody = Annotated[dict[str, Any], WithJsonSchema({"x-ref": "Intake"})]
+
+
+def closed(values: Any) -> WithJsonSchema:
+    """A text field's schema as the closed set of values it takes (a Literal's)."""
+    return WithJsonSchema({"type": "string", "enum": list(get_args(values))})
+
+
+class FieldError(BaseModel):
+    """One bad field of a request: where it is (`loc`), what is wrong and a stable type."""
+
+    model_config = SERVED
+
+    loc: list[str | int] = Field(examples=[["body", "goals", 0, "date"]])
+    msg: str = Field(examples=["must be after the plan's start"])
+    type: str = Field(examples=["goal_date"])
+
+
+class RuleProblemOut(BaseModel):
+    """One thing wrong with a rule file: the file, the line and the rule where known."""
+
+    model_config = SERVED
+
+    file: str
+    line: int | None
+    rule: str | None
+    message: str
+
+
+class OrphanedTerm(BaseModel):
+    """An intake that names a term the new rules no longer declare."""
+
+    model_config = SERVED
+
+    athlete_id: str
+    intake_id: str
+    loc: list[str | int]
+    name: str
 
 
 class ErrorBody(BaseModel):
-    """Every error: a stable code and the details (for 422s, one entry per bad field)."""
+    """Every error: a stable code, a sentence, and the details. For a 422 `detail` lists each
+    bad field (`FieldError`); a rule set that does not validate lists its problems; otherwise
+    it repeats the sentence or lists the particulars as sentences."""
+
+    model_config = SERVED
 
     error: str = Field(examples=["invalid_input"])
-    message: str | None = Field(
-        default=None,
+    message: str = Field(
         description="What went wrong, in a sentence (also when `detail` is a list)",
-        examples=["The intake has invalid fields"],
+        examples=["invalid fields: body.name, body.timezone"],
     )
-    detail: Any = Field(
+    detail: str | list[FieldError | RuleProblemOut | OrphanedTerm | str] = Field(
         examples=[[{"loc": ["body", "goals", 0, "date"], "msg": "...", "type": "goal_date"}]]
     )
 
@@ -40,10 +93,12 @@ class AthleteCreate(BaseModel):
 
 
 class AthleteOut(BaseModel):
+    model_config = SERVED
+
     id: str
     name: str
     timezone: str
-    units: str
+    units: Annotated[str, closed(Literal[Units.km, Units.mi])]
     external_ref: str | None = None
     coach_id: str | None = None
     version: int = Field(description='Send it back as If-Match ("v<version>") to update')
@@ -51,11 +106,13 @@ class AthleteOut(BaseModel):
 
 
 class IntakeOut(BaseModel):
+    model_config = SERVED
+
     id: str
     athlete_id: str
     version: int
     created_at: datetime
-    intake: dict[str, Any]
+    intake: IntakeBody
 
 
 class PlanCreate(BaseModel):
@@ -68,21 +125,27 @@ class PlanCreate(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    model_config = SERVED
+
+    status: Annotated[str, closed(HealthStatus)]
     checks: dict[str, str] = {}
 
 
 class Verdict(BaseModel):
     """The pain-monitoring verdict on a check-in and the rules behind it."""
 
-    load: str = Field(examples=["regress"])
-    why: list[dict[str, str]]
+    model_config = SERVED
+
+    load: Annotated[str, closed(Load)] = Field(examples=["regress"])
+    why: list[Why]
 
 
 class SessionChange(BaseModel):
+    model_config = SERVED
+
     id: str
-    date: str
-    kind: str
+    date: DayText
+    kind: Annotated[str, closed(SessionKind)]
     title: str
     distance: float | None = None
 
@@ -90,9 +153,11 @@ class SessionChange(BaseModel):
 class ExerciseDose(BaseModel):
     """An exercise's dose in a session (its name is in the plan's `exercises` map)."""
 
+    model_config = SERVED
+
     id: str
-    side: str | None = None
-    block: str | None = None
+    side: Annotated[str, closed(SideOut)] | None = None
+    block: Annotated[str, closed(Block)] | None = None
     sets: int | None = None
     reps: int | None = None
     seconds: int | None = None
@@ -102,17 +167,23 @@ class ExerciseDose(BaseModel):
 
 
 class DoseChange(BaseModel):
+    model_config = SERVED
+
     before: ExerciseDose
     after: ExerciseDose
 
 
 class ExerciseChanges(BaseModel):
+    model_config = SERVED
+
     added: list[ExerciseDose] = []
     removed: list[ExerciseDose] = []
     changed: list[DoseChange] = []
 
 
 class Changed(BaseModel):
+    model_config = SERVED
+
     before: SessionChange
     after: SessionChange
     fields: list[str] = Field(
@@ -128,6 +199,8 @@ class Changed(BaseModel):
 
 
 class PlanChanges(BaseModel):
+    model_config = SERVED
+
     added: list[SessionChange]
     removed: list[SessionChange]
     changed: list[Changed]
@@ -135,10 +208,12 @@ class PlanChanges(BaseModel):
 
 
 class CheckInOut(BaseModel):
+    model_config = SERVED
+
     id: str
     athlete_id: str
     plan_id: str
-    date: str
+    date: DayText
     pain_during: int
     pain_next_morning: int | None = None
     created_at: datetime
@@ -146,6 +221,8 @@ class CheckInOut(BaseModel):
 
 class CheckInResponse(BaseModel):
     """A check-in's verdict, the re-planned plan (a new revision) and what changed."""
+
+    model_config = SERVED
 
     check_in: CheckInOut
     verdict: Verdict
@@ -164,6 +241,8 @@ class FeedTokenCreate(BaseModel):
 
 class FeedTokenOut(BaseModel):
     """A feed token as listed (the secret itself is never shown again)."""
+
+    model_config = SERVED
 
     id: str
     athlete_id: str
@@ -197,6 +276,8 @@ class CoachPatch(BaseModel):
 
 
 class CoachOut(BaseModel):
+    model_config = SERVED
+
     id: str
     name: str
     can_publish: bool
@@ -209,14 +290,16 @@ class ApiKeyCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    role: Literal["admin", "coach", "app"]
+    role: Role
     name: Annotated[str, Field(max_length=100)] = ""
     coach_id: Annotated[str, Field(max_length=36)] | None = None
 
 
 class ApiKeyOut(BaseModel):
+    model_config = SERVED
+
     id: str
-    role: str
+    role: Annotated[str, closed(Role)]
     name: str
     coach_id: str | None = None
     prefix: str = Field(description="The public part of the key, to recognise it")
@@ -250,14 +333,37 @@ class AthletePatch(BaseModel):
 
 
 class Page(BaseModel):
-    """A page of results; pass `next_cursor` as `cursor` for the next one."""
+    """A page of results; pass `next_cursor` as `cursor` for the next one (null on the last)."""
+
+    model_config = SERVED
 
     items: list[Any]
     next_cursor: str | None = None
 
 
 class AthletePage(Page):
+    """A page of athletes; pass `next_cursor` as `cursor` for the next one (null on the last)."""
+
     items: list[AthleteOut]
+
+
+class FeedTokenPage(Page):
+    """A page of an athlete's feed tokens; pass `next_cursor` as `cursor` for the next one
+    (null on the last)."""
+
+    items: list[FeedTokenOut]
+
+
+class CoachPage(Page):
+    """A page of coaches; pass `next_cursor` as `cursor` for the next one (null on the last)."""
+
+    items: list[CoachOut]
+
+
+class ApiKeyPage(Page):
+    """A page of API keys; pass `next_cursor` as `cursor` for the next one (null on the last)."""
+
+    items: list[ApiKeyOut]
 
 
 class DraftCreate(BaseModel):
@@ -273,6 +379,8 @@ class DraftCreate(BaseModel):
 
 
 class DraftOut(BaseModel):
+    model_config = SERVED
+
     id: str
     based_on: str
     files: dict[str, str] | list[str]
@@ -302,6 +410,8 @@ class RollbackRequest(BaseModel):
 class JobProblem(BaseModel):
     """One rule the new rules broke for an athlete, and the week, where the error names them."""
 
+    model_config = SERVED
+
     rule: str | None = None
     week: date | None = None
     message: str
@@ -310,6 +420,8 @@ class JobProblem(BaseModel):
 class JobFailure(BaseModel):
     """An athlete the job's rules could not plan: put on the shipped base rules
     (`base_rules`), or, when even those failed, left on the plan they had (`kept`)."""
+
+    model_config = SERVED
 
     athlete_id: str | None
     plan_id: str
@@ -321,9 +433,13 @@ class JobFailure(BaseModel):
 
 
 class JobOut(BaseModel):
+    model_config = SERVED
+
     id: str
     reason: str
-    status: str = Field(description="queued, running, done, or failed (some athlete failed)")
+    status: Annotated[str, closed(JobStatus)] = Field(
+        description="queued, running, done, or failed (some athlete failed)"
+    )
     total: int
     done: int
     failed: int
@@ -338,11 +454,15 @@ class JobOut(BaseModel):
 
 
 class PublishOut(BaseModel):
+    model_config = SERVED
+
     version: int | Literal["base"]
     job: JobOut
 
 
 class VersionOut(BaseModel):
+    model_config = SERVED
+
     number: int
     based_on: str
     digest: str | None
@@ -350,26 +470,45 @@ class VersionOut(BaseModel):
     active: bool
 
 
+class ActiveRuleSet(BaseModel):
+    """The rules that plan the organisation's athletes now."""
+
+    model_config = SERVED
+
+    name: str
+    version: str
+    digest: str = Field(description="The first 16 hex digits of the rule set's digest")
+    custom: bool = Field(description="false while the organisation uses the shipped base rules")
+
+
 class RuleSetsOut(BaseModel):
-    active: dict[str, Any]
+    model_config = SERVED
+
+    active: ActiveRuleSet
     versions: list[VersionOut]
     drafts: list[DraftOut]
 
 
 class FileDiff(BaseModel):
+    model_config = SERVED
+
     name: str
-    change: Literal["added", "removed", "changed"]
+    change: Change
     diff: str = Field(description="Unified diff of the file's text")
 
 
 class ItemChange(BaseModel):
+    model_config = SERVED
+
     id: str
     file: str
-    change: Literal["added", "removed", "changed"]
+    change: Change
     fields: list[str] = Field(description="The keys whose values differ (for a change)")
 
 
 class DiffSummary(BaseModel):
+    model_config = SERVED
+
     files_changed: int
     rules_added: int
     rules_removed: int
@@ -382,7 +521,7 @@ class DiffSummary(BaseModel):
 class RuleSetDiffOut(BaseModel):
     """What differs from one rule set to another."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, **SERVED)
 
     from_: str = Field(alias="from", description="The rule set compared from")
     to: str
@@ -394,6 +533,8 @@ class RuleSetDiffOut(BaseModel):
 
 
 class TermOut(BaseModel):
+    model_config = SERVED
+
     name: str
     label: str
     description: str = ""
@@ -403,9 +544,131 @@ class TermOut(BaseModel):
 class VocabularyOut(BaseModel):
     """What intakes may name, for this organisation."""
 
+    model_config = SERVED
+
     findings: list[TermOut]
     conditions: list[TermOut]
     restrictions: list[TermOut]
     red_flags: list[TermOut]
     red_s_signs: list[TermOut]
     gate_criteria: list[TermOut]
+
+
+# --- the draft's validate, test and preview answers (sent without the fields that do not apply)
+
+
+class DraftValidateOut(BaseModel):
+    """The same checks and messages as `strideplan rules check`; `rules` and `files` are
+    counted when the draft compiles."""
+
+    ok: bool
+    problems: list[RuleProblemOut]
+    rules: int | None = None
+    files: int | None = None
+
+
+class CaseOut(BaseModel):
+    """One case of the draft's rule files and whether the plan met it."""
+
+    model_config = SERVED
+
+    file: str
+    line: int | None
+    name: str
+    passed: bool
+    failures: list[str]
+
+
+class Counterexample(BaseModel):
+    """A random intake whose plan broke a safety rule, and how."""
+
+    model_config = SERVED
+
+    intake: IntakeBody
+    problems: list[str]
+
+
+class SafetyOut(BaseModel):
+    """The safety rules and the pain model checked on `samples` random intakes."""
+
+    model_config = SERVED
+
+    samples: int
+    ok: bool
+    pain_model: list[str] = Field(description="Where the rules loosen the pain model")
+    counterexample: Counterexample | None
+
+
+class DraftTestOut(BaseModel):
+    """The draft's cases and the safety check; a draft with problems runs neither (`cases`
+    empty, `safety` null, and no counts)."""
+
+    ok: bool
+    problems: list[RuleProblemOut]
+    cases: list[CaseOut]
+    passed: int | None = None
+    failed: int | None = None
+    safety: SafetyOut | None
+
+
+class PreviewRuleSet(BaseModel):
+    model_config = SERVED
+
+    name: str
+    version: Literal["draft"]
+
+
+class PreviewTotals(BaseModel):
+    """Sums over the athletes previewed."""
+
+    model_config = SERVED
+
+    athletes: int
+    added: int
+    removed: int
+    changed: int
+    caps_changed: int
+    status_changed: int
+    failed: int
+    ended: int
+    wording_only: int
+
+
+class CapChange(BaseModel):
+    """A week whose distance cap the draft changes (`before` null: a new week)."""
+
+    model_config = SERVED
+
+    week: DayText
+    before: float | None
+    after: float
+
+
+class AthletePreview(BaseModel):
+    """One athlete re-planned with the draft: the counts and sessions that would change, or
+    the `error` the draft's rules raised (then nothing after `from`)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    athlete_id: str
+    plan_id: str
+    status_before: Annotated[str, closed(Status)]
+    from_: DayText = Field(alias="from", description="The day re-planned from")
+    note: str | None = None
+    error: str | None = None
+    status_after: Annotated[str, closed(Status)] | None = None
+    added: int | None = None
+    removed: int | None = None
+    changed: int | None = None
+    sessions: PlanChanges | None = None
+    caps_changed: list[CapChange] | None = None
+
+
+class DraftPreviewOut(BaseModel):
+    """What the draft would change for each athlete; nothing is stored."""
+
+    model_config = SERVED
+
+    ruleset: PreviewRuleSet
+    totals: PreviewTotals
+    athletes: list[AthletePreview]

@@ -139,6 +139,7 @@ def test_redocly_finds_no_error_and_readme_lists_its_warnings(npm_tools: Path) -
     done = subprocess.run(
         [str(npm_tools / "redocly"), "lint", str(SPEC), "--format", "summary"],
         cwd=TS_DIR,
+        env={**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"},
         capture_output=True,
         text=True,
         timeout=300,

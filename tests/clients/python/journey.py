@@ -38,7 +38,6 @@ from strideplan_client.models import (
     IntakeOut,
     Phase,
     Plan,
-    PlanCreate,
     Priority,
     RunningIn,
     SessionKind,
@@ -84,7 +83,7 @@ def main(base_url: str, api_key: str) -> None:
         fail(f"create_intake: {stored}")
     print(f"intake {stored.id}: {len(stored.intake.goals or [])} goal(s)")
 
-    created = create_plan.sync(athlete.id, client=client, body=PlanCreate())
+    created = create_plan.sync(athlete.id, client=client)  # the body is optional
     if not isinstance(created, Plan):
         fail(f"create_plan: {created}")
     plan = get_plan.sync(created.id, client=client)

@@ -117,7 +117,7 @@ def test_python_client_journey(live: tuple[str, str], tmp_path: Path) -> None:
     _journey_steps(output)
 
 
-def test_typescript_client_journey(live: tuple[str, str], npm_tools: Path) -> None:
+def test_typescript_client_journey(npm_tools: Path, live: tuple[str, str]) -> None:
     source = (TS_DIR / "journey.ts").read_text()
     code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("//"))
     assert not re.search(r"\bany\b|\bas\s+[A-Za-z{(]|<[A-Z]\w*>\s*\w|@ts-|!\.|!\)", code), (

@@ -13,10 +13,11 @@ from app.api.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyOut,
+    ApiKeyPage,
     CoachCreate,
     CoachOut,
+    CoachPage,
     CoachPatch,
-    Page,
 )
 from app.services.organizations import create_api_key
 from app.storage.tables import ApiKey, Coach, utcnow
@@ -74,16 +75,16 @@ def _coach_out(coach: Coach) -> CoachOut:
 
 @router.get(
     "/coaches",
-    response_model=Page,
+    response_model=CoachPage,
     responses=responses(401, 403, 422, 429),
     summary="The organisation's coaches",
 )
 def list_coaches(
     tenant: TenantDep, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
-) -> Page:
+) -> CoachPage:
     caller.require("admin", "app")
     rows, following = paginate(tenant, Coach, limit, cursor)
-    return Page(items=[_coach_out(c) for c in rows], next_cursor=following)
+    return CoachPage(items=[_coach_out(c) for c in rows], next_cursor=following)
 
 
 @router.post(
@@ -101,16 +102,16 @@ def create_key(body: ApiKeyCreate, tenant: TenantDep, caller: CallerDep) -> ApiK
 
 @router.get(
     "/api-keys",
-    response_model=Page,
+    response_model=ApiKeyPage,
     responses=responses(401, 403, 422, 429),
     summary="The organisation's API keys (without their secrets)",
 )
 def list_keys(
     tenant: TenantDep, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
-) -> Page:
+) -> ApiKeyPage:
     caller.require("admin")
     rows, following = paginate(tenant, ApiKey, limit, cursor)
-    return Page(items=[_key_out(k) for k in rows], next_cursor=following)
+    return ApiKeyPage(items=[_key_out(k) for k in rows], next_cursor=following)
 
 
 @router.delete(

@@ -24,6 +24,7 @@ from app.api.schemas import (
     PlanCreate,
     Verdict,
 )
+from app.contract.entries import Why
 from app.errors import Forbidden
 from app.intake.checkin import CheckInIn
 from app.intake.checks import finalize
@@ -229,7 +230,9 @@ def create_check_in(
         pain_next_morning=row.pain_next_morning,
         created_at=row.created_at,
     )
-    verdict = Verdict(load=result.verdict, why=[r.as_dict() for r in result.reasons])
+    verdict = Verdict(
+        load=result.verdict, why=[Why(rule=r.rule, because=r.because) for r in result.reasons]
+    )
     # CheckInResponse's shape; the plan as every plan is served (absent values left out).
     document = {
         "check_in": check_in.model_dump(mode="json"),

@@ -91,6 +91,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http)
 
 
+TEXT = {"schema": {"type": "string"}}
+"""The content entry of a text response (iCalendar, SVG, YAML)."""
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses a route can return."""
     text = {

@@ -9,15 +9,20 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import Services, ServicesDep, TenantDep
-from app.api.errors import responses
-from app.api.pagination import etags
+from app.api.errors import TEXT, responses
+from app.api.pagination import Cursor, Limit, etags, paginate
 from app.api.plans import CALENDAR
-from app.api.schemas import ErrorBody, FeedTokenCreate, FeedTokenCreated, FeedTokenOut
+from app.api.schemas import (
+    ErrorBody,
+    FeedTokenCreate,
+    FeedTokenCreated,
+    FeedTokenOut,
+    FeedTokenPage,
+)
 from app.errors import NotFound
 from app.services.feeds import (
     Feed,
     FeedTarget,
-    athlete_tokens,
     create_token,
     render,
     resolve,
@@ -28,7 +33,7 @@ from app.storage.tables import Athlete, FeedToken
 
 router = APIRouter(tags=["calendar"])
 FEED_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"text/calendar": {}}, "description": "The athlete's plan as iCalendar"},
+    200: {"content": {"text/calendar": TEXT}, "description": "The athlete's plan as iCalendar"},
     304: {"description": "Not modified since the ETag / date given"},
     404: {"description": "Unknown or revoked calendar"},
     422: {"model": ErrorBody, "description": "Invalid path"},
@@ -72,13 +77,18 @@ def create_feed_token(
 
 @router.get(
     "/v1/athletes/{athlete_id}/feed-tokens",
-    response_model=list[FeedTokenOut],
-    responses=responses(401, 404),
+    response_model=FeedTokenPage,
+    responses=responses(401, 404, 422),
     summary="An athlete's calendar URLs (without their secrets)",
 )
-def list_feed_tokens(athlete_id: str, tenant: TenantDep) -> list[FeedTokenOut]:
+def list_feed_tokens(
+    athlete_id: str, tenant: TenantDep, limit: Limit = 50, cursor: Cursor = None
+) -> FeedTokenPage:
     athlete = tenant.get(Athlete, athlete_id, what="athlete")
-    return [_token_out(token) for token in athlete_tokens(tenant, athlete)]
+    rows, following = paginate(
+        tenant, FeedToken, limit, cursor, where=FeedToken.athlete_id == athlete.id
+    )
+    return FeedTokenPage(items=[_token_out(token) for token in rows], next_cursor=following)
 
 
 @router.delete(

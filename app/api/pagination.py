@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Query
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 
 from app.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from app.storage.scope import Tenant
@@ -48,11 +48,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def paginate(
-    tenant: Tenant, model: type[T], limit: int, cursor: str | None
+    tenant: Tenant,
+    model: type[T],
+    limit: int,
+    cursor: str | None,
+    where: ColumnElement[bool] | None = None,
 ) -> tuple[list[T], str | None]:
-    """One page of the tenant's `model` rows by (created_at, id), starting after the cursor,
-    and the cursor of the next page (None on the last)."""
+    """One page of the tenant's `model` rows (those matching `where`) by (created_at, id),
+    starting after the cursor, and the cursor of the next page (None on the last)."""
     query = tenant.select(model)
+    if where is not None:
+        query = query.where(where)
     if cursor is not None:
         created_at, object_id = decode_cursor(cursor)
         query = query.where(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep
-from app.api.errors import responses
+from app.api.errors import TEXT, responses
 from app.export.chart import to_svg
 from app.intake.checks import finalize
 from app.intake.models import Intake
@@ -59,7 +59,7 @@ def preview_plan(
     "/plans/{plan_id}.ics",
     responses={
         **responses(401, 404),
-        200: {"content": {"text/calendar": {}}, "description": "iCalendar"},
+        200: {"content": {"text/calendar": TEXT}, "description": "iCalendar"},
     },
     response_class=Response,
     summary="A stored plan as iCalendar",
@@ -75,7 +75,7 @@ def get_plan_calendar(plan_id: str, tenant: TenantDep, services: ServicesDep) ->
     "/plans/{plan_id}/chart.svg",
     responses={
         **responses(401, 404),
-        200: {"content": {"image/svg+xml": {}}, "description": "SVG"},
+        200: {"content": {"image/svg+xml": TEXT}, "description": "SVG"},
     },
     response_class=Response,
     summary="Weekly planned distance against the cap, with phases and races (SVG)",

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Query, Response
 
 from app.api.deps import CallerDep, ServicesDep, TenantDep
-from app.api.errors import responses
+from app.api.errors import TEXT, responses
 from app.api.pagination import check_if_match, etag_of
 from app.api.rulesets import EDITORS, draft_out
 from app.api.schemas import DraftOut, RuleSetDiffOut
@@ -30,7 +30,7 @@ YAML = "text/yaml"
     "/drafts/{draft_id}/files/{filename}",
     responses={
         **responses(401, 404, 429),
-        200: {"content": {YAML: {}}, "description": "The file's YAML text (ETag: the file's)"},
+        200: {"content": {YAML: TEXT}, "description": "The file's YAML text (ETag: the file's)"},
     },
     response_class=Response,
     summary="One file of a draft, as YAML",

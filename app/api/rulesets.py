@@ -14,13 +14,15 @@ from app.api.errors import responses
 from app.api.pagination import etag_of
 from app.api.schemas import (
     JOB_HINT,
+    ActiveRuleSet,
     DraftCreate,
     DraftOut,
+    DraftPreviewOut,
+    DraftTestOut,
+    DraftValidateOut,
     JobFailure,
     JobOut,
     JobProblem,
-    JobStatus,
-    PreviewOut,
     PreviewRequest,
     PublishOut,
     RollbackRequest,
@@ -91,7 +93,7 @@ def _job_out(job: RegenerationJob, failed: list[RegenerationItem] | None = None)
     return JobOut(
         id=job.id,
         reason=job.reason,
-        status=JobStatus(job.status),
+        status=job.status,
         total=job.total,
         done=job.done,
         failed=job.failed,
@@ -136,12 +138,12 @@ def list_rulesets(tenant: TenantDep, services: ServicesDep) -> RuleSetsOut:
         )
     )
     return RuleSetsOut(
-        active={
-            "name": active.name,
-            "version": active.version,
-            "digest": active.digest[:16],
-            "custom": organization.active_ruleset_id is not None,
-        },
+        active=ActiveRuleSet(
+            name=active.name,
+            version=active.version,
+            digest=active.digest[:16],
+            custom=organization.active_ruleset_id is not None,
+        ),
         versions=[
             VersionOut(
                 number=v.number or 0,
@@ -191,6 +193,8 @@ def get_ruleset_draft(draft_id: str, tenant: TenantDep, response: Response) -> D
 
 @router.post(
     "/drafts/{draft_id}/validate",
+    response_model=DraftValidateOut,
+    response_model_exclude_unset=True,
     responses=responses(401, 403, 404, 409, 429),
     summary="The same checks and messages as `strideplan rules check`",
 )
@@ -211,6 +215,8 @@ def validate_ruleset_draft(
 
 @router.post(
     "/drafts/{draft_id}/test",
+    response_model=DraftTestOut,
+    response_model_exclude_unset=True,
     responses=responses(401, 403, 404, 409, 429),
     summary="Run the draft's cases and the safety rules on random intakes",
 )
@@ -223,10 +229,9 @@ def test_ruleset_draft(
 
 @router.post(
     "/drafts/{draft_id}/preview",
-    responses={
-        **responses(401, 403, 404, 409, 413, 422, 429),
-        200: {"model": PreviewOut, "description": "What the draft would change, per athlete"},
-    },
+    response_model=DraftPreviewOut,
+    response_model_exclude_unset=True,
+    responses=responses(401, 403, 404, 409, 413, 422, 429),
     summary="Re-plan athletes with the draft and show what would change",
 )
 def preview_ruleset_draft(

@@ -3,27 +3,81 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, WithJsonSchema, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from app.contract.entries import Block, SideOut, Why
+from app.contract.served import SERVED, served
 from app.intake.models import IsoDate, Name, TimezoneName, UnitsField
 from app.intake.vocabulary import Units
-from app.plan.models import Plan
+from app.plan.models import Plan, SessionKind, Status
+
+# The closed sets of strings the API sends; app/api/openapi_extras.py names each in the document.
+Role = Literal["admin", "coach", "app"]
+JobStatus = Literal[
+    "queued", "running", "done", "done_with_errors"
+]  # as app/services/regeneration.py sets
+Load = Literal["progress", "hold", "regress"]
+Change = Literal["added", "removed", "changed"]
+HealthStatus = Literal["ok", "unavailable"]
+# A day as the API writes it (YYYY-MM-DD), for fields held as text.
+DayText = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+# The stored intake, as it was posted (validated then).
+IntakeBody = Annotated[dict[str, Any], WithJsonSchema({"x-ref": "Intake"})]
+
+
+def closed(values: Any) -> WithJsonSchema:
+    """A text field's schema as the closed set of values it takes (a Literal's)."""
+    return WithJsonSchema({"type": "string", "enum": list(get_args(values))})
+
+
+class FieldError(BaseModel):
+    """One bad field of a request: where it is (`loc`), what is wrong and a stable type."""
+
+    model_config = SERVED
+
+    loc: list[str | int] = Field(examples=[["body", "goals", 0, "date"]])
+    msg: str = Field(examples=["must be after the plan's start"])
+    type: str = Field(examples=["goal_date"])
+
+
+class RuleProblemOut(BaseModel):
+    """One thing wrong with a rule file: the file, the line and the rule where known."""
+
+    model_config = SERVED
+
+    file: str
+    line: int | None
+    rule: str | None
+    message: str
+
+
+class OrphanedTerm(BaseModel):
+    """An intake that names a term the new rules no longer declare."""
+
+    model_config = SERVED
+
+    athlete_id: str
+    intake_id: str
+    loc: list[str | int]
+    name: str
 
 
 class ErrorBody(BaseModel):
-    """Every error: a stable code and the details (for 422s, one entry per bad field)."""
+    """Every error: a stable code, a sentence, and the details. For a 422 `detail` lists each
+    bad field (`FieldError`); a rule set that does not validate lists its problems; otherwise
+    it repeats the sentence or lists the particulars as sentences."""
+
+    model_config = SERVED
 
     error: str = Field(examples=["invalid_input"])
-    message: str | None = Field(
-        default=None,
+    message: str = Field(
         description="What went wrong, in a sentence (also when `detail` is a list)",
-        examples=["The intake has invalid fields"],
+        examples=["invalid fields: body.name, body.timezone"],
     )
-    detail: Any = Field(
+    detail: str | list[FieldError | RuleProblemOut | OrphanedTerm | str] = Field(
         examples=[[{"loc": ["body", "goals", 0, "date"], "msg": "...", "type": "goal_date"}]]
     )
 
@@ -41,10 +95,12 @@ class AthleteCreate(BaseModel):
 
 
 class AthleteOut(BaseModel):
+    model_config = SERVED
+
     id: str
     name: str
     timezone: str
-    units: str
+    units: Annotated[str, closed(Literal[Units.km, Units.mi])]
     external_ref: str | None = None
     coach_id: str | None = None
     version: int = Field(description='Send it back as If-Match ("v<version>") to update')
@@ -52,11 +108,13 @@ class AthleteOut(BaseModel):
 
 
 class IntakeOut(BaseModel):
+    model_config = SERVED
+
     id: str
     athlete_id: str
     version: int
     created_at: datetime
-    intake: dict[str, Any]
+    intake: IntakeBody
 
 
 class PlanCreate(BaseModel):
@@ -69,21 +127,27 @@ class PlanCreate(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    model_config = SERVED
+
+    status: Annotated[str, closed(HealthStatus)]
     checks: dict[str, str] = {}
 
 
 class Verdict(BaseModel):
     """The pain-monitoring verdict on a check-in and the rules behind it."""
 
-    load: str = Field(examples=["regress"])
-    why: list[dict[str, str]]
+    model_config = SERVED
+
+    load: Annotated[str, closed(Load)] = Field(examples=["regress"])
+    why: list[Why]
 
 
 class SessionChange(BaseModel):
+    model_config = SERVED
+
     id: str
-    date: str
-    kind: str
+    date: DayText
+    kind: Annotated[str, closed(SessionKind)]
     title: str
     distance: float | None = None
 
@@ -91,9 +155,11 @@ class SessionChange(BaseModel):
 class ExerciseDose(BaseModel):
     """An exercise's dose in a session (its name is in the plan's `exercises` map)."""
 
+    model_config = SERVED
+
     id: str
-    side: str | None = None
-    block: str | None = None
+    side: Annotated[str, closed(SideOut)] | None = None
+    block: Annotated[str, closed(Block)] | None = None
     sets: int | None = None
     reps: int | None = None
     seconds: int | None = None
@@ -103,17 +169,23 @@ class ExerciseDose(BaseModel):
 
 
 class DoseChange(BaseModel):
+    model_config = SERVED
+
     before: ExerciseDose
     after: ExerciseDose
 
 
 class ExerciseChanges(BaseModel):
+    model_config = SERVED
+
     added: list[ExerciseDose] = []
     removed: list[ExerciseDose] = []
     changed: list[DoseChange] = []
 
 
 class Changed(BaseModel):
+    model_config = SERVED
+
     before: SessionChange
     after: SessionChange
     fields: list[str] = Field(
@@ -129,6 +201,8 @@ class Changed(BaseModel):
 
 
 class PlanChanges(BaseModel):
+    model_config = SERVED
+
     added: list[SessionChange]
     removed: list[SessionChange]
     changed: list[Changed]
@@ -136,10 +210,12 @@ class PlanChanges(BaseModel):
 
 
 class CheckInOut(BaseModel):
+    model_config = SERVED
+
     id: str
     athlete_id: str
     plan_id: str
-    date: str
+    date: DayText
     pain_during: int
     pain_next_morning: int | None = None
     created_at: datetime
@@ -147,6 +223,8 @@ class CheckInOut(BaseModel):
 
 class CheckInResponse(BaseModel):
     """A check-in's verdict, the re-planned plan (a new revision) and what changed."""
+
+    model_config = SERVED
 
     check_in: CheckInOut
     verdict: Verdict
@@ -165,6 +243,8 @@ class FeedTokenCreate(BaseModel):
 
 class FeedTokenOut(BaseModel):
     """A feed token as listed (the secret itself is never shown again)."""
+
+    model_config = SERVED
 
     id: str
     athlete_id: str
@@ -198,6 +278,8 @@ class CoachPatch(BaseModel):
 
 
 class CoachOut(BaseModel):
+    model_config = SERVED
+
     id: str
     name: str
     can_publish: bool
@@ -210,14 +292,16 @@ class ApiKeyCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    role: Literal["admin", "coach", "app"]
+    role: Role
     name: Annotated[str, Field(max_length=100)] = ""
     coach_id: Annotated[str, Field(max_length=36)] | None = None
 
 
 class ApiKeyOut(BaseModel):
+    model_config = SERVED
+
     id: str
-    role: str
+    role: Annotated[str, closed(Role)]
     name: str
     coach_id: str | None = None
     prefix: str = Field(description="The public part of the key, to recognise it")
@@ -251,14 +335,37 @@ class AthletePatch(BaseModel):
 
 
 class Page(BaseModel):
-    """A page of results; pass `next_cursor` as `cursor` for the next one."""
+    """A page of results; pass `next_cursor` as `cursor` for the next one (null on the last)."""
+
+    model_config = SERVED
 
     items: list[Any]
     next_cursor: str | None = None
 
 
 class AthletePage(Page):
+    """A page of athletes; pass `next_cursor` as `cursor` for the next one (null on the last)."""
+
     items: list[AthleteOut]
+
+
+class FeedTokenPage(Page):
+    """A page of an athlete's feed tokens; pass `next_cursor` as `cursor` for the next one
+    (null on the last)."""
+
+    items: list[FeedTokenOut]
+
+
+class CoachPage(Page):
+    """A page of coaches; pass `next_cursor` as `cursor` for the next one (null on the last)."""
+
+    items: list[CoachOut]
+
+
+class ApiKeyPage(Page):
+    """A page of API keys; pass `next_cursor` as `cursor` for the next one (null on the last)."""
+
+    items: list[ApiKeyOut]
 
 
 class DraftCreate(BaseModel):
@@ -274,6 +381,8 @@ class DraftCreate(BaseModel):
 
 
 class DraftOut(BaseModel):
+    model_config = SERVED
+
     id: str
     based_on: str
     files: dict[str, str] | list[str]
@@ -292,45 +401,6 @@ class PreviewRequest(BaseModel):
         description="Re-plan from this day (default: today in each athlete's time zone); "
         "within three years of today",
     )
-
-
-class CapChange(BaseModel):
-    week: str = Field(description="The week's Monday")
-    before: float | None = Field(description="The weekly cap in km before (null: none)")
-    after: float | None
-
-
-class AthletePreview(BaseModel):
-    """One athlete re-planned with the draft: the sessions that would change, or why none."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    athlete_id: str
-    plan_id: str
-    status_before: str
-    from_: str = Field(alias="from", description="The day re-planned from")
-    note: str | None = Field(
-        default=None, description="Why nothing changes (the plan ended before `from`)"
-    )
-    error: str | None = Field(default=None, description="The draft could not plan this athlete")
-    status_after: str | None = None
-    added: int | None = None
-    removed: int | None = None
-    changed: int | None = None
-    sessions: PlanChanges | None = None
-    caps_changed: list[CapChange] | None = None
-
-
-class PreviewTotals(BaseModel):
-    athletes: int
-    added: int
-    removed: int
-    changed: int
-    caps_changed: int
-    status_changed: int
-    failed: int
-    ended: int = Field(description="Athletes whose plans ended before the day re-planned from")
-    wording_only: int = Field(description="Changed sessions whose training is the same")
 
 
 PREVIEW_EXAMPLE: dict[str, Any] = {
@@ -422,16 +492,6 @@ PREVIEW_EXAMPLE: dict[str, Any] = {
 }
 
 
-class PreviewOut(BaseModel):
-    """What a draft would change, athlete by athlete; nothing is stored."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [PREVIEW_EXAMPLE]})
-
-    ruleset: dict[str, str]
-    totals: PreviewTotals
-    athletes: list[AthletePreview]
-
-
 class RollbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -451,6 +511,8 @@ JOB_HINT = (
 class JobProblem(BaseModel):
     """One rule the new rules broke for an athlete, and the week, where the error names them."""
 
+    model_config = SERVED
+
     rule: str | None = None
     week: date | None = None
     message: str
@@ -459,6 +521,8 @@ class JobProblem(BaseModel):
 class JobFailure(BaseModel):
     """An athlete the job's rules could not plan: put on the shipped base rules
     (`base_rules`), or, when even those failed, left on the plan they had (`kept`)."""
+
+    model_config = SERVED
 
     athlete_id: str | None
     plan_id: str
@@ -469,56 +533,44 @@ class JobFailure(BaseModel):
     problems: list[JobProblem] = []
 
 
-class JobStatus(StrEnum):
-    """Where a plan re-generation is: `done_with_errors` when it went through every athlete
-    but some could not be planned with the new rules (listed in `failures`)."""
-
-    queued = "queued"
-    running = "running"
-    done = "done"
-    done_with_errors = "done_with_errors"
-
-
 class JobOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "5b0c1f0e-8d1a-4c53-9a43-0d7f3b2f7a10",
-                    "reason": "published version 3",
-                    "status": "done_with_errors",
-                    "total": 12,
-                    "done": 11,
-                    "failed": 1,
-                    "errors": {
-                        "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11": "week 2026-03-02 is above its "
-                        "cap (rule load.pain_acceptable); the athlete's plan was made with the "
-                        "shipped base rules instead"
-                    },
-                    "failures": [
-                        {
-                            "athlete_id": "a1c3e1f2-7d4b-4a0e-8f7c-2b9d6e5f4a33",
-                            "plan_id": "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11",
-                            "outcome": "base_rules",
-                            "rule": "load.pain_acceptable",
-                            "week": "2026-03-02",
-                            "message": "week 2026-03-02 is above its cap (rule "
-                            "load.pain_acceptable); the athlete's plan was made with the "
-                            "shipped base rules instead",
-                            "problems": [],
-                        }
-                    ],
-                    "hint": JOB_HINT,
-                    "created_at": "2026-03-01T09:00:00Z",
-                    "finished_at": "2026-03-01T09:00:04Z",
-                }
-            ]
-        }
+    model_config = served(
+        examples=[
+            {
+                "id": "5b0c1f0e-8d1a-4c53-9a43-0d7f3b2f7a10",
+                "reason": "published version 3",
+                "status": "done_with_errors",
+                "total": 12,
+                "done": 11,
+                "failed": 1,
+                "errors": {
+                    "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11": "week 2026-03-02 is above its "
+                    "cap (rule load.pain_acceptable); the athlete's plan was made with the "
+                    "shipped base rules instead"
+                },
+                "failures": [
+                    {
+                        "athlete_id": "a1c3e1f2-7d4b-4a0e-8f7c-2b9d6e5f4a33",
+                        "plan_id": "0e8f4a8c-1c2b-4f7e-9d59-6b1f0f3c2d11",
+                        "outcome": "base_rules",
+                        "rule": "load.pain_acceptable",
+                        "week": "2026-03-02",
+                        "message": "week 2026-03-02 is above its cap (rule "
+                        "load.pain_acceptable); the athlete's plan was made with the "
+                        "shipped base rules instead",
+                        "problems": [],
+                    }
+                ],
+                "hint": JOB_HINT,
+                "created_at": "2026-03-01T09:00:00Z",
+                "finished_at": "2026-03-01T09:00:04Z",
+            }
+        ]
     )
 
     id: str
     reason: str
-    status: JobStatus = Field(
+    status: Annotated[str, closed(JobStatus)] = Field(
         description="queued, running, done, or done_with_errors (every athlete was seen to, "
         "some could not be planned with the new rules: see `failures` and `hint`)"
     )
@@ -540,11 +592,15 @@ class JobOut(BaseModel):
 
 
 class PublishOut(BaseModel):
+    model_config = SERVED
+
     version: int | Literal["base"]
     job: JobOut
 
 
 class VersionOut(BaseModel):
+    model_config = SERVED
+
     number: int
     based_on: str
     digest: str | None
@@ -552,26 +608,45 @@ class VersionOut(BaseModel):
     active: bool
 
 
+class ActiveRuleSet(BaseModel):
+    """The rules that plan the organisation's athletes now."""
+
+    model_config = SERVED
+
+    name: str
+    version: str
+    digest: str = Field(description="The first 16 hex digits of the rule set's digest")
+    custom: bool = Field(description="false while the organisation uses the shipped base rules")
+
+
 class RuleSetsOut(BaseModel):
-    active: dict[str, Any]
+    model_config = SERVED
+
+    active: ActiveRuleSet
     versions: list[VersionOut]
     drafts: list[DraftOut]
 
 
 class FileDiff(BaseModel):
+    model_config = SERVED
+
     name: str
-    change: Literal["added", "removed", "changed"]
+    change: Change
     diff: str = Field(description="Unified diff of the file's text")
 
 
 class ItemChange(BaseModel):
+    model_config = SERVED
+
     id: str
     file: str
-    change: Literal["added", "removed", "changed"]
+    change: Change
     fields: list[str] = Field(description="The keys whose values differ (for a change)")
 
 
 class DiffSummary(BaseModel):
+    model_config = SERVED
+
     files_changed: int
     rules_added: int
     rules_removed: int
@@ -584,57 +659,55 @@ class DiffSummary(BaseModel):
 class RuleSetDiffOut(BaseModel):
     """What differs from one rule set to another."""
 
-    model_config = ConfigDict(
+    model_config = served(
         populate_by_name=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "from": "base",
-                    "to": "draft 8c2f41d0-5b7e-4d8a-9f0e-1a2b3c4d5e6f",
-                    "files": [
-                        {
-                            "name": "findings.yaml",
-                            "change": "changed",
-                            "diff": "--- base/findings.yaml\n+++ draft 8c2f…/findings.yaml\n"
-                            "@@ -12,7 +12,7 @@\n   - id: finding.weak_glute_med\n"
-                            "-    why: A weak gluteus medius lets the pelvis drop.\n"
-                            "+    why: A weak gluteus medius lets the pelvis drop on each step.\n",
-                        },
-                        {
-                            "name": "catalog_hips.yaml",
-                            "change": "added",
-                            "diff": "--- /dev/null\n+++ draft 8c2f…/catalog_hips.yaml\n…",
-                        },
-                    ],
-                    "rules": [
-                        {
-                            "id": "finding.weak_glute_med",
-                            "file": "findings.yaml",
-                            "change": "changed",
-                            "fields": ["why"],
-                        }
-                    ],
-                    "exercises": [
-                        {
-                            "id": "half_kneeling_hip_flexor_stretch",
-                            "file": "catalog_hips.yaml",
-                            "change": "added",
-                            "fields": [],
-                        }
-                    ],
-                    "unparsed": [],
-                    "summary": {
-                        "files_changed": 2,
-                        "rules_added": 0,
-                        "rules_removed": 0,
-                        "rules_changed": 1,
-                        "exercises_added": 1,
-                        "exercises_removed": 0,
-                        "exercises_changed": 0,
+        examples=[
+            {
+                "from": "base",
+                "to": "draft 8c2f41d0-5b7e-4d8a-9f0e-1a2b3c4d5e6f",
+                "files": [
+                    {
+                        "name": "findings.yaml",
+                        "change": "changed",
+                        "diff": "--- base/findings.yaml\n+++ draft 8c2f…/findings.yaml\n"
+                        "@@ -12,7 +12,7 @@\n   - id: finding.weak_glute_med\n"
+                        "-    why: A weak gluteus medius lets the pelvis drop.\n"
+                        "+    why: A weak gluteus medius lets the pelvis drop on each step.\n",
                     },
-                }
-            ]
-        },
+                    {
+                        "name": "catalog_hips.yaml",
+                        "change": "added",
+                        "diff": "--- /dev/null\n+++ draft 8c2f…/catalog_hips.yaml\n…",
+                    },
+                ],
+                "rules": [
+                    {
+                        "id": "finding.weak_glute_med",
+                        "file": "findings.yaml",
+                        "change": "changed",
+                        "fields": ["why"],
+                    }
+                ],
+                "exercises": [
+                    {
+                        "id": "half_kneeling_hip_flexor_stretch",
+                        "file": "catalog_hips.yaml",
+                        "change": "added",
+                        "fields": [],
+                    }
+                ],
+                "unparsed": [],
+                "summary": {
+                    "files_changed": 2,
+                    "rules_added": 0,
+                    "rules_removed": 0,
+                    "rules_changed": 1,
+                    "exercises_added": 1,
+                    "exercises_removed": 0,
+                    "exercises_changed": 0,
+                },
+            }
+        ],
     )
 
     from_: str = Field(alias="from", description="The rule set compared from")
@@ -647,6 +720,8 @@ class RuleSetDiffOut(BaseModel):
 
 
 class TermOut(BaseModel):
+    model_config = SERVED
+
     name: str
     label: str
     description: str = ""
@@ -655,6 +730,8 @@ class TermOut(BaseModel):
 
 class VocabularyOut(BaseModel):
     """What intakes, check-ins and rules may name, for this organisation."""
+
+    model_config = SERVED
 
     findings: list[TermOut]
     conditions: list[TermOut]
@@ -665,7 +742,132 @@ class VocabularyOut(BaseModel):
         description="What a gate may ask for, and a check-in's `tests_passed` may name"
     )
     exercise_tags: list[TermOut] = Field(
-        default=[],
         description="Contraindication tags of catalog exercises (what restrictions and "
         "rules' `avoid: {tag: …}` rule out)",
     )
+
+
+# --- the draft's validate, test and preview answers (sent without the fields that do not apply)
+
+
+class DraftValidateOut(BaseModel):
+    """The same checks and messages as `strideplan rules check`; `rules` and `files` are
+    counted when the draft compiles."""
+
+    ok: bool
+    problems: list[RuleProblemOut]
+    warnings: list[RuleProblemOut] = Field(
+        default=[], description="Likely mistakes that do not stop the draft (it stays `ok`)"
+    )
+    rules: int | None = None
+    files: int | None = None
+
+
+class CaseOut(BaseModel):
+    """One case of the draft's rule files and whether the plan met it."""
+
+    model_config = SERVED
+
+    file: str
+    line: int | None
+    name: str
+    passed: bool
+    failures: list[str]
+
+
+class Counterexample(BaseModel):
+    """A random intake whose plan broke a safety rule, and how."""
+
+    model_config = SERVED
+
+    intake: IntakeBody
+    problems: list[str]
+
+
+class SafetyOut(BaseModel):
+    """The safety rules and the pain model checked on `samples` random intakes."""
+
+    model_config = SERVED
+
+    samples: int
+    ok: bool
+    pain_model: list[str] = Field(description="Where the rules loosen the pain model")
+    counterexample: Counterexample | None
+
+
+class DraftTestOut(BaseModel):
+    """The draft's cases and the safety check; a draft with problems runs neither (`cases`
+    empty, `safety` null, and no counts)."""
+
+    ok: bool
+    problems: list[RuleProblemOut]
+    warnings: list[RuleProblemOut] = Field(
+        default=[], description="Likely mistakes that do not stop the draft (it stays `ok`)"
+    )
+    cases: list[CaseOut]
+    passed: int | None = None
+    failed: int | None = None
+    safety: SafetyOut | None
+
+
+class PreviewRuleSet(BaseModel):
+    model_config = SERVED
+
+    name: str
+    version: Literal["draft"]
+
+
+class PreviewTotals(BaseModel):
+    """Sums over the athletes previewed."""
+
+    model_config = SERVED
+
+    athletes: int
+    added: int
+    removed: int
+    changed: int
+    caps_changed: int
+    status_changed: int
+    failed: int
+    ended: int
+    wording_only: int
+
+
+class CapChange(BaseModel):
+    """A week whose distance cap the draft changes (`before` null: a new week)."""
+
+    model_config = SERVED
+
+    week: DayText
+    before: float | None
+    after: float
+
+
+class AthletePreview(BaseModel):
+    """One athlete re-planned with the draft: the counts and sessions that would change, or
+    the `error` the draft's rules raised (then nothing after `from`)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    athlete_id: str
+    plan_id: str
+    status_before: Annotated[str, closed(Status)]
+    from_: DayText = Field(alias="from", description="The day re-planned from")
+    note: str | None = None
+    error: str | None = None
+    status_after: Annotated[str, closed(Status)] | None = None
+    added: int | None = None
+    removed: int | None = None
+    changed: int | None = None
+    sessions: PlanChanges | None = None
+    caps_changed: list[CapChange] | None = None
+
+
+class DraftPreviewOut(BaseModel):
+    """What the draft would change for each athlete; nothing is stored."""
+
+    model_config = served(examples=[PREVIEW_EXAMPLE])
+
+    ruleset: PreviewRuleSet
+    totals: PreviewTotals
+    athletes: list[AthletePreview]

@@ -6,11 +6,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from app.contract.served import SERVED_WITHOUT_NULLS
+
 SideOut = Literal["left", "right", "both"]
+Block = Literal["morning", "evening", "warm_up", "main"]
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", **SERVED_WITHOUT_NULLS)
 
 
 class Why(_Out):
@@ -33,4 +36,4 @@ class ExerciseOut(_Out):
     side: SideOut | None = None
     load: str | None = None
     tempo: str | None = None
-    block: Literal["morning", "evening", "warm_up", "main"] | None = None
+    block: Block | None = None

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.contract.entries import ExerciseOut as ExerciseOut
 from app.contract.entries import SideOut as SideOut
+from app.contract.served import SERVED_WITHOUT_NULLS
 
 Status = Literal["ok", "goal_at_risk", "referral_required"]
 PhaseName = Literal["activation", "strength", "running_form", "taper"]
@@ -31,7 +32,7 @@ DISCLAIMER = (
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", **SERVED_WITHOUT_NULLS)
 
 
 class ExerciseInfo(_Out):

@@ -14,6 +14,7 @@ from app.engine.verbs import CAUTION
 from app.errors import Conflict, InvalidInput
 from app.facts.build import CheckInFacts, intake_facts
 from app.intake.checkin import CheckInIn
+from app.intake.checks import Problem
 from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan, review_or_raise
 from app.plan.models import Plan
@@ -52,23 +53,34 @@ def current_plan(tenant: Tenant, athlete: Athlete) -> PlanRecord:
 
 
 def _validate(body: CheckInIn, plan: Plan, today: date) -> None:
+    """Every problem of the check-in against its plan and today, in one 422."""
+    problems: list[Problem] = []
     if body.date > today:
-        raise _invalid(["body", "date"], f"{body.date} is in the future", "future_date")
-    if not plan.start <= body.date <= plan.end:
-        raise _invalid(
-            ["body", "date"],
-            f"{body.date} is outside the plan ({plan.start} to {plan.end})",
-            "outside_plan",
+        problems.append(Problem(("body", "date"), f"{body.date} is in the future", "future_date"))
+    elif not plan.start <= body.date <= plan.end:
+        problems.append(
+            Problem(
+                ("body", "date"),
+                f"{body.date} is outside the plan ({plan.start} to {plan.end})",
+                "outside_plan",
+            )
         )
     known = {s.id for s in plan.sessions}
     for field in ("completed", "skipped"):
         for index, session_id in enumerate(getattr(body, field)):
             if session_id not in known:
-                raise _invalid(
-                    ["body", field, index],
-                    f"no session {session_id} in the plan",
-                    "unknown_session",
+                problems.append(
+                    Problem(
+                        ("body", field, index),
+                        f"no session {session_id} in the plan",
+                        "unknown_session",
+                    )
                 )
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InvalidInput(
+            problems[0].msg + more, detail=[problem.as_dict() for problem in problems]
+        )
 
 
 def records_for(tenant: Tenant, plan_id: str, plan: Plan | None = None) -> list[CheckInRecord]:

@@ -56,16 +56,6 @@ def create_token(
     return NewFeedToken(token, url, webcal)
 
 
-def athlete_tokens(tenant: Tenant, athlete: Athlete) -> list[FeedToken]:
-    return list(
-        tenant.db.scalars(
-            tenant.select(FeedToken)
-            .where(FeedToken.athlete_id == athlete.id)
-            .order_by(FeedToken.created_at, FeedToken.id)
-        )
-    )
-
-
 def revoke_token(tenant: Tenant, athlete: Athlete, token_id: str) -> None:
     token = tenant.get(FeedToken, token_id, what="feed token")
     if token.athlete_id != athlete.id or token.revoked_at is not None:

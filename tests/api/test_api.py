@@ -224,3 +224,33 @@ def test_red_flag_intake_is_referred(client: TestClient, auth: dict[str, str]) -
     plan = client.post("/v1/plans/preview", json=data, headers=auth).json()
     assert plan["status"] == "referral_required"
     assert not [s for s in plan["sessions"] if s["kind"] in ("run", "strength", "race")]
+
+
+def _named(response: Any) -> list[str]:
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_input"
+    return [".".join(str(part) for part in error["loc"]) for error in body["detail"]]
+
+
+def test_a_422_names_every_bad_field_of_the_body(client: TestClient, auth: dict[str, str]) -> None:
+    """Two bad fields, two field errors (in every body whose fields are checked one by one)."""
+    athlete = make_athlete(client, auth)
+    assert _named(
+        client.post("/v1/athletes", json={"name": "", "timezone": "Nowhere/Atlantis"}, headers=auth)
+    ) == ["body.name", "body.timezone"]
+    intake = load_example("couch_to_5k")
+    intake["athlete"] = {**intake["athlete"], "timezone": "Nowhere/Atlantis"}
+    intake["running"] = {**intake["running"], "runs_per_week": 9}
+    assert sorted(
+        _named(client.post(f"/v1/athletes/{athlete}/intakes", json=intake, headers=auth))
+    ) == ["body.athlete.timezone", "body.running.runs_per_week"]
+    check_in = {"date": "2026-03-03", "pain_during": 11, "pain_next_morning": -1}
+    assert _named(
+        client.post(f"/v1/athletes/{athlete}/check-ins", json=check_in, headers=auth)
+    ) == ["body.pain_during", "body.pain_next_morning"]
+    token = {"name": "x" * 101, "alarm_minutes": -5}
+    assert _named(client.post(f"/v1/athletes/{athlete}/feed-tokens", json=token, headers=auth)) == [
+        "body.name",
+        "body.alarm_minutes",
+    ]

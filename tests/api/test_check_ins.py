@@ -103,6 +103,23 @@ def test_check_in_validation(client: TestClient, auth: dict[str, str]) -> None:
     assert unchanged["revision"] == plan["revision"]
 
 
+def test_a_check_in_422_names_every_problem_with_the_plan(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """A day outside the plan and two unknown sessions: three field errors in one answer."""
+    athlete, _ = setup_plan(client, auth)
+    body = {"date": "2020-01-01", "pain_during": 2, "completed": ["gone"], "skipped": ["nope"]}
+    response = client.post(f"/v1/athletes/{athlete}/check-ins", json=body, headers=auth)
+    assert response.status_code == 422, response.text
+    answer = response.json()
+    assert [d["loc"] for d in answer["detail"]] == [
+        ["body", "date"],
+        ["body", "completed", 0],
+        ["body", "skipped", 0],
+    ]
+    assert answer["message"].endswith("(and 2 more)")
+
+
 def test_check_in_without_a_plan_is_422(client: TestClient, auth: dict[str, str]) -> None:
     athlete = client.post("/v1/athletes", json={"name": "New"}, headers=auth).json()["id"]
     response = client.post(

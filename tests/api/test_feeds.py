@@ -42,6 +42,22 @@ def feed_path(token: dict[str, Any]) -> str:
     return "/feeds/" + url.rsplit("/feeds/", 1)[1]
 
 
+def test_feed_tokens_are_listed_a_page_at_a_time(client: TestClient, auth: dict[str, str]) -> None:
+    """An athlete's tokens come in pages like every list, without another athlete's."""
+    athlete = athlete_with_plan(client, auth, load_example("couch_to_5k"))
+    other = athlete_with_plan(client, auth, load_example("couch_to_5k"))
+    made = [new_token(client, auth, athlete, name=f"t{i}")["id"] for i in range(3)]
+    new_token(client, auth, other, name="not theirs")
+    path = f"/v1/athletes/{athlete}/feed-tokens"
+    first = client.get(path, params={"limit": 2}, headers=auth).json()
+    assert len(first["items"]) == 2
+    assert first["next_cursor"] is not None
+    rest = client.get(path, params={"limit": 2, "cursor": first["next_cursor"]}, headers=auth)
+    listed = [t["id"] for t in [*first["items"], *rest.json()["items"]]]
+    assert sorted(listed) == sorted(made)  # each once, and none of the other athlete's
+    assert rest.json()["next_cursor"] is None
+
+
 def test_token_is_shown_once_and_stored_hashed(
     client: TestClient, auth: dict[str, str], settings: Settings
 ) -> None:
@@ -55,7 +71,8 @@ def test_token_is_shown_once_and_stored_hashed(
     assert len(random_part) * 6 >= 128  # base64url characters carry 6 bits each
     listed = client.get(f"/v1/athletes/{athlete}/feed-tokens", headers=auth)
     assert secret not in listed.text
-    assert listed.json()[0]["name"] == "phone"
+    assert listed.json()["items"][0]["name"] == "phone"
+    assert listed.json()["next_cursor"] is None
     engine = make_engine(settings.database_url)
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT * FROM feed_tokens")).all()
@@ -112,7 +129,8 @@ def test_unknown_and_revoked_tokens_are_404(client: TestClient, auth: dict[str, 
     ):
         assert client.get(bad).status_code == 404
     listed = {
-        t["id"]: t for t in client.get(f"/v1/athletes/{athlete}/feed-tokens", headers=auth).json()
+        t["id"]: t
+        for t in client.get(f"/v1/athletes/{athlete}/feed-tokens", headers=auth).json()["items"]
     }
     assert listed[drop["id"]]["revoked"]
     assert not listed[keep["id"]]["revoked"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.schemas import PreviewOut
+from app.api.schemas import DraftPreviewOut
 from app.config import Settings
 from tests.api.test_ruleset_files import YAML, new_draft
 from tests.api.test_rulesets import coach_setup
@@ -52,7 +52,7 @@ def preview(
     )
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
-    PreviewOut.model_validate(result, strict=True)  # as the OpenAPI document describes it
+    DraftPreviewOut.model_validate(result, strict=True)  # as the OpenAPI document describes it
     return result
 
 

@@ -82,14 +82,15 @@ def consequence_problems(
 def _window_problems(
     located: LocatedRule, verb: Consequence, where: tuple[str | int, ...]
 ) -> Iterator[RuleProblem]:
-    """A window limits what a rule puts into sessions, day by day: prescriptions and notes on
-    sessions. Everything else a rule does holds for a whole phase or the whole plan."""
+    """A window limits what a rule puts into sessions and weeks, day by day: prescriptions,
+    avoids and notes on sessions, caps on the weeks it covers. Everything else a rule does holds
+    for a whole phase or the whole plan."""
     name = verb_name(verb)
     if name not in WINDOWED_VERBS:
         yield located.problem(
-            f"a rule with a window may only prescribe, avoid and note (what goes into "
-            f"sessions, day by day); '{name}' applies to a whole phase or plan, so put it in a "
-            "rule without a window",
+            f"a rule with a window may only prescribe, avoid, note and cap (what goes into "
+            f"sessions and weeks, day by day); '{name}' applies to a whole phase or plan, so "
+            "put it in a rule without a window",
             *where,
         )
     elif isinstance(verb, Avoid) and verb.until_week is not None:

@@ -87,6 +87,16 @@ class Prescription:
 
 
 @dataclass(frozen=True, slots=True)
+class WindowedCap:
+    """A weekly cap for a phase that holds only in the weeks a rule's window covers."""
+
+    phase: str
+    value: float  # km
+    reason: Reason
+    windows: Windows
+
+
+@dataclass(frozen=True, slots=True)
 class WindowedAvoid:
     """An exercise, or a contraindication tag, kept out of the sessions in a rule's window."""
 
@@ -129,6 +139,7 @@ class Decisions:
     staged_avoids: dict[str, tuple[int, Reason]] = field(default_factory=dict)
     cap_candidates: dict[str, list[CapCandidate]] = field(default_factory=dict)
     windowed_avoids: list[WindowedAvoid] = field(default_factory=list)
+    windowed_caps: list[WindowedCap] = field(default_factory=list)
     gates: dict[str, dict[str, Reason]] = field(default_factory=dict)  # phase → criterion
     parameters: dict[Parameter, Ranked] = field(default_factory=dict)
     notes: list[tuple[str, str, Reason, Windows]] = field(default_factory=list)
@@ -256,7 +267,10 @@ def _cap(d: Decisions, verb: Cap, f: Firing) -> None:
     candidate = CapCandidate(round(raw, 2), f.reason, f.rank, frozenset(verb.replaces))
     phases = _CAP_PHASES if verb.phase == "all" else (verb.phase,)
     for phase in phases:
-        d.cap_candidates.setdefault(phase, []).append(candidate)
+        if f.windows is not None:  # only in the weeks of the rule's window
+            d.windowed_caps.append(WindowedCap(phase, candidate.value, f.reason, f.windows))
+        else:
+            d.cap_candidates.setdefault(phase, []).append(candidate)
 
 
 def _resolve_caps(d: Decisions) -> None:

@@ -301,7 +301,7 @@ WINDOW_EXAMPLE = (
     "window: {until_phase: running_form}"
 )
 # The verbs a window limits: what the rule puts into sessions, day by day.
-WINDOWED_VERBS = ("prescribe", "avoid", "note")
+WINDOWED_VERBS = ("prescribe", "avoid", "note", "cap")
 
 
 class Window(_Verb):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import statistics
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -227,6 +228,8 @@ class LoadInputs:
     skipped: frozenset[date] = frozenset()  # days whose runs were logged as not done
     paused: frozenset[date] = frozenset()  # no running: the days after severe pain
     start_rest: frozenset[date] = frozenset()  # the plan's first days without running
+    # caps of rules with a window: (phase, km, rule, whether the window covers a day)
+    windowed_caps: tuple[tuple[str, float, Reason, Callable[[date], bool]], ...] = ()
     regressions: tuple[date, ...] = ()  # days of check-ins with a regress verdict
 
 
@@ -371,7 +374,7 @@ class LoadPlanner:
         days = self._days(week)
         roles = {d: self._role(d) for d in days}
         phases = {i.phase_plan.phase_on(d).name for d in days}
-        rule_cap, cap_reason = self._rule_cap(phases)
+        rule_cap, cap_reason = self._rule_cap(phases, days)
         races = [r.race for r in roles.values() if r.race is not None]
         plan = WeekPlan(
             start=week,
@@ -403,11 +406,18 @@ class LoadPlanner:
             return "recovery"
         return self.i.demand.kind(week)
 
-    def _rule_cap(self, phases: set[str]) -> tuple[float, Reason | None]:
+    def _rule_cap(self, phases: set[str], days: list[date]) -> tuple[float, Reason | None]:
+        """The lowest cap of the week's phases, windowed caps included where their window
+        covers a day of the week in that phase."""
         cap, reason = math.inf, None
         for phase in sorted(phases):
             if phase in self.i.caps and self.i.caps[phase][0] < cap:
                 cap, reason = self.i.caps[phase]
+        for phase, km, why, covers in self.i.windowed_caps:
+            if km < cap and any(
+                covers(d) and self.i.phase_plan.phase_on(d).name == phase for d in days
+            ):
+                cap, reason = km, why
         return cap, reason
 
     def _ceiling(self) -> float:

@@ -270,6 +270,7 @@ def schedule(
         )
         quality = quality_contexts(intake, season)
         clock = stage_clock(start, check_ins, intake.symptoms)
+        window_covers = PlanWindows(phase_plan, season).covers
         planner = LoadPlanner(
             LoadInputs(
                 start=start,
@@ -296,6 +297,10 @@ def schedule(
                 paused=sick | sore | first_rest,
                 start_rest=frozenset(first_rest),
                 regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
+                windowed_caps=tuple(
+                    (c.phase, c.value, c.reason, partial(window_covers, c.windows))
+                    for c in decisions.windowed_caps
+                ),
             )
         )
         weeks = planner.plan()

@@ -186,9 +186,9 @@ def test_cases_check_a_windowed_rule_in_the_plan() -> None:
         ),
         (
             "{from_phase: strength}",
-            "cap: {phase: strength, km: 20}",
-            "a rule with a window may only prescribe, avoid and note (what goes into "
-            "sessions, day by day); 'cap' applies to a whole phase or plan",
+            "set: {parameter: strides_per_week, value: 1}",
+            "a rule with a window may only prescribe, avoid, note and cap (what goes into "
+            "sessions and weeks, day by day); 'set' applies to a whole phase or plan",
         ),
         (
             "{until_phase: running_form}",
@@ -244,3 +244,23 @@ def test_an_avoidance_until_running_form_keeps_the_exercise_out_before_it_only()
     before = [d for d in days_with(unlimited, "backward_lunge") if d < form]
     assert [d for d in days_with(plan, "step_up") if d < form] == before
     assert [d for d in days_with(unlimited, "step_up") if d < form] == []
+
+
+def test_a_cap_in_a_window_caps_only_the_weeks_it_covers() -> None:
+    """A coach's "no more than 30 km a week in the 4 weeks before the taper" caps those weeks
+    of the running-form phase and names the rule; the weeks before them are not held by it."""
+    plan = plan_for(rule("{weeks_before: taper, weeks: 4}", "cap: {phase: running_form, km: 30}"))
+    taper = phase_start(plan, "taper")
+    inside = [w for w in plan.weeks if taper - timedelta(weeks=4) <= w.start < taper]
+    assert inside
+    for week in inside:
+        assert week.cap <= 30
+        assert week.planned_distance <= 30 + 0.05
+        assert "coach.windowed" in week.why
+    before = [w for w in plan.weeks if w.start < taper - timedelta(weeks=4)]
+    assert before
+    assert not [w for w in before if "coach.windowed" in w.why]
+    # the same cap for the whole phase holds in the earlier running-form weeks too
+    whole = plan_for(rule("{from_phase: activation}", "cap: {phase: running_form, km: 30}"))
+    form = [w for w in whole.weeks if w.phase == "running_form" and w.start < taper]
+    assert any("coach.windowed" in w.why for w in form if w.start < taper - timedelta(weeks=4))

@@ -277,7 +277,8 @@ def choose_exercises(
 def rotation(
     items: list[Chosen], count: int, day_index: int, own_rules: frozenset[str] = frozenset()
 ) -> list[Chosen]:
-    """`count` exercises for a day: core exercises every day, the rest rotating. When the core
+    """`count` exercises for a day: core exercises every day, the rest rotating (loaded lifts
+    kept while they fit, the body-weight ones taking turns). When the core
     exercises overflow the day, those prescribed by `own_rules` (the rules about the runner's
     symptoms: the injury's own loading, stage by stage) come first, every day, and the other
     core exercises take turns in the slots left. The picks repeat with the day index, so each
@@ -297,6 +298,15 @@ def rotation(
     need = count - len(core)
     if len(rest) <= need:
         return core + rest
+    # Loaded lifts stay from block to block, so they climb the ladder (a lift that keeps
+    # leaving starts over light); the body-weight accessories take turns in the slots left.
+    loaded = [c for c in rest if c.exercise.loaded]
+    if 0 < len(loaded) < need:
+        others = [c for c in rest if not c.exercise.loaded]
+        left = need - len(loaded)
+        start = (day_index * left) % len(others)
+        turn = {id(others[(start + k) % len(others)]) for k in range(left)}
+        return core + [c for c in rest if c.exercise.loaded or id(c) in turn]
     start = (day_index * need) % len(rest)
     picked = [rest[(start + k) % len(rest)] for k in range(need)]
     return core + picked

@@ -1039,3 +1039,25 @@ def test_an_exercise_back_after_a_few_weeks_keeps_its_rung(ruleset: RuleSet) -> 
 def session_rung(session: SessionOut) -> int:
     label = session.title.split("(")[1].split(",")[0]
     return RUNG_ORDER.index(label)
+
+
+def test_a_loaded_lift_stays_from_block_to_block_and_reaches_heavy(ruleset: RuleSet) -> None:
+    """The novice marathoner's hip thrust (a loaded lift) is in every strength session once it
+    starts, so it climbs learn → moderate → heavier → heavy; the body-weight accessories take
+    turns around it. It used to leave with every block change and come back at the learning
+    dose inside sessions titled heavy."""
+    rung_of_load = {r.load: k for k, r in enumerate(RUNGS)}
+    plan = build_plan(example_intake("novice_marathon"), ruleset)
+    sessions = strength(plan)
+    with_thrust = [s for s in sessions if any(e.id == "hip_thrust" for e in s.exercises)]
+    assert len(with_thrust) == len(sessions)
+    rungs = [
+        rung_of_load[e.load]
+        for s in with_thrust
+        for e in s.exercises
+        if e.id == "hip_thrust" and e.load in rung_of_load
+    ]
+    assert rungs[0] == 0
+    assert max(rungs) == len(RUNGS) - 1
+    firsts = [rungs.index(k) for k in range(len(RUNGS))]
+    assert firsts == sorted(firsts)

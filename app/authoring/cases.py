@@ -132,7 +132,12 @@ def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
         f"expected {e} not to be prescribed" for e in expect.not_prescribes if e in prescribed
     ]
     result.failures += decision_failures(expect, decisions)
-    if expect.status is not None or expect.in_plan or expect.not_in_plan:
+    if (
+        expect.status is not None
+        or expect.doubles is not None
+        or expect.in_plan
+        or expect.not_in_plan
+    ):
         try:
             plan = build_plan(intake, ruleset)
         except StridePlanError as exc:
@@ -140,6 +145,15 @@ def run_case(ruleset: RuleSet, located: LocatedCase) -> CaseResult:
         else:
             if expect.status is not None and plan.status != expect.status:
                 result.failures.append(f"expected status {expect.status}, got {plan.status}")
+            doubles = [s.date for s in plan.sessions if s.run_type == "double"]
+            if expect.doubles is True and not doubles:
+                result.failures.append(
+                    "expected back-to-back practice (doubles), the plan has none"
+                )
+            if expect.doubles is False and doubles:
+                result.failures.append(
+                    f"expected no back-to-back practice, the plan has some from {min(doubles)}"
+                )
             result.failures += plan_failures(expect, plan)
     return result
 

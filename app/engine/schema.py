@@ -165,6 +165,11 @@ class Expect(_Model):
     in_plan: Annotated[list[PlanExpect], Field(max_length=20)] = []
     not_in_plan: Annotated[list[PlanExpect], Field(max_length=20)] = []
     status: Literal["ok", "goal_at_risk", "referral_required"] | None = None
+    doubles: bool | None = Field(
+        default=None,
+        description="whether the plan practises back-to-back running: relay practice runs "
+        "8-12 hours apart, or back-to-back days for an ultra or races on consecutive days",
+    )
     response: Verdict | None = None
 
 

@@ -40,6 +40,7 @@ cases:
         "{gates: [{phase: strength, criterion: pain_running_max_3}]}",
         "{in_plan: [{exercise: nordic_regression, phase: strength}]}",
         "{not_in_plan: [{exercise: nordic_regression, from: 2026-01-05, until: 2026-03-01}]}",
+        "{doubles: false}",
     ],
 )
 def test_expectations_that_hold_pass(expect: str) -> None:
@@ -74,6 +75,7 @@ def test_expectations_that_hold_pass(expect: str) -> None:
             "{not_in_plan: [{exercise: hamstring_bridge, phase: strength}]}",
             "expected no hamstring_bridge in strength; it is on",
         ),
+        ("{doubles: true}", "expected back-to-back practice (doubles), the plan has none"),
     ],
 )
 def test_expectations_that_do_not_hold_say_what_was_found(expect: str, message: str) -> None:
@@ -86,3 +88,17 @@ def test_an_unknown_expectation_names_the_keys_a_case_can_check() -> None:
     with pytest.raises(Exception, match="the keys here are: fires, not_fires") as caught:
         failures("{cap: {phase: strength, km: 30}}")
     assert "caps" in str(caught.value.detail)  # type: ignore[attr-defined]
+
+
+RELAY = (
+    "{running: {weekly_distance: 45, longest_run: 16, runs_per_week: 3}, goals: [{name: Relay, "
+    'date: "2026-06-12", type: relay, team_format: regular, legs: 3, distance: 27, priority: A}]}'
+)
+
+
+def test_a_case_can_expect_the_relay_practice_doubles() -> None:
+    """A relay runner's plan practises running 8-12 hours apart; a case says so, or that a
+    plan does not (and names the first day when it does)."""
+    assert failures("{doubles: true}", RELAY) == []
+    [found] = failures("{doubles: false}", RELAY)
+    assert found.startswith("expected no back-to-back practice, the plan has some from 2026-")

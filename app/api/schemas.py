@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, WithJsonSchema, field
 from pydantic.json_schema import SkipJsonSchema
 
 from app.contract.entries import Block, SideOut, Why
-from app.contract.served import SERVED, served
+from app.contract.served import SERVED, SERVED_WITHOUT_NULLS, served
 from app.intake.models import IsoDate, Name, TimezoneName, UnitsField
 from app.intake.vocabulary import Units
 from app.plan.models import Plan, SessionKind, Status
@@ -143,7 +143,7 @@ class Verdict(BaseModel):
 
 
 class SessionChange(BaseModel):
-    model_config = SERVED
+    model_config = SERVED_WITHOUT_NULLS  # a run's distance only where it has one
 
     id: str
     date: DayText
@@ -155,7 +155,7 @@ class SessionChange(BaseModel):
 class ExerciseDose(BaseModel):
     """An exercise's dose in a session (its name is in the plan's `exercises` map)."""
 
-    model_config = SERVED
+    model_config = SERVED_WITHOUT_NULLS  # reps or seconds, side, load: where they apply
 
     id: str
     side: Annotated[str, closed(SideOut)] | None = None

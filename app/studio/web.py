@@ -34,10 +34,9 @@ from app.api.schemas import PreviewRequest, RollbackRequest
 from app.authoring.cases import case_problems
 from app.engine.problems import RuleSetRejected
 from app.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed, StridePlanError
-from app.export.chart import to_svg
 from app.services.checkins import current_plan, records_for
 from app.services.feeds import create_token
-from app.services.plans import stored_plan
+from app.services.plans import chart_svg, stored_plan
 from app.services.ruleset_diff import diff, side
 from app.services.rulesets import (
     check_filename,
@@ -273,12 +272,12 @@ def athlete_page(
 
 
 @router.get("/athletes/{athlete_id}/chart.svg")
-def athlete_chart(athlete_id: str, db: DbDep, user: UserDep) -> Response:
+def athlete_chart(athlete_id: str, db: DbDep, user: UserDep, services: ServicesDep) -> Response:
     tenant = tenant_of(db, user)
     _, record = _athlete_plan(tenant, athlete_id)
     if record is None:
         raise NotFound("the athlete has no plan yet")
-    svg = to_svg(stored_plan(tenant, record))
+    svg = chart_svg(tenant, record, services.today)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 

@@ -258,7 +258,8 @@ class StudioRoute:
 
 def file_etag_of(world: World) -> str:
     answer = world.client.get(
-        f"/v1/rulesets/drafts/{world.draft()}/files/baseline.yaml", headers=world.keys["admin"]
+        f"/v1/rulesets/drafts/{world.ids['draft_id']}/files/baseline.yaml",
+        headers=world.keys["admin"],
     )
     return answer.headers["ETag"]
 
@@ -291,7 +292,7 @@ STUDIO_ROUTES: dict[tuple[str, str], StudioRoute] = {
     ("post", "/studio/rules/drafts/{draft_id}/test"): studio_draft(),
     # on coach 1's athlete: the other coach must not reach them through a preview either
     ("post", "/studio/rules/drafts/{draft_id}/preview"): StudioRoute(
-        "athlete", data=lambda w: {"athlete_id": w.athlete()}
+        "athlete", data=lambda w: {"athlete_id": w.ids["athlete_id"]}
     ),
     ("post", "/studio/rules/drafts/{draft_id}/publish"): studio_draft(roles=ADMIN),
     ("post", "/studio/rules/rollback"): StudioRoute(
@@ -300,7 +301,7 @@ STUDIO_ROUTES: dict[tuple[str, str], StudioRoute] = {
     ("get", "/studio/rules/jobs/{job_id}"): StudioRoute("org"),
     # another tenant's draft must not be found through a diff either
     ("get", "/studio/rules/diff"): StudioRoute(
-        "org", params=lambda w: {"from": "base", "to": w.draft()}
+        "org", params=lambda w: {"from": "base", "to": w.ids["draft_id"]}
     ),
 }
 
@@ -353,8 +354,11 @@ def test_studio_route_by_caller(
     else:
         cookie = studio_cookies.get(caller, "")
         csrf = studio_cookies.get(caller + "_csrf", "")
-    world.ids.setdefault("draft_id", world.draft())
-    world.ids.setdefault("athlete_id", world.athlete())
+    # a fresh draft for each row (an earlier row may have published one), and one athlete with
+    # a plan for all: publishing re-plans every athlete of the organisation, so rows add none
+    world.draft()
+    if "athlete_id" not in world.ids:
+        world.athlete()
     url = path.format(**world.ids)
     headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
     kwargs: dict[str, Any] = {}

@@ -33,8 +33,16 @@ from app.api.rulesets import (
 from app.api.schemas import PreviewRequest, RollbackRequest
 from app.authoring.cases import case_problems
 from app.engine.problems import RuleSetRejected
-from app.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed, StridePlanError
-from app.services.checkins import current_plan, records_for
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    StridePlanError,
+)
+from app.export.chart import to_svg
+from app.services.checkins import current_plan, records_for, replan
 from app.services.feeds import create_token
 from app.services.plans import chart_svg, stored_plan
 from app.services.ruleset_diff import diff, side
@@ -431,7 +439,29 @@ def run_preview(
     body = PreviewRequest(athlete_ids=ids)
     result = preview_ruleset_draft(draft_id, request, tenant, user.caller, services, body)
     names = {a.id: a.name for a in db.scalars(tenant.select(Athlete).where(Athlete.id.in_(ids)))}
-    return _page(request, "_preview.html", {"result": result, "names": names})
+    return _page(request, "_preview.html", {"result": result, "names": names, "draft_id": draft_id})
+
+
+@router.get("/rules/drafts/{draft_id}/athletes/{athlete_id}/chart.svg")
+def preview_chart(
+    draft_id: str, athlete_id: str, db: DbDep, user: UserDep, services: ServicesDep
+) -> Response:
+    """The athlete's weekly chart as the draft would make it from today (nothing is stored)."""
+    tenant = tenant_of(db, user)
+    version = draft(tenant, draft_id)
+    _, record = _athlete_plan(tenant, athlete_id)
+    if record is None:
+        raise NotFound("the athlete has no plan yet")
+    try:
+        rules = services.library.compile(dict(version.files["files"]))
+    except RuleSetRejected as exc:
+        raise Conflict("the draft does not validate") from exc
+    before = stored_plan(tenant, record)
+    today = services.today(before.athlete.timezone)
+    after = replan(tenant, record, rules, today, previous=before).plan
+    check_ins = [(r.day, r.verdict) for r in records_for(tenant, record.id)]
+    svg = to_svg(after, today, check_ins)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 
 @router.post("/rules/drafts/{draft_id}/publish")

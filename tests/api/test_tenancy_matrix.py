@@ -294,6 +294,9 @@ STUDIO_ROUTES: dict[tuple[str, str], StudioRoute] = {
     ("post", "/studio/rules/drafts/{draft_id}/preview"): StudioRoute(
         "athlete", data=lambda w: {"athlete_id": w.ids["athlete_id"]}
     ),
+    ("get", "/studio/rules/drafts/{draft_id}/athletes/{athlete_id}/chart.svg"): StudioRoute(
+        "athlete"
+    ),
     ("post", "/studio/rules/drafts/{draft_id}/publish"): studio_draft(roles=ADMIN),
     ("post", "/studio/rules/rollback"): StudioRoute(
         "org", data=lambda w: {"version": w.ids["number"]}, roles=ADMIN

@@ -304,6 +304,10 @@ def test_a_coach_walks_through_the_studio(live: Live, page: Any) -> None:
     assert before.startswith("clamshell ")
     assert after.startswith("clamshell ")
     assert before != after
+    page.wait_for_function(  # the weekly chart now and with the draft, for each athlete
+        "() => { const imgs = [...document.querySelectorAll('#preview .charts img')];"
+        " return imgs.length === 4 && imgs.every(i => i.complete && i.naturalWidth > 0); }"
+    )
     check_accessibility(page, "preview")
     page.locator("#preview").scroll_into_view_if_needed()
     shot(page, "10-preview")

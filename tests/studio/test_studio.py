@@ -336,6 +336,14 @@ def test_cases_preview_publish_and_rollback(client: TestClient, world: dict[str,
     assert preview.status_code == 200, preview.text
     assert "exercise-changed" in preview.text
     assert re.search(r'<span class="add">clamshell 5 ×', preview.text)
+    # the weekly chart now and with the draft
+    charts = re.findall(r'<img src="(/studio/[^"]+chart\.svg)"', preview.text)
+    assert len(charts) == 2
+    assert f"/studio/rules/drafts/{draft_id}/athletes/{world['athlete_id']}/chart.svg" in charts
+    for chart in charts:
+        drawn = browser.http.get(chart)
+        assert drawn.status_code == 200
+        assert drawn.headers["content-type"].startswith("image/svg+xml")
     published = browser.post(f"/studio/rules/drafts/{draft_id}/publish")
     assert published.status_code == 200
     job = re.search(r'hx-get="(/studio/rules/jobs/[^"]+)"', published.text)

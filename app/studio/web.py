@@ -323,6 +323,8 @@ def new_draft(db: DbDep, user: PosterDep, services: ServicesDep, form: FormDep) 
 def _editor_context(tenant: Tenant, draft_id: str, filename: str | None) -> dict[str, Any]:
     version = draft(tenant, draft_id)
     names = sorted(version.files["files"])
+    if not names:
+        raise NotFound("the draft has no files left: start a new draft")
     chosen = filename or ("baseline.yaml" if "baseline.yaml" in names else names[0])
     text = file_text(version, chosen)
     athletes = list(
@@ -489,7 +491,8 @@ def rollback(
 @router.get("/rules/jobs/{job_id}")
 def job_progress(job_id: str, request: Request, db: DbDep, user: UserDep) -> Response:
     job = get_ruleset_job(job_id, tenant_of(db, user))
-    return _page(request, "_job.html", {"job": job, "what": request.query_params.get("what", "")})
+    what = request.query_params.get("what", "")[:100]
+    return _page(request, "_job.html", {"job": job, "what": what})
 
 
 @router.get("/rules/diff")

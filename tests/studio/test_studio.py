@@ -435,3 +435,20 @@ def test_docs_and_redoc_load_local_files_only(client: TestClient) -> None:
     assert client.get("/studio/vendor/package.json").status_code == 404
     assert client.get("/studio/vendor/..%2F..%2Fpackage.json").status_code == 404
     assert client.get("/studio/static/studio.js").status_code == 200
+
+
+def test_a_draft_without_files_is_a_404_not_a_crash(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    made = client.post("/v1/rulesets/drafts", json={"based_on": "base"}, headers=world["admin"])
+    draft_id, names = made.json()["id"], list(made.json()["files"])
+    for name in names:
+        gone = client.delete(
+            f"/v1/rulesets/drafts/{draft_id}/files/{name}",
+            headers={**world["admin"], "If-Match": "*"},
+        )
+        assert gone.status_code == 204, gone.text
+    browser = Studio(client, world["admin_key"])
+    page = browser.http.get(f"/studio/rules/drafts/{draft_id}")
+    assert page.status_code == 404
+    assert "no files left" in page.text

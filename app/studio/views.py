@@ -3,6 +3,7 @@ data the templates lay out (no HTML here; the templates escape everything)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -135,10 +136,12 @@ def plan_weeks(plan: Plan, today: date) -> list[WeekView]:
     return weeks
 
 
-def dose_text(entry: dict[str, Any]) -> str:
-    """A dose from a preview's exercise diff: `glute_bridge 3 × 12 left (main)`."""
+def dose_text(entry: dict[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """A dose from a preview's exercise diff: `Glute bridge 3 × 12 × left (main)` (the
+    exercise's name from `names`, else its id)."""
     amount = entry.get("reps") or (f"{entry['seconds']} s" if entry.get("seconds") else "")
-    text = f"{entry.get('id', '')} {entry.get('sets', '')}"
+    exercise = str(entry.get("id", ""))
+    text = f"{(names or {}).get(exercise, exercise)} {entry.get('sets', '')}"
     if amount:
         text += f" × {amount}"
     if entry.get("side"):

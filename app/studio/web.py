@@ -5,6 +5,7 @@ token. Each page reads through the same tenant scope and services as the API."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -441,7 +442,14 @@ def run_preview(
     body = PreviewRequest(athlete_ids=ids)
     result = preview_ruleset_draft(draft_id, request, tenant, user.caller, services, body)
     names = {a.id: a.name for a in db.scalars(tenant.select(Athlete).where(Athlete.id.in_(ids)))}
-    return _page(request, "_preview.html", {"result": result, "names": names, "draft_id": draft_id})
+    # the exercises' names: the draft's catalog (it compiled for the preview), then the base's
+    catalogs = [services.library.base.catalog]
+    with contextlib.suppress(RuleSetRejected):
+        version = draft(tenant, draft_id)
+        catalogs.append(services.library.compile(dict(version.files["files"])).catalog)
+    exercise_names = {i: e.name for c in catalogs for i, e in c.exercises.items()}
+    context = {"result": result, "names": names, "draft_id": draft_id}
+    return _page(request, "_preview.html", {**context, "exercise_names": exercise_names})
 
 
 @router.get("/rules/drafts/{draft_id}/athletes/{athlete_id}/chart.svg")

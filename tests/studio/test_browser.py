@@ -299,10 +299,10 @@ def test_a_coach_walks_through_the_studio(live: Live, page: Any) -> None:
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_test_id("preview-totals")).to_contain_text("2 athletes re-planned")
     changed = page.locator(".exercise-changed").first
-    expect(changed).to_contain_text("clamshell")
+    expect(changed).to_contain_text("Clamshell")
     before, after = changed.locator(".del").inner_text(), changed.locator(".add").inner_text()
-    assert before.startswith("clamshell ")
-    assert after.startswith("clamshell ")
+    assert before.startswith("Clamshell ")
+    assert after.startswith("Clamshell ")
     assert before != after
     page.wait_for_function(  # the weekly chart now and with the draft, for each athlete
         "() => { const imgs = [...document.querySelectorAll('#preview .charts img')];"

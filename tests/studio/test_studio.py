@@ -335,7 +335,7 @@ def test_cases_preview_publish_and_rollback(client: TestClient, world: dict[str,
     )
     assert preview.status_code == 200, preview.text
     assert "exercise-changed" in preview.text
-    assert re.search(r'<span class="add">clamshell 5 ×', preview.text)
+    assert re.search(r'<span class="add">Clamshell 5 ×', preview.text)
     # the weekly chart now and with the draft
     charts = re.findall(r'<img src="(/studio/[^"]+chart\.svg)"', preview.text)
     assert len(charts) == 2

@@ -1,5 +1,6 @@
 # StridePlan — every command a developer or CI needs. `make help` lists them.
-# Needs only Python 3.11 (or 3.12) and a C compiler: durable-rules builds from source.
+# Needs Python 3.11 (or 3.12), a C compiler (durable-rules builds from source) and npm (the
+# studio's and the API docs' browser files come from frontend/package-lock.json; nothing is built).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV   ?= .venv
@@ -7,6 +8,8 @@ TOOLS  ?= .tools
 UV_VERSION ?= 0.13.9
 UV     := $(TOOLS)/bin/uv
 BIN    := $(VENV)/bin
+NPM    ?= npm
+ASSETS := frontend/node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -25,7 +28,11 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --python "$(PYTHON)"
 	@touch $@
 
-install: $(VENV)/.installed ## create .venv from the lock file (reproducible)
+$(ASSETS): frontend/package.json frontend/package-lock.json
+	$(NPM) ci --prefix frontend --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed $(ASSETS) ## create .venv and frontend/node_modules from the lock files (reproducible)
 
 run: install ## set up, migrate the SQLite database and serve the API on 127.0.0.1:8000
 	$(BIN)/strideplan db upgrade
@@ -75,4 +82,4 @@ bench: install ## print the benchmark figures
 	$(BIN)/python -m benchmarks.regenerate   # needs PostgreSQL at 127.0.0.1:5432
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache frontend/node_modules

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     )
     rules_dir: Path = Field(default=PROJECT_ROOT / "rules", description="The shipped rule base.")
     alembic_dir: Path = Field(default=PROJECT_ROOT / "alembic", description="Migration scripts.")
+    assets_dir: Path = Field(
+        default=PROJECT_ROOT / "frontend" / "node_modules",
+        description="The installed front-end packages (frontend/package-lock.json) the studio, "
+        "/docs and /redoc serve their scripts from",
+    )
+    studio_session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="How long a studio sign-in lasts"
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Base URL used in links that leave the API (calendar URLs, session URLs).",

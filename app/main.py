@@ -38,6 +38,7 @@ from app.queue import uses_queue
 from app.services.regeneration import run_in_process, unfinished_jobs
 from app.services.rulesets import RuleSetLibrary
 from app.storage.db import make_engine, make_sessionmaker
+from app.studio import assets, web
 
 DESCRIPTION = """
 Training plans for injured and imbalanced runners: symptoms, assessment findings and race goals
@@ -99,6 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         dependencies=[Depends(refuse_control_characters)],
+        # /docs and /redoc load their scripts from the app (app.studio.assets), not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     openapi_extras.install(app)
@@ -125,6 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rulesets.router)
     app.include_router(ruleset_files.router)
     app.include_router(vocabulary.router)
+    assets.install(app, settings)
+    web.install(app)
     return app
 
 

@@ -78,7 +78,11 @@ def media_type_problem(method: str, path: str, headers: dict[bytes, bytes]) -> s
     if length in (b"", b"0") and b"transfer-encoding" not in headers:
         return None
     kind = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
-    if "/files/" in path:
+    if path.startswith("/studio/"):  # the studio's forms (and its htmx requests)
+        if kind == "application/x-www-form-urlencoded":
+            return None
+        wanted = "application/x-www-form-urlencoded"
+    elif "/files/" in path:
         if "yaml" in kind or kind == "text/plain":
             return None
         wanted = "application/yaml"

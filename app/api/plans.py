@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.deps import CallerDep, RuleSetDep, ServicesDep, TenantDep
 from app.api.errors import TEXT, responses
-from app.export.chart import to_svg
 from app.intake.checks import finalize
 from app.intake.models import Intake
 from app.plan.build import BuildOptions, build_plan, preview_lineage
 from app.plan.models import Plan
-from app.services.plans import calendar_bytes, stored_plan
+from app.services.plans import calendar_bytes, chart_svg, stored_plan
 from app.storage.tables import PlanRecord
 
 router = APIRouter(prefix="/v1", tags=["plans"])
@@ -80,9 +79,11 @@ def get_plan_calendar(plan_id: str, tenant: TenantDep, services: ServicesDep) ->
     response_class=Response,
     summary="Weekly planned distance against the cap, with phases and races (SVG)",
 )
-def get_plan_chart(plan_id: str, tenant: TenantDep) -> Response:
+def get_plan_chart(plan_id: str, tenant: TenantDep, services: ServicesDep) -> Response:
+    """Weekly planned distance against the cap, the long run, phases, races with their
+    distance, deload weeks, today, the check-ins by verdict and the peak a goal at risk needs."""
     record = tenant.get(PlanRecord, plan_id, what="plan")
-    svg = to_svg(stored_plan(tenant, record))
+    svg = chart_svg(tenant, record, services.today)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private"})
 
 

@@ -116,7 +116,9 @@ class RateLimitMiddleware:
             elif path.startswith("/feeds/") and self.feed is not None:
                 buckets, identity = self.feed, path.encode()
             client = scope.get("client")
-            if self.address is not None and (buckets is not None or path.startswith("/v1/")):
+            if self.address is not None and (
+                buckets is not None or path.startswith(("/v1/", "/studio/"))
+            ):
                 wait = await self.address.take(client[0] if client else "")
                 if wait > 0:
                     await _too_many(send, math.ceil(wait))

@@ -106,6 +106,11 @@ def authenticate(db: Session, authorization: str | None) -> Caller:
         key = db.scalars(select(ApiKey).where(ApiKey.prefix == lookup)).first()
     if key is None or key.revoked_at is not None or not matches(value.strip(), key.key_hash):
         raise Unauthorized("invalid or revoked API key")
+    return caller_for_key(db, key)
+
+
+def caller_for_key(db: Session, key: ApiKey) -> Caller:
+    """The caller of a valid key (its last use noted, to the minute)."""
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now

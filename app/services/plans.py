@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.engine.model import RuleSet
 from app.errors import Conflict, InvalidInput, NotFound
+from app.export.chart import to_svg
 from app.export.ical import CalendarOptions, SessionStamp, to_ical
 from app.intake.checks import finalize
 from app.intake.models import UNKNOWN_TERM, Intake
@@ -199,3 +201,13 @@ def calendar_bytes(
         calendar_uid=calendar_uid,
     )
     return to_ical(plan, options)
+
+
+def chart_svg(tenant: Tenant, record: PlanRecord, today: Callable[[str], date]) -> bytes:
+    """The plan's weekly load chart, with today (in the athlete's time zone) and the plan's
+    check-ins by verdict."""
+    from app.services.checkins import records_for  # (it builds on this module)
+
+    plan = stored_plan(tenant, record)
+    check_ins = [(r.day, r.verdict) for r in records_for(tenant, record.id)]
+    return to_svg(plan, today(plan.athlete.timezone), check_ins)

@@ -359,6 +359,26 @@ class RegenerationItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StudioSession(Base):
+    """A browser signed in to the studio with an API key: the cookie's secret is stored only as
+    a hash; signing out deletes the row, and revoking the key ends every session made with it."""
+
+    __tablename__ = "studio_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    api_key_id: Mapped[str] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="CASCADE"), index=True
+    )
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 class IdempotencyRecord(Base):
     """The first response to a creating POST with an Idempotency-Key, to replay it."""
 

@@ -62,13 +62,13 @@ def test_readiness_reports_a_database_behind_the_migrations(
     with TestClient(create_app(settings)) as fresh:
         empty = fresh.get("/readyz")
         assert empty.status_code == 503
-        assert empty.json()["checks"]["migrations"].startswith("none applied, head is 0008")
+        assert empty.json()["checks"]["migrations"].startswith("none applied, head is 0009")
         upgrade(settings.alembic_dir, settings.database_url, "0003")
         behind = fresh.get("/readyz")
         assert behind.status_code == 503
         assert behind.json()["checks"]["database"] == "ok"
         assert behind.json()["checks"]["migrations"] == (
-            "at 0003, head is 0008: run `strideplan db upgrade`"
+            "at 0003, head is 0009: run `strideplan db upgrade`"
         )
         upgrade(settings.alembic_dir, settings.database_url)
         caplog.clear()

@@ -1,6 +1,6 @@
 # StridePlan — every command a developer or CI needs. `make help` lists them.
-# Needs Python 3.11 (or 3.12), a C compiler (durable-rules builds from source) and npm (the
-# studio's and the API docs' browser files come from frontend/package-lock.json; nothing is built).
+# Needs Python 3.11 (or 3.12) and a C compiler (durable-rules builds from source); with npm, the
+# studio's and the API docs' browser files come from frontend/package-lock.json (nothing is built).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV   ?= .venv
@@ -29,8 +29,12 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 	@touch $@
 
 $(ASSETS): frontend/package.json frontend/package-lock.json
-	$(NPM) ci --prefix frontend --no-audit --no-fund --loglevel=error
-	@touch $@
+	@if command -v $(NPM) >/dev/null 2>&1; then \
+	  $(NPM) ci --prefix frontend --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "npm not found: the studio's and /docs' browser files are not installed;" \
+	    "the API runs without them (install Node.js with npm, then run make install again)"; \
+	fi
 
 install: $(VENV)/.installed $(ASSETS) ## create .venv and frontend/node_modules from the lock files (reproducible)
 

@@ -187,7 +187,7 @@ class ExerciseLadder:
 
     def _start(self, exercise: str, day: date) -> date:
         """The Monday the exercise's climb counts from on `day`: its first week, or for one
-        back after a rest, as far back as the rung below where it was needs."""
+        back after a rest, as far back as the rung it comes back at needs."""
         last = self.seen.get(exercise)
         if last is None:
             return monday_of(day)

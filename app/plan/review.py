@@ -37,6 +37,7 @@ from app.scheduler.checkins import (
 )
 from app.scheduler.exercises import staged_keys
 from app.scheduler.goals import PROFILES, RaceClass
+from app.scheduler.load import POLICY
 from app.scheduler.season import NO_RACE_DAYS, RACE_WEEK_DAYS
 from app.scheduler.settings import MIN_ACTIVATION_DAYS, ScheduleSettings
 from app.scheduler.units import MAX_PACE, MIN_PACE
@@ -50,7 +51,6 @@ TAPER_LONG = ((7, 0.40), (14, 0.65))
 DELOAD_LONG_RUN = 0.80
 SHARE_HARD = 0.50
 LONG_RUN_HARD_MINUTES, LONG_RUN_WARN_MINUTES = 180, 150
-START_REST = "plan.start_rest"  # a week shortened by the plan's first days without running
 FORCED_EASY_MINUTES = 80  # easy runs near their 90 minutes: the week's volume sets the long run
 FORCED_VOLUME = 1.05  # ... in a week that holds today's volume
 MARATHON_LONG_RUN_KM = 35.0
@@ -250,7 +250,7 @@ class Review:
                     self.hard("growth", week.start, f"{self.fmt(volume)} is over +30% in two weeks")
                 if not week.deload and cal.pure(week):
                     reference = volume
-                    if START_REST in week.why:
+                    if POLICY["start_rest"].rule in week.why:
                         # the plan's first days without running (a rule's) are not lost
                         # fitness: the week counts at what it was planned for
                         reference = max(volume, min(ref1, cal.km(week.cap)))

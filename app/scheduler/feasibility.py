@@ -197,10 +197,9 @@ def too_far_to_race(
     for event in season.a_events():
         since = event.first - timedelta(days=RACE_STRETCH_DAYS)
         longest = max((km for day, km in runs if since <= day < event.first), default=0.0)
-        if season.start - timedelta(days=1) >= since:
-            longest = max(longest, intake_longest_km)
         biggest = max((w.planned_km for w in weeks if since <= w.start < event.first), default=0)
-        if season.start - timedelta(days=1) >= since:
+        if season.start - timedelta(days=1) >= since:  # the intake's running counts too
+            longest = max(longest, intake_longest_km)
             biggest = max(biggest, intake_week_km)
         unit = measure.units.value
         if event.leg_km > RACE_STRETCH_MAX * longest:

@@ -663,6 +663,10 @@ class LoadPlanner:
                 run.km = self.m.grid(run.km + min(room, short))
                 run.minutes = self.m.minutes(run.km)
 
+    def _rested_at_start(self, week: date) -> bool:
+        """The week holds some of the plan's first days without running."""
+        return any(week + timedelta(days=k) in self.i.start_rest for k in range(7))
+
     def _balance_long_run(self, plan: WeekPlan, runs: dict[int, RunPlan], *, full: bool) -> None:
         """The long run is the week's longest run, and a modest share of what the week really
         holds: lengthened to the easy runs' length when the volume needs it, shortened when
@@ -681,7 +685,7 @@ class LoadPlanner:
             # the whole week's volume, never absorbing the volume of the days it does not have.
             share = share_limit(len(self.i.run_weekdays), self.i.settings.long_run_share)
             share_bound = max(long_run.km, min(share, 0.5) * self._volume_target)
-            if any(plan.start + timedelta(days=k) in self.i.start_rest for k in range(7)):
+            if self._rested_at_start(plan.start):
                 # the plan's first days without running: the few runs left are not one long
                 # run and a short one (never over half of what the week holds)
                 share_bound = min(share_bound, others)
@@ -1432,7 +1436,7 @@ class LoadPlanner:
             self.after_recovery = False
             self.last_full_km = plan.planned_km
             reference = logged
-            if any(d in self.i.start_rest for d in days) and logged < plan.cap_km:
+            if self._rested_at_start(plan.start) and logged < plan.cap_km:
                 plan.reasons.append(POLICY["start_rest"])
                 # the plan's first rest days are not lost fitness: the week still counts at
                 # what it was planned for, so the next one does not start lower

@@ -165,6 +165,7 @@ class _Running(NamedTuple):
     clock: StageClock
     planner: LoadPlanner
     weeks: list[WeekPlan]
+    windows: PlanWindows  # the rule windows as dates of this season and these phases
 
 
 def _rest_day_for_strength(
@@ -270,7 +271,7 @@ def schedule(
         )
         quality = quality_contexts(intake, season)
         clock = stage_clock(start, check_ins, intake.symptoms)
-        window_covers = PlanWindows(phase_plan, season).covers
+        windows = PlanWindows(phase_plan, season)
         planner = LoadPlanner(
             LoadInputs(
                 start=start,
@@ -298,13 +299,13 @@ def schedule(
                 start_rest=frozenset(first_rest),
                 regressions=tuple(c.day for c in check_ins if c.verdict == "regress"),
                 windowed_caps=tuple(
-                    (c.phase, c.value, c.reason, partial(window_covers, c.windows))
+                    (c.phase, c.value, c.reason, partial(windows.covers, c.windows))
                     for c in decisions.windowed_caps
                 ),
             )
         )
         weeks = planner.plan()
-        return _Running(season, phase_plan, evidence, demand, clock, planner, weeks)
+        return _Running(season, phase_plan, evidence, demand, clock, planner, weeks, windows)
 
     running = first = plan_running({})
     unsafe = too_far_to_race(
@@ -316,13 +317,7 @@ def schedule(
     )
     if unsafe:  # planned again with those races run as easy training runs
         running = plan_running(unsafe)
-    season, phase_plan, evidence, demand = (
-        running.season,
-        running.phase_plan,
-        running.evidence,
-        running.demand,
-    )
-    clock, planner, weeks = running.clock, running.planner, running.weeks
+    season, phase_plan, evidence, demand, clock, planner, weeks, plan_windows = running
     strength_weekdays, dropped = choose_strength_days(
         preferred,
         long_day,
@@ -357,7 +352,7 @@ def schedule(
             session_time=availability.session_time,
             measure=measure,
             notes_by_kind=notes_by_kind,
-            windows=PlanWindows(phase_plan, season),
+            windows=plan_windows,
             windowed_avoids=tuple(decisions.windowed_avoids),
             stage_without=partial(_stage_without, decisions, ruleset.catalog, restrictions),
             sick_days=sick,

@@ -1036,7 +1036,8 @@ class SessionBuilder:
         self.last_dose, self.last_day = dose, day
         self.last_main = [c.exercise.id for c in main]
         # what the next lighter session repeats: the hops that waited come back with it
-        self.last_chosen = [c for c in chosen if c in main or c in jumps]
+        kept = {id(c) for c in [*main, *jumps]}
+        self.last_chosen = [c for c in chosen if id(c) in kept]
         if dose.why in ("ladder", "maintenance"):
             self.last_full = dose
         session.update(
